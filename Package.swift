@@ -1,0 +1,51 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Simfra",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "simfra", targets: ["simfra"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "SimfraCore", swiftSettings: strict),
+        .target(name: "SimfraModels", swiftSettings: strict),
+        .target(
+            name: "SimfraProtocols",
+            dependencies: [
+                "SimfraCore", "SimfraModels", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "SimfraSTS", dependencies: ["SimfraCore"],
+            path: "Sources/Services/STS", swiftSettings: strict),
+        .target(
+            name: "SimfraServer",
+            dependencies: [
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraSTS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(name: "simfra", dependencies: ["SimfraServer", "SimfraCore"], swiftSettings: strict),
+        .testTarget(name: "SimfraCoreTests", dependencies: ["SimfraCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SimfraProtocolsTests",
+            dependencies: ["SimfraProtocols", "SimfraModels", "SimfraCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SimfraServerTests",
+            dependencies: ["SimfraServer", "SimfraCore"],
+            swiftSettings: strict),
+    ]
+)

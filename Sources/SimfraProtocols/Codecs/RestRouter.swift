@@ -1,0 +1,113 @@
+import SimfraModels
+import Synchronization
+
+/// Matches REST requests (restJson1, restXml) to operations by method, URI template and the
+/// query keys a template requires (`/{Bucket}?uploads`), preferring the most specific route.
+package final class RestRouter: Sendable {
+    struct Route: Sendable {
+        enum Segment: Sendable, Equatable {
+            case literal(String)
+            case label(String)
+            case greedy(String)
+        }
+        let operation: String
+        let method: String
+        let segments: [Segment]
+        /// Query keys the template names (`?uploads`, `?uploadId`): must be present;
+        /// `key=value` literals must match.
+        let query: [(String, String?)]
+        let score: Int
+    }
+
+    private let routes: [Route]
+
+    package init(model: ServiceModel) {
+        var routes: [Route] = []
+        for op in model.allOperations() {
+            let uri = op.requestUri
+            let pathPart: Substring
+            var query: [(String, String?)] = []
+            if let q = uri.firstIndex(of: "?") {
+                pathPart = uri[..<q]
+                for item in uri[uri.index(after: q)...].split(separator: "&") {
+                    let kv = item.split(separator: "=", maxSplits: 1)
+                    let k = String(kv[0])
+                    // `x-id` only labels the operation for logs; SDKs may omit it.
+                    if k == "x-id" { continue }
+                    query.append((k, kv.count > 1 ? String(kv[1]) : nil))
+                }
+            } else {
+                pathPart = uri[...]
+            }
+            var segs: [Route.Segment] = []
+            var literals = 0
+            for s in pathPart.split(separator: "/", omittingEmptySubsequences: true) {
+                if s.hasPrefix("{") && s.hasSuffix("}") {
+                    let inner = s.dropFirst().dropLast()
+                    if inner.hasSuffix("+") { segs.append(.greedy(String(inner.dropLast()))) }
+                    else { segs.append(.label(String(inner))) }
+                } else {
+                    segs.append(.literal(String(s)))
+                    literals += 1
+                }
+            }
+            // Literal segments weigh most, then required query keys; greedy labels least.
+            let greedyPenalty = segs.contains { if case .greedy = $0 { return true }; return false } ? 1 : 0
+            routes.append(Route(operation: op.name, method: op.method, segments: segs, query: query,
+                                score: literals * 100 + segs.count * 10 + query.count * 5 - greedyPenalty))
+        }
+        self.routes = routes.sorted { $0.score > $1.score }
+    }
+
+    package struct Match: Sendable {
+        package var operation: String
+        /// Label name -> decoded value.
+        package var labels: [String: String]
+    }
+
+    /// - Parameters:
+    ///   - segments: the request path after its leading `/`, split on `/` keeping empty
+    ///     segments (S3 keys may hold `//`), each percent-decoded.
+    package func match(method: String, segments: [String], queryKeys: [String: String]) -> Match? {
+        for r in routes {
+            guard let labels = Self.matchPath(r.segments, segments) else { continue }
+            var ok = true
+            for (k, v) in r.query {
+                guard let got = queryKeys[k] else { ok = false; break }
+                if let v, got != v { ok = false; break }
+            }
+            guard ok else { continue }
+            if r.method != method { continue }
+            return Match(operation: r.operation, labels: labels)
+        }
+        return nil
+    }
+
+    private static func matchPath(_ tpl: [Route.Segment], _ all: [String]) -> [String: String]? {
+        var segs = all[...]
+        let hasGreedy = tpl.contains { if case .greedy = $0 { return true }; return false }
+        // Without a greedy label a trailing slash (or the bare root) carries nothing.
+        if !hasGreedy, segs.last == "" { segs = segs.dropLast() }
+        var labels: [String: String] = [:]
+        var i = segs.startIndex
+        for (ti, t) in tpl.enumerated() {
+            switch t {
+            case .literal(let l):
+                guard i < segs.endIndex, segs[i] == l else { return nil }
+                i += 1
+            case .label(let name):
+                guard i < segs.endIndex, !segs[i].isEmpty else { return nil }
+                labels[name] = segs[i]
+                i += 1
+            case .greedy(let name):
+                // Greedy labels take the rest, less whatever literal segments follow.
+                let remainingLiterals = tpl.count - ti - 1
+                let end = segs.endIndex - remainingLiterals
+                guard end > i, !(end - i == 1 && segs[i].isEmpty) else { return nil }
+                labels[name] = segs[i..<end].joined(separator: "/")
+                i = end
+            }
+        }
+        return i == segs.endIndex ? labels : nil
+    }
+}

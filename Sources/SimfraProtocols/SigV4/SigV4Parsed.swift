@@ -1,0 +1,126 @@
+/// The parts of a SigV4 signature, from the Authorization header or a presigned query.
+package struct SigV4Parsed: Sendable {
+    package var accessKeyId: String
+    /// yyyyMMdd from the credential scope.
+    package var scopeDate: String
+    package var region: String
+    package var service: String
+    package var signedHeaders: [String]
+    package var signature: String
+    /// yyyyMMdd'T'HHmmss'Z'
+    package var amzDate: String
+    package var presigned: Bool
+    /// X-Amz-Expires for presigned requests.
+    package var expires: Int?
+    package var securityToken: String?
+
+    package var scope: String { "\(scopeDate)/\(region)/\(service)/aws4_request" }
+
+    /// Just the credential scope, without checking anything else: the server uses it to
+    /// detect the service and region before the full verification.
+    package static func peekScope(_ request: AWSRequest) -> (accessKey: String, region: String, service: String)? {
+        var credential: Substring?
+        if let auth = request.header("authorization"), auth.hasPrefix("AWS4-HMAC-SHA256") {
+            guard let r = auth.range(of: "Credential=") else { return nil }
+            let rest = auth[r.upperBound...]
+            credential = rest.prefix(while: { $0 != "," && $0 != " " })
+        } else if request.rawQuery.contains("X-Amz-Credential=") {
+            if let c = request.queryValue("X-Amz-Credential") { credential = Substring(c) }
+        }
+        guard let cred = credential else { return nil }
+        let parts = cred.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 5 else { return nil }
+        return (String(parts[0]), String(parts[2]), String(parts[3]))
+    }
+
+    package static func parse(_ request: AWSRequest) throws(SigV4Failure) -> SigV4Parsed {
+        if let auth = request.header("authorization") {
+            return try parseHeader(auth, request)
+        }
+        if request.rawQuery.contains("X-Amz-Signature=") || request.rawQuery.contains("X-Amz-Credential=") {
+            return try parseQuery(request)
+        }
+        throw .missing
+    }
+
+    private static func parseHeader(_ auth: String, _ request: AWSRequest) throws(SigV4Failure) -> SigV4Parsed {
+        guard auth.hasPrefix("AWS4-HMAC-SHA256 ") else {
+            if auth.hasPrefix("AWS ") {
+                throw .incomplete("Signature Version 2 is not supported; sign requests with AWS4-HMAC-SHA256")
+            }
+            throw .incomplete("Unsupported Authorization Type")
+        }
+        var credential: String?, signed: String?, signature: String?
+        for part in auth.dropFirst("AWS4-HMAC-SHA256 ".count).split(separator: ",") {
+            let p = part.trimmingCharacters(in: " ")
+            if p.hasPrefix("Credential=") { credential = String(p.dropFirst(11)) }
+            else if p.hasPrefix("SignedHeaders=") { signed = String(p.dropFirst(14)) }
+            else if p.hasPrefix("Signature=") { signature = String(p.dropFirst(10)) }
+        }
+        var missing: [String] = []
+        if credential == nil { missing.append("Credential") }
+        if signed == nil { missing.append("SignedHeaders") }
+        if signature == nil { missing.append("Signature") }
+        if !missing.isEmpty {
+            throw .incomplete(
+                "Authorization header requires \(missing.map { "'\($0)'" }.joined(separator: ", ")) parameter. Authorization=\(auth)")
+        }
+        guard let date = request.header("x-amz-date") ?? request.header("date").flatMap(AmzDate.fromHTTPDate) else {
+            throw .incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=\(auth)")
+        }
+        return try build(credential!, signed!, signature!, date, presigned: false, expires: nil,
+                         token: request.header("x-amz-security-token"))
+    }
+
+    private static func parseQuery(_ request: AWSRequest) throws(SigV4Failure) -> SigV4Parsed {
+        var q: [String: String] = [:]
+        for (k, v) in request.queryItems where k.hasPrefix("X-Amz-") { q[k] = v }
+        guard q["X-Amz-Algorithm"] == "AWS4-HMAC-SHA256" else {
+            throw .incomplete("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
+        }
+        var missing: [String] = []
+        for k in ["X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date"] where q[k] == nil {
+            missing.append(k)
+        }
+        if !missing.isEmpty {
+            throw .incomplete("Query-string authentication requires the \(missing.joined(separator: ", ")) parameters")
+        }
+        var expires: Int? = nil
+        if let e = q["X-Amz-Expires"] {
+            guard let v = Int(e), v >= 0 else { throw .incomplete("X-Amz-Expires should be a number") }
+            guard v <= 604_800 else {
+                throw .incomplete("X-Amz-Expires must be less than a week (in seconds) that is 604800")
+            }
+            expires = v
+        }
+        return try build(q["X-Amz-Credential"]!, q["X-Amz-SignedHeaders"]!, q["X-Amz-Signature"]!, q["X-Amz-Date"]!,
+                         presigned: true, expires: expires, token: q["X-Amz-Security-Token"])
+    }
+
+    private static func build(
+        _ credential: String, _ signed: String, _ signature: String, _ date: String,
+        presigned: Bool, expires: Int?, token: String?
+    ) throws(SigV4Failure) -> SigV4Parsed {
+        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 5, parts[4] == "aws4_request", !parts[0].isEmpty else {
+            throw .incomplete("Credential should be scoped to a valid region, not '\(credential)'")
+        }
+        guard AmzDate.seconds(date) != nil else {
+            throw .incomplete("Invalid X-Amz-Date '\(date)'")
+        }
+        return SigV4Parsed(
+            accessKeyId: String(parts[0]), scopeDate: String(parts[1]), region: String(parts[2]),
+            service: String(parts[3]),
+            signedHeaders: signed.split(separator: ";").map { $0.lowercased() },
+            signature: signature, amzDate: date, presigned: presigned, expires: expires, securityToken: token)
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in c: Character) -> Substring {
+        var s = Substring(self)
+        while s.first == c { s = s.dropFirst() }
+        while s.last == c { s = s.dropLast() }
+        return s
+    }
+}

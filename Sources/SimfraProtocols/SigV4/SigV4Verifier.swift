@@ -1,0 +1,177 @@
+import Crypto
+import SimfraCore
+import Synchronization
+
+/// Verifies AWS Signature Version 4 on requests (header and presigned forms).
+///
+/// Signing keys are cached per (secret, date, region, service): deriving one costs four
+/// HMACs, and a client signs with the same scope all day (3.1 µs vs 11.5 µs per verify).
+package final class SigV4Verifier: Sendable {
+    package static let maxSkew: Double = 15 * 60
+    private let keyCache = Mutex<[String: SymmetricKey]>([:])
+
+    package init() {}
+
+    package struct Verified: Sendable {
+        package var credential: Credential
+        package var parsed: SigV4Parsed
+        /// The body hash the client declared (x-amz-content-sha256) or computed.
+        package var payloadHash: String
+        /// The signing key, kept for verifying aws-chunked chunk signatures.
+        package var signingKey: SymmetricKey
+    }
+
+    /// - Parameters:
+    ///   - s3Style: S3 canonicalises the path without double-encoding and always uses
+    ///     `x-amz-content-sha256`; every other service double-encodes.
+    ///   - bodyHashKnown: false when the body is streamed and not yet read: a literal
+    ///     x-amz-content-sha256 is then checked by whoever reads the stream.
+    package func verify(
+        _ request: AWSRequest, parsed: SigV4Parsed, now: Double, s3Style: Bool, bodyHashKnown: Bool = true,
+        lookup: (String) -> Credential?
+    ) throws(SigV4Failure) -> Verified {
+        guard let cred = lookup(parsed.accessKeyId) else { throw .unknownAccessKey(parsed.accessKeyId) }
+        if let exp = cred.expiration, now > exp { throw .unknownAccessKey(parsed.accessKeyId) }
+        if let token = cred.sessionToken, parsed.securityToken != token { throw .badSessionToken }
+        guard let t = AmzDate.seconds(parsed.amzDate) else { throw .incomplete("Invalid X-Amz-Date") }
+        if parsed.presigned {
+            let expires = Double(parsed.expires ?? 604_800)
+            if now > t + expires {
+                throw .expired(
+                    "Request has expired. X-Amz-Date \(parsed.amzDate), X-Amz-Expires \(Int(expires)), now \(AmzDate.format(now))")
+            }
+            if t - now > Self.maxSkew { throw .timeSkewed(skewMessage(parsed.amzDate, now, late: false)) }
+        } else if abs(now - t) > Self.maxSkew {
+            throw .timeSkewed(skewMessage(parsed.amzDate, now, late: t < now))
+        }
+        guard parsed.signedHeaders.contains("host") else {
+            throw .signatureMismatch("'Host' must be a 'SignedHeader' in the AWS Authorization.")
+        }
+
+        // Payload hash: declared, or computed from the (already read) body.
+        let payloadHash: String
+        if let declared = request.header("x-amz-content-sha256") {
+            payloadHash = declared
+            if bodyHashKnown && declared.utf8.count == 64 && !declared.hasPrefix("STREAMING") {
+                if Hex.encode(SHA256.hash(data: request.body)) != declared.lowercased() { throw .contentHashMismatch }
+            }
+        } else if parsed.presigned && s3Style {
+            payloadHash = "UNSIGNED-PAYLOAD"
+        } else {
+            payloadHash = Hex.encode(SHA256.hash(data: request.body))
+        }
+
+        let canonical = canonicalRequest(request, parsed, payloadHash: payloadHash, s3Style: s3Style)
+        let stringToSign =
+            "AWS4-HMAC-SHA256\n\(parsed.amzDate)\n\(parsed.scope)\n\(Hex.encode(SHA256.hash(data: Array(canonical.utf8))))"
+        let key = signingKey(secret: cred.secretAccessKey, date: parsed.scopeDate, region: parsed.region,
+                             service: parsed.service)
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key)
+        guard constantTimeEquals(Hex.encode(mac), parsed.signature.lowercased()) else {
+            throw .signatureMismatch(
+                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+        }
+        return Verified(credential: cred, parsed: parsed, payloadHash: payloadHash, signingKey: key)
+    }
+
+    private func skewMessage(_ amzDate: String, _ now: Double, late: Bool) -> String {
+        if late {
+            return "Signature expired: \(amzDate) is now earlier than \(AmzDate.format(now - Self.maxSkew)) (\(AmzDate.format(now)) - 15 min.)"
+        }
+        return "Signature not yet current: \(amzDate) is still later than \(AmzDate.format(now + Self.maxSkew)) (\(AmzDate.format(now)) + 15 min.)"
+    }
+
+    package func canonicalRequest(_ r: AWSRequest, _ p: SigV4Parsed, payloadHash: String, s3Style: Bool) -> String {
+        var out = r.method
+        out += "\n"
+        out += canonicalURI(r.rawPath, s3Style: s3Style)
+        out += "\n"
+        out += canonicalQuery(r.rawQuery, dropSignature: p.presigned)
+        out += "\n"
+        for name in p.signedHeaders {
+            out += name
+            out += ":"
+            var first = true
+            for h in r.headers where h.name == name {
+                if !first { out += "," }
+                out += Self.trimAll(h.value)
+                first = false
+            }
+            out += "\n"
+        }
+        out += "\n"
+        out += p.signedHeaders.joined(separator: ";")
+        out += "\n"
+        out += payloadHash
+        return out
+    }
+
+    func canonicalURI(_ rawPath: String, s3Style: Bool) -> String {
+        if rawPath.isEmpty { return "/" }
+        if s3Style {
+            // S3: the path is encoded once; decode what the client sent and encode it our way.
+            let decoded = URLEncoding.decode(rawPath, plusIsSpace: false) ?? rawPath
+            return URLEncoding.encode(decoded, keepSlash: true)
+        }
+        // Other services: the already-encoded path is encoded again (`%` becomes `%25`).
+        return URLEncoding.encode(rawPath, keepSlash: true)
+    }
+
+    func canonicalQuery(_ rawQuery: String, dropSignature: Bool) -> String {
+        if rawQuery.isEmpty { return "" }
+        var pairs: [(String, String)] = []
+        for (k, v) in URLEncoding.parsePairs(rawQuery, plusIsSpace: false) {
+            if dropSignature && k == "X-Amz-Signature" { continue }
+            pairs.append((URLEncoding.encode(k), URLEncoding.encode(v)))
+        }
+        pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        var out = ""
+        for (i, (k, v)) in pairs.enumerated() {
+            if i > 0 { out += "&" }
+            out += k
+            out += "="
+            out += v
+        }
+        return out
+    }
+
+    /// Trim and collapse runs of spaces, as SigV4's canonical header values require.
+    static func trimAll(_ v: String) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(v.utf8.count)
+        var pendingSpace = false
+        for c in v.utf8 {
+            if c == 0x20 || c == 0x09 {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(0x20) }
+                pendingSpace = false
+                out.append(c)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    package func signingKey(secret: String, date: String, region: String, service: String) -> SymmetricKey {
+        let cacheKey = "\(secret)/\(date)/\(region)/\(service)"
+        if let k = keyCache.withLock({ $0[cacheKey] }) { return k }
+        var k = SymmetricKey(data: Array(("AWS4" + secret).utf8))
+        for part in [date, region, service, "aws4_request"] {
+            k = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: k)))
+        }
+        keyCache.withLock { cache in
+            if cache.count > 4096 { cache.removeAll() }
+            cache[cacheKey] = k
+        }
+        return k
+    }
+}
+
+@inline(__always)
+func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+    let x = a.utf8, y = b.utf8
+    guard x.count == y.count else { return false }
+    var diff: UInt8 = 0
+    for (p, q) in zip(x, y) { diff |= p ^ q }
+    return diff == 0
+}

@@ -1,0 +1,73 @@
+import SimfraCore
+import SimfraProtocols
+
+/// Each service family reports signature failures with its own codes and statuses; SDKs
+/// match on them (DynamoDB's `UnrecognizedClientException` 400, S3's `InvalidAccessKeyId`).
+enum AuthErrors {
+    static func error(_ f: SigV4Failure, service: String, wire: WireProtocol, queryCompatible: Bool) -> AWSError {
+        let family: Family
+        if service == "s3" || service == "s3control" {
+            family = .s3
+        } else if wire == .json && !queryCompatible {
+            family = .json
+        } else if wire == .restJson {
+            family = .restJson
+        } else {
+            family = .query
+        }
+        switch f {
+        case .missing:
+            switch family {
+            case .s3: return AWSError(code: "AccessDenied", message: "Access Denied", status: 403)
+            case .json: return AWSError(code: "MissingAuthenticationTokenException", message: "Request is missing Authentication Token", status: 400)
+            case .restJson: return AWSError(code: "MissingAuthenticationTokenException", message: "Missing Authentication Token", status: 403)
+            case .query: return AWSError(code: "MissingAuthenticationToken", message: "Request is missing Authentication Token", status: 403)
+            }
+        case .incomplete(let m):
+            switch family {
+            case .s3: return AWSError(code: "AuthorizationHeaderMalformed", message: m, status: 400)
+            case .json: return AWSError(code: "IncompleteSignatureException", message: m, status: 400)
+            case .restJson: return AWSError(code: "IncompleteSignatureException", message: m, status: 403)
+            case .query: return AWSError(code: "IncompleteSignature", message: m, status: 403)
+            }
+        case .unknownAccessKey:
+            switch family {
+            case .s3: return AWSError(code: "InvalidAccessKeyId", message: "The AWS Access Key Id you provided does not exist in our records.", status: 403)
+            case .json: return AWSError(code: "UnrecognizedClientException", message: "The security token included in the request is invalid.", status: 400)
+            case .restJson: return AWSError(code: "UnrecognizedClientException", message: "The security token included in the request is invalid.", status: 403)
+            case .query: return AWSError(code: "InvalidClientTokenId", message: "The security token included in the request is invalid.", status: 403)
+            }
+        case .badSessionToken:
+            switch family {
+            case .s3: return AWSError(code: "InvalidToken", message: "The provided token is malformed or otherwise invalid.", status: 400)
+            case .json: return AWSError(code: "UnrecognizedClientException", message: "The security token included in the request is invalid.", status: 400)
+            default: return AWSError(code: "InvalidClientTokenId", message: "The security token included in the request is invalid.", status: 403)
+            }
+        case .signatureMismatch(let m):
+            switch family {
+            case .s3: return AWSError(code: "SignatureDoesNotMatch", message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.", status: 403)
+            case .json: return AWSError(code: "InvalidSignatureException", message: m, status: 400)
+            case .restJson: return AWSError(code: "InvalidSignatureException", message: m, status: 403)
+            case .query: return AWSError(code: "SignatureDoesNotMatch", message: m, status: 403)
+            }
+        case .timeSkewed(let m):
+            switch family {
+            case .s3: return AWSError(code: "RequestTimeTooSkewed", message: "The difference between the request time and the current time is too large.", status: 403)
+            case .json: return AWSError(code: "InvalidSignatureException", message: m, status: 400)
+            case .restJson: return AWSError(code: "InvalidSignatureException", message: m, status: 403)
+            case .query: return AWSError(code: "SignatureDoesNotMatch", message: m, status: 403)
+            }
+        case .expired(let m):
+            switch family {
+            case .s3: return AWSError(code: "AccessDenied", message: "Request has expired", status: 403)
+            default: return AWSError(code: family == .query ? "SignatureDoesNotMatch" : "InvalidSignatureException",
+                                     message: m, status: family == .json ? 400 : 403)
+            }
+        case .contentHashMismatch:
+            return AWSError(code: "XAmzContentSHA256Mismatch",
+                            message: "The provided 'x-amz-content-sha256' header does not match what was computed.", status: 400)
+        }
+    }
+
+    private enum Family { case s3, json, restJson, query }
+}

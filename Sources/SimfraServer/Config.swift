@@ -1,0 +1,78 @@
+/// Server configuration, read from the environment as Simfra documents it.
+public struct Config: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 4599
+    public var defaultAccountId: String = "000000000000"
+    public var rootAccessKeyId: String = "AKIAIOSFODNN7EXAMPLE"
+    public var rootSecretAccessKey: String = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    public var defaultRegion: String = "us-east-1"
+    public var logLevel: LogLevel = .info
+    public var dataDir: String?
+
+    public enum LogLevel: String, Sendable, Comparable {
+        case trace, debug, info, warn, error
+
+        private var rank: Int { [.trace: 0, .debug: 1, .info: 2, .warn: 3, .error: 4][self]! }
+        public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rank < b.rank }
+    }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init() {}
+
+    /// Reads `SIMFRA_*` variables; a bad value is an error naming the variable.
+    public static func fromEnvironment(_ env: [String: String]) throws(Invalid) -> Config {
+        var c = Config()
+        if let v = env["SIMFRA_HOST"], !v.isEmpty { c.host = v }
+        if let v = env["SIMFRA_PORT"], !v.isEmpty {
+            guard let p = Int(v), (0...65535).contains(p) else {
+                throw Invalid(description: "SIMFRA_PORT must be a port number from 0 to 65535 (0 picks a free port), got '\(v)'")
+            }
+            c.port = p
+        }
+        if let v = env["SIMFRA_DEFAULT_ACCOUNT_ID"], !v.isEmpty {
+            guard v.utf8.count == 12, v.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                throw Invalid(description: "SIMFRA_DEFAULT_ACCOUNT_ID must be 12 digits, got '\(v)'")
+            }
+            c.defaultAccountId = v
+        }
+        if let v = env["SIMFRA_ROOT_ACCESS_KEY_ID"], !v.isEmpty {
+            guard (16...128).contains(v.utf8.count), v.utf8.allSatisfy({ isAlnum($0) }) else {
+                throw Invalid(description: "SIMFRA_ROOT_ACCESS_KEY_ID must be 16 to 128 letters and digits, got '\(v)'")
+            }
+            c.rootAccessKeyId = v
+        }
+        if let v = env["SIMFRA_ROOT_SECRET_ACCESS_KEY"], !v.isEmpty {
+            guard v.utf8.count >= 16, v.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw Invalid(description: "SIMFRA_ROOT_SECRET_ACCESS_KEY must be at least 16 printable characters without spaces")
+            }
+            c.rootSecretAccessKey = v
+        }
+        if let v = env["SIMFRA_DEFAULT_REGION"], !v.isEmpty {
+            guard isRegionName(v) else {
+                throw Invalid(description: "SIMFRA_DEFAULT_REGION must be a region name like us-east-1, got '\(v)'")
+            }
+            c.defaultRegion = v
+        }
+        if let v = env["SIMFRA_LOG_LEVEL"], !v.isEmpty {
+            guard let l = LogLevel(rawValue: v.lowercased()) else {
+                throw Invalid(description: "SIMFRA_LOG_LEVEL must be one of trace, debug, info, warn, error, got '\(v)'")
+            }
+            c.logLevel = l
+        }
+        if let v = env["SIMFRA_DATA_DIR"], !v.isEmpty { c.dataDir = v }
+        return c
+    }
+
+    private static func isAlnum(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+    }
+
+    static func isRegionName(_ s: String) -> Bool {
+        let parts = s.split(separator: "-")
+        return parts.count >= 3 && parts.last!.allSatisfy(\.isNumber)
+            && s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import SimfraCore
+import SimfraModels
+import SimfraProtocols
+import Synchronization
+
+/// The path every AWS request takes once its body is read: service detection, SigV4,
+/// protocol decoding and validation, the handler, and encoding of the result or error.
+final class Dispatcher: Sendable {
+    let config: Config
+    let registry: ServiceRegistry
+    let detector: ServiceDetector
+    let verifier = SigV4Verifier()
+    let requestIds = RequestIDGenerator()
+    let clock: any SimfraClock
+    let log: Log
+    private let rootCredential: Credential
+    private let providers: [any CredentialProvider]
+    let ready = Atomic<Bool>(false)
+
+    init(config: Config, handlers: [any AWSService], providers: [any CredentialProvider] = [],
+         clock: any SimfraClock = SystemClock())
+    {
+        self.config = config
+        registry = ServiceRegistry(handlers: handlers)
+        detector = ServiceDetector(registry: registry)
+        self.clock = clock
+        log = Log(level: config.logLevel)
+        rootCredential = .root(accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey,
+                               accountId: config.defaultAccountId)
+        self.providers = providers
+    }
+
+    func credential(_ id: String) -> Credential? {
+        if id == rootCredential.accessKeyId { return rootCredential }
+        for p in providers { if let c = p.credential(forAccessKeyId: id) { return c } }
+        return nil
+    }
+
+    /// Handles one AWS request; never throws: every failure becomes an AWS-shaped response.
+    func handle(_ request: AWSRequest, endpoint: String) async -> AWSResponse {
+        let requestId = requestIds.next()
+        var response = await route(request, endpoint: endpoint, requestId: requestId)
+        response.headers.append(("x-amzn-RequestId", requestId))
+        return response
+    }
+
+    private func route(_ original: AWSRequest, endpoint: String, requestId: String) async -> AWSResponse {
+        let scope = SigV4Parsed.peekScope(original)
+        guard let detected = detector.detect(original, scopeService: scope?.service) else {
+            return unknownService(original, scope?.service, requestId: requestId)
+        }
+        let entry = detected.entry
+        let model = entry.model
+        let wire = WireProtocol.detect(original, model: model)
+        let codec = entry.codec(wire)
+        let isS3 = entry.name == "s3"
+        var extraHeaders: [(String, String)] = []
+        if isS3 {
+            extraHeaders.append(("x-amz-request-id", requestId))
+            extraHeaders.append(("x-amz-id-2", Self.hostId(requestId)))
+        }
+        func fail(_ e: AWSError) -> AWSResponse {
+            var r = codec.encodeError(e, requestId: requestId)
+            r.headers += extraHeaders
+            return r
+        }
+        guard ready.load(ordering: .acquiring) else { return fail(.serviceUnavailable()) }
+
+        // Signature.
+        let verified: SigV4Verifier.Verified
+        do {
+            let parsed = try SigV4Parsed.parse(original)
+            verified = try verifier.verify(
+                original, parsed: parsed, now: clock.now(), s3Style: isS3 || entry.name == "s3control",
+                lookup: credential)
+        } catch {
+            log(.debug, "auth failed for \(entry.name): \(error)")
+            return fail(AuthErrors.error(error, service: entry.name, wire: wire,
+                                         queryCompatible: model.metadata.awsQueryCompatible))
+        }
+
+        // Body transfer encodings the signature covered, undone now that it checked out.
+        var request = original
+        do {
+            try BodyDecoding.decode(&request, verified: verified, verifier: verifier)
+        } catch {
+            return fail(error)
+        }
+        if let bucket = detected.virtualBucket {
+            // Virtual-host style: route as path style.
+            request.rawPath = "/" + URLEncoding.encode(bucket) + (request.rawPath == "/" ? "" : request.rawPath)
+        }
+
+        let resolved: ProtocolCodec.Resolved
+        let input: Value
+        do {
+            resolved = try codec.resolve(request)
+            input = try codec.decodeInput(request, resolved)
+        } catch {
+            return fail(error)
+        }
+        let op = resolved.operation
+        guard let handler = entry.handler, handler.implementedOperations.contains(op.name) else {
+            return fail(.notImplemented(service: entry.name, operation: op.name))
+        }
+        let cred = verified.credential
+        let context = RequestContext(
+            requestId: requestId, accountId: cred.accountId, region: verified.parsed.region,
+            principalArn: cred.principalArn, userId: cred.userId, accessKeyId: cred.accessKeyId,
+            service: entry.name, operation: op.name, endpoint: endpoint,
+            host: original.header("host") ?? "")
+        do {
+            let output = try await handler.handle(operation: op.name, input: input, context: context)
+            var r = codec.encodeOutput(output, op, requestId: requestId)
+            r.headers += extraHeaders
+            return r
+        } catch let e as AWSError {
+            return fail(e)
+        } catch {
+            log(.error, "\(entry.name).\(op.name) failed: \(error)")
+            return fail(.internalFailure("An internal error occurred"))
+        }
+    }
+
+    /// A 4xx in a shape the client can parse: JSON for JSON-looking requests, else XML.
+    private func unknownService(_ r: AWSRequest, _ scopeService: String?, requestId: String) -> AWSResponse {
+        let name = scopeService ?? r.header("x-amz-target") ?? "unknown"
+        let message = "Simfra does not know the service '\(name)'"
+        if r.header("x-amz-target") != nil || (r.header("content-type") ?? "").contains("json") {
+            var w = ByteWriter()
+            w.append("{\"__type\":\"UnknownServiceException\",\"message\":")
+            w.appendJSONString(message)
+            w.append("}")
+            return AWSResponse(status: 400, headers: [("Content-Type", "application/x-amz-json-1.1"),
+                                                      ("x-amzn-ErrorType", "UnknownServiceException")], body: w.bytes)
+        }
+        var w = ByteWriter()
+        w.append("<ErrorResponse><Error><Type>Sender</Type><Code>UnknownService</Code><Message>")
+        w.appendXMLEscaped(message)
+        w.append("</Message></Error><RequestId>")
+        w.append(requestId)
+        w.append("</RequestId></ErrorResponse>")
+        return AWSResponse(status: 400, headers: [("Content-Type", "text/xml")], body: w.bytes)
+    }
+
+    /// S3's `x-amz-id-2`: an opaque base64 token; derived from the request id, no RNG.
+    static func hostId(_ requestId: String) -> String {
+        Data((requestId + requestId).utf8).base64EncodedString()
+    }
+}

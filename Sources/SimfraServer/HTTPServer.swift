@@ -1,0 +1,142 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import SimfraCore
+import SimfraProtocols
+
+/// HTTP/1.1 on SwiftNIO: keep-alive, pipelining (requests on a connection are answered in
+/// order), `Expect: 100-continue`, chunked request bodies, HEAD, and 413 above the body limit.
+///
+/// Each connection is one task reading request parts from an `NIOAsyncChannel`, whose
+/// inbound stream applies back-pressure: a body is only read as fast as it is consumed.
+final class HTTPServer: Sendable {
+    /// Largest request body buffered for a non-streaming operation. AWS's largest
+    /// non-streaming requests (Lambda zip uploads, DynamoDB batches) stay below it.
+    static let maxBufferedBody = 20 * 1024 * 1024
+
+    let dispatcher: Dispatcher
+    let admin: AdminRoutes
+    let group: MultiThreadedEventLoopGroup
+
+    init(dispatcher: Dispatcher, admin: AdminRoutes, threads: Int) {
+        self.dispatcher = dispatcher
+        self.admin = admin
+        group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+    }
+
+    typealias Conn = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
+    /// Binds and returns the bound channel; `serve` runs the accept loop.
+    func bind(host: String, port: Int) async throws -> NIOAsyncChannel<Conn, Never> {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true, withErrorHandling: true)
+                    return try Conn(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+
+    func serve(_ server: NIOAsyncChannel<Conn, Never>) async throws {
+        try await withThrowingDiscardingTaskGroup { tasks in
+            try await server.executeThenClose { inbound in
+                for try await conn in inbound {
+                    tasks.addTask { await self.handleConnection(conn) }
+                }
+            }
+        }
+    }
+
+    private func handleConnection(_ conn: Conn) async {
+        do {
+            try await conn.executeThenClose { inbound, outbound in
+                var parts = inbound.makeAsyncIterator()
+                let allocator = conn.channel.allocator
+                let local = conn.channel.localAddress
+                while let part = try await parts.next() {
+                    guard case .head(let head) = part else { continue }
+                    let keepAlive = head.isKeepAlive
+                    let declared = head.headers.first(name: "content-length").flatMap { Int($0) }
+                    if let declared, declared > Self.maxBufferedBody {
+                        try await write(Self.tooLarge(), head: head, keepAlive: false, outbound, allocator)
+                        return
+                    }
+                    if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                        try await outbound.write(.head(HTTPResponseHead(version: head.version, status: .continue)))
+                    }
+                    var body = allocator.buffer(capacity: declared ?? 0)
+                    var tooLarge = false
+                    bodyLoop: while let p = try await parts.next() {
+                        switch p {
+                        case .body(var chunk):
+                            if body.readableBytes + chunk.readableBytes > Self.maxBufferedBody {
+                                tooLarge = true
+                                continue
+                            }
+                            body.writeBuffer(&chunk)
+                        case .end: break bodyLoop
+                        case .head: break bodyLoop
+                        }
+                    }
+                    if tooLarge {
+                        try await write(Self.tooLarge(), head: head, keepAlive: false, outbound, allocator)
+                        return
+                    }
+                    let response = await respond(head, body: body, local: local)
+                    try await write(response, head: head, keepAlive: keepAlive, outbound, allocator)
+                    if !keepAlive { return }
+                }
+            }
+        } catch {
+            // Peer reset or a protocol error the pipeline already answered: nothing to do.
+        }
+    }
+
+    private func respond(_ head: HTTPRequestHead, body: ByteBuffer, local: SocketAddress?) async -> AWSResponse {
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(head.headers.count)
+        for (n, v) in head.headers { headers.append((n.lowercased(), v)) }
+        let bytes = body.readableBytes == 0 ? [] : Array(body.readableBytesView)
+        let request = AWSRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: bytes)
+        if head.uri.hasPrefix("/_simfra/") || head.uri == "/_simfra" {
+            return admin.handle(request)
+        }
+        let host = request.header("host") ?? "\(local?.ipAddress ?? "127.0.0.1"):\(local?.port ?? 4599)"
+        return await dispatcher.handle(request, endpoint: "http://\(host)")
+    }
+
+    private func write(
+        _ r: AWSResponse, head: HTTPRequestHead, keepAlive: Bool,
+        _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, _ allocator: ByteBufferAllocator
+    ) async throws {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(r.headers.count + 3)
+        var hasLength = false
+        for (k, v) in r.headers {
+            if !hasLength && k.utf8.count == 14 && k.lowercased() == "content-length" { hasLength = true }
+            headers.add(name: k, value: v)
+        }
+        if !hasLength { headers.add(name: "Content-Length", value: String(r.body.count)) }
+        headers.add(name: "Server", value: "Simfra")
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let status = HTTPResponseStatus(statusCode: r.status)
+        let responseHead = HTTPResponseHead(version: head.version, status: status, headers: headers)
+        if head.method == .HEAD || r.body.isEmpty {
+            try await outbound.write(contentsOf: [.head(responseHead), .end(nil)])
+        } else {
+            try await outbound.write(contentsOf: [
+                .head(responseHead), .body(.byteBuffer(allocator.buffer(bytes: r.body))), .end(nil),
+            ])
+        }
+    }
+
+    static func tooLarge() -> AWSResponse {
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>RequestEntityTooLarge</Code><Message>Request body exceeds the maximum allowed size of \(maxBufferedBody) bytes</Message></Error>"
+        return AWSResponse(status: 413, headers: [("Content-Type", "application/xml")], body: Array(xml.utf8))
+    }
+}
