@@ -9,11 +9,15 @@ public struct AWSError: Error, Sendable, Equatable {
     public var extra: [String: Value]
     /// Extra HTTP headers to send with the error response.
     public var headers: [(String, String)]
+    /// The awsQuery code of a query-compatible JSON service's error when its model no
+    /// longer records it (SQS: `QueueDoesNotExist` is `AWS.SimpleQueueService.NonExistentQueue`).
+    public var queryCode: String?
 
     public init(
         code: String, message: String, status: Int = 400, senderFault: Bool? = nil,
-        extra: [String: Value] = [:], headers: [(String, String)] = []
+        extra: [String: Value] = [:], headers: [(String, String)] = [], queryCode: String? = nil
     ) {
+        self.queryCode = queryCode
         self.code = code
         self.message = message
         self.status = status

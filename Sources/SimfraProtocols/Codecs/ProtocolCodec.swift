@@ -82,7 +82,7 @@ package struct ProtocolCodec: Sendable {
             }
             var keys: [String: String] = [:]
             for (k, v) in r.queryItems where keys[k] == nil { keys[k] = v }
-            guard let m = router.match(method: r.method, segments: segments, queryKeys: keys),
+            guard let m = router.match(method: r.method, segments: segments, queryKeys: keys, hasHeader: { r.header($0) != nil }),
                 let op = model.operation(m.operation)
             else {
                 throw AWSError(
@@ -320,7 +320,7 @@ package struct ProtocolCodec: Sendable {
 
     package func encodeError(_ e: AWSError, requestId: String) -> AWSResponse {
         let shape = errorShape(e)
-        let queryCode = shape?.errorCode ?? e.code
+        let queryCode = e.queryCode ?? shape?.errorCode ?? e.code
         let status = e.status
         var headers = e.headers
         switch wire {

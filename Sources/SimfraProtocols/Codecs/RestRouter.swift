@@ -16,6 +16,8 @@ package final class RestRouter: Sendable {
         /// Query keys the template names (`?uploads`, `?uploadId`): must be present;
         /// `key=value` literals must match.
         let query: [(String, String?)]
+        /// Headers the input requires (`x-amz-copy-source` tells CopyObject from PutObject).
+        let headers: [String]
         let score: Int
     }
 
@@ -39,6 +41,16 @@ package final class RestRouter: Sendable {
             } else {
                 pathPart = uri[...]
             }
+            // Required query and header members disambiguate routes sharing a template
+            // (UploadPart is PUT /{Bucket}/{Key+} with required partNumber and uploadId).
+            var headers: [String] = []
+            if let input = op.input, let shape = model.shape(input.target) {
+                for m in shape.members where shape.required.contains(m.name) {
+                    let wire = m.locationName ?? m.name
+                    if m.location == .querystring, !query.contains(where: { $0.0 == wire }) { query.append((wire, nil)) }
+                    if m.location == .header { headers.append(wire.lowercased()) }
+                }
+            }
             var segs: [Route.Segment] = []
             var literals = 0
             for s in pathPart.split(separator: "/", omittingEmptySubsequences: true) {
@@ -53,8 +65,8 @@ package final class RestRouter: Sendable {
             }
             // Literal segments weigh most, then required query keys; greedy labels least.
             let greedyPenalty = segs.contains { if case .greedy = $0 { return true }; return false } ? 1 : 0
-            routes.append(Route(operation: op.name, method: op.method, segments: segs, query: query,
-                                score: literals * 100 + segs.count * 10 + query.count * 5 - greedyPenalty))
+            routes.append(Route(operation: op.name, method: op.method, segments: segs, query: query, headers: headers,
+                                score: literals * 100 + segs.count * 10 + (query.count + headers.count) * 5 - greedyPenalty))
         }
         self.routes = routes.sorted { $0.score > $1.score }
     }
@@ -68,7 +80,9 @@ package final class RestRouter: Sendable {
     /// - Parameters:
     ///   - segments: the request path after its leading `/`, split on `/` keeping empty
     ///     segments (S3 keys may hold `//`), each percent-decoded.
-    package func match(method: String, segments: [String], queryKeys: [String: String]) -> Match? {
+    package func match(method: String, segments: [String], queryKeys: [String: String], hasHeader: (String) -> Bool)
+        -> Match?
+    {
         for r in routes {
             guard let labels = Self.matchPath(r.segments, segments) else { continue }
             var ok = true
@@ -76,7 +90,7 @@ package final class RestRouter: Sendable {
                 guard let got = queryKeys[k] else { ok = false; break }
                 if let v, got != v { ok = false; break }
             }
-            guard ok else { continue }
+            guard ok, r.headers.allSatisfy(hasHeader) else { continue }
             if r.method != method { continue }
             return Match(operation: r.operation, labels: labels)
         }

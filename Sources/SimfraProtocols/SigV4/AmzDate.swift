@@ -1,5 +1,3 @@
-import Foundation
-
 /// The `yyyyMMdd'T'HHmmss'Z'` timestamps SigV4 uses, parsed without DateFormatter.
 package enum AmzDate {
     package static func seconds(_ s: String) -> Double? {
@@ -31,14 +29,10 @@ package enum AmzDate {
         return "\(p(y, 4))\(p(m, 2))\(p(d, 2))T\(p(rem / 3600, 2))\(p(rem / 60 % 60, 2))\(p(rem % 60, 2))Z"
     }
 
-    /// RFC 7231 `Date:` header (`Sun, 30 Aug 2015 12:36:00 GMT`) into the amz form.
+    /// RFC 7231 `Date:` header (`Sun, 30 Aug 2015 12:36:00 GMT`, botocore writes `-0000`)
+    /// into the amz form.
     static func fromHTTPDate(_ s: String) -> String? {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "GMT")
-        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let d = f.date(from: s) else { return nil }
-        return format(d.timeIntervalSince1970)
+        Timestamp.parseRFC822(s).map(format)
     }
 
     /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
