@@ -45,7 +45,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SimfraServerTests",
-            dependencies: ["SimfraServer", "SimfraCore"],
+            dependencies: [
+                "SimfraServer", "SimfraCore", "SimfraProtocols",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict),
     ]
 )

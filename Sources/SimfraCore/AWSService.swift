@@ -8,3 +8,26 @@ public protocol AWSService: Sendable {
     var implementedOperations: Set<String> { get }
     func handle(operation: String, input: Value, context: RequestContext) async throws -> Value
 }
+
+/// A request body read as it arrives, for operations whose payload is a streaming blob
+/// (S3 PutObject, UploadPart): a 5 GiB upload never sits in memory. The server has already
+/// checked the signature; the stream verifies chunk signatures, the declared SHA-256 and
+/// trailing checksums as the bytes pass, and throws an `AWSError` when one fails.
+///
+/// Not `Sendable`: it belongs to the one task serving the connection.
+public protocol BodyStream: AnyObject {
+    /// The next bytes of the decoded body, or nil once it has all been read.
+    func next() async throws -> [UInt8]?
+    /// The decoded length the client declared, when it did.
+    var declaredLength: Int? { get }
+    /// Trailing headers of an aws-chunked body (`x-amz-checksum-crc32: …`), once read to the end.
+    var trailers: [String: String] { get }
+}
+
+/// A service with operations that read their payload as a stream.
+public protocol StreamingAWSService: AWSService {
+    /// Whether this operation reads its body as a `BodyStream` (its payload member is then
+    /// absent from `input`).
+    func streams(operation: String) -> Bool
+    func handle(operation: String, input: Value, body: any BodyStream, context: RequestContext) async throws -> Value
+}

@@ -29,6 +29,7 @@ final class Dispatcher: Sendable {
         rootCredential = .root(accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey,
                                accountId: config.defaultAccountId)
         self.providers = providers
+        hasStreamingHandlers = handlers.contains { $0 is any StreamingAWSService }
     }
 
     func credential(_ id: String) -> Credential? {
@@ -37,18 +38,87 @@ final class Dispatcher: Sendable {
         return nil
     }
 
+    /// Whether any service reads bodies as streams; when none does the server skips the
+    /// head-time check entirely.
+    let hasStreamingHandlers: Bool
+
     /// Handles one AWS request; never throws: every failure becomes an AWS-shaped response.
     func handle(_ request: AWSRequest, endpoint: String) async -> AWSResponse {
         let requestId = requestIds.next()
-        var response = await route(request, endpoint: endpoint, requestId: requestId)
+        var response: AWSResponse
+        switch prepare(request, endpoint: endpoint, requestId: requestId, bodyRead: true) {
+        case .failure(let r): response = r.response
+        case .success(let call): response = await call.run(body: nil)
+        }
         response.headers.append(("x-amzn-RequestId", requestId))
         return response
     }
 
-    private func route(_ original: AWSRequest, endpoint: String, requestId: String) async -> AWSResponse {
+    /// For a request whose body has not been read: the prepared call if its operation streams
+    /// its body, else nil (the server then buffers the body and calls `handle`).
+    func streamingCall(_ request: AWSRequest, endpoint: String) -> Result<Call, Failure>? {
+        let scope = SigV4Parsed.peekScope(request)
+        guard let detected = detector.detect(request, scopeService: scope?.service),
+            let handler = detected.entry.handler as? any StreamingAWSService
+        else { return nil }
+        let wire = WireProtocol.detect(request, model: detected.entry.model)
+        guard wire.isRest else { return nil }
+        var routed = request
+        if let bucket = detected.virtualBucket { routed.rawPath = Self.pathStyle(bucket, request.rawPath) }
+        guard let resolved = try? detected.entry.codec(wire).resolve(routed), handler.streams(operation: resolved.operation.name)
+        else { return nil }
+        return prepare(request, endpoint: endpoint, requestId: requestIds.next(), bodyRead: false)
+    }
+
+    struct Failure: Error {
+        var response: AWSResponse
+    }
+
+    /// Everything checked and decoded; running it calls the handler and encodes the result.
+    struct Call: Sendable {
+        let handler: any AWSService
+        let codec: ProtocolCodec
+        let operation: SimfraModels.Operation
+        let input: Value
+        let context: RequestContext
+        let verified: SigV4Verifier.Verified
+        let request: AWSRequest
+        let extraHeaders: [(String, String)]
+        let log: Log
+
+        var requestId: String { context.requestId }
+
+        func fail(_ e: AWSError) -> AWSResponse {
+            var r = codec.encodeError(e, requestId: requestId)
+            r.headers += extraHeaders
+            return r
+        }
+
+        /// - Parameter body: the body stream for a streaming operation, nil otherwise.
+        func run(body: (any BodyStream)?) async -> AWSResponse {
+            do {
+                let output: Value
+                if let body, let streaming = handler as? any StreamingAWSService {
+                    output = try await streaming.handle(operation: operation.name, input: input, body: body, context: context)
+                } else {
+                    output = try await handler.handle(operation: operation.name, input: input, context: context)
+                }
+                var r = codec.encodeOutput(output, operation, requestId: requestId)
+                r.headers += extraHeaders
+                return r
+            } catch let e as AWSError {
+                return fail(e)
+            } catch {
+                log(.error, "\(context.service).\(operation.name) failed: \(error)")
+                return fail(.internalFailure("An internal error occurred"))
+            }
+        }
+    }
+
+    private func prepare(_ original: AWSRequest, endpoint: String, requestId: String, bodyRead: Bool) -> Result<Call, Failure> {
         let scope = SigV4Parsed.peekScope(original)
         guard let detected = detector.detect(original, scopeService: scope?.service) else {
-            return unknownService(original, scope?.service, requestId: requestId)
+            return .failure(Failure(response: unknownService(original, scope?.service, requestId: requestId)))
         }
         let entry = detected.entry
         let model = entry.model
@@ -60,10 +130,10 @@ final class Dispatcher: Sendable {
             extraHeaders.append(("x-amz-request-id", requestId))
             extraHeaders.append(("x-amz-id-2", Self.hostId(requestId)))
         }
-        func fail(_ e: AWSError) -> AWSResponse {
+        func fail(_ e: AWSError) -> Result<Call, Failure> {
             var r = codec.encodeError(e, requestId: requestId)
             r.headers += extraHeaders
-            return r
+            return .failure(Failure(response: r))
         }
         guard ready.load(ordering: .acquiring) else { return fail(.serviceUnavailable()) }
 
@@ -73,27 +143,27 @@ final class Dispatcher: Sendable {
             let parsed = try SigV4Parsed.parse(original)
             verified = try verifier.verify(
                 original, parsed: parsed, now: clock.now(), s3Style: isS3 || entry.name == "s3control",
-                lookup: credential)
+                bodyHashKnown: bodyRead, lookup: credential)
         } catch {
             log(.debug, "auth failed for \(entry.name): \(error)")
             return fail(AuthErrors.error(error, service: entry.name, wire: wire,
                                          queryCompatible: model.metadata.awsQueryCompatible))
         }
 
-        // Body transfer encodings the signature covered, undone now that it checked out.
+        // Body encodings the signature covered, undone now that it checked out. S3 keeps
+        // Content-Encoding as object metadata and never inflates.
         var request = original
-        do {
-            try BodyDecoding.decode(&request, verified: verified, verifier: verifier)
-        } catch {
-            return fail(error)
+        if bodyRead {
+            do {
+                try BodyDecoding.decode(&request, verified: verified, inflateGzip: !isS3)
+            } catch {
+                return fail(error)
+            }
         }
-        if let bucket = detected.virtualBucket {
-            // Virtual-host style: route as path style.
-            request.rawPath = "/" + URLEncoding.encode(bucket) + (request.rawPath == "/" ? "" : request.rawPath)
-        }
+        if let bucket = detected.virtualBucket { request.rawPath = Self.pathStyle(bucket, request.rawPath) }
 
         let resolved: ProtocolCodec.Resolved
-        let input: Value
+        var input: Value
         do {
             resolved = try codec.resolve(request)
             input = try codec.decodeInput(request, resolved)
@@ -104,23 +174,23 @@ final class Dispatcher: Sendable {
         guard let handler = entry.handler, handler.implementedOperations.contains(op.name) else {
             return fail(.notImplemented(service: entry.name, operation: op.name))
         }
+        if !bodyRead, let inRef = op.input, let payload = model.shape(inRef.target)?.payload {
+            // The payload arrives through the stream, not the input.
+            input[payload] = nil
+        }
         let cred = verified.credential
         let context = RequestContext(
             requestId: requestId, accountId: cred.accountId, region: verified.parsed.region,
             principalArn: cred.principalArn, userId: cred.userId, accessKeyId: cred.accessKeyId,
             service: entry.name, operation: op.name, endpoint: endpoint,
             host: original.header("host") ?? "")
-        do {
-            let output = try await handler.handle(operation: op.name, input: input, context: context)
-            var r = codec.encodeOutput(output, op, requestId: requestId)
-            r.headers += extraHeaders
-            return r
-        } catch let e as AWSError {
-            return fail(e)
-        } catch {
-            log(.error, "\(entry.name).\(op.name) failed: \(error)")
-            return fail(.internalFailure("An internal error occurred"))
-        }
+        return .success(Call(handler: handler, codec: codec, operation: op, input: input, context: context,
+                             verified: verified, request: original, extraHeaders: extraHeaders, log: log))
+    }
+
+    /// Virtual-host style (`bucket.s3.localhost/key`) routed as path style (`/bucket/key`).
+    static func pathStyle(_ bucket: String, _ rawPath: String) -> String {
+        "/" + URLEncoding.encode(bucket) + (rawPath == "/" ? "" : rawPath)
     }
 
     /// A 4xx in a shape the client can parse: JSON for JSON-looking requests, else XML.

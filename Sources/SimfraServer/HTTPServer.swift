@@ -52,39 +52,101 @@ final class HTTPServer: Sendable {
         }
     }
 
+    /// Largest body a streaming operation may send (S3's 5 GiB single PUT, plus aws-chunked framing).
+    static let maxStreamedBody = 5 * 1024 * 1024 * 1024 + 64 * 1024 * 1024
+
+    /// Owns a connection's inbound iterator so a body stream can read from it and hand it back.
+    final class PartReader {
+        var iterator: NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator
+        /// True once the current request's `.end` has been read.
+        var bodyDone = false
+
+        init(_ it: NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator) { iterator = it }
+
+        func next() async throws -> HTTPServerRequestPart? { try await iterator.next() }
+
+        /// The next body chunk of the current request, nil at its end.
+        func nextBody() async throws -> ByteBuffer? {
+            while !bodyDone {
+                switch try await iterator.next() {
+                case .body(let b)?: return b
+                case .end?, nil: bodyDone = true
+                case .head?: bodyDone = true
+                }
+            }
+            return nil
+        }
+    }
+
     private func handleConnection(_ conn: Conn) async {
+        let streaming = dispatcher.hasStreamingHandlers
         do {
             try await conn.executeThenClose { inbound, outbound in
-                var parts = inbound.makeAsyncIterator()
+                let reader = PartReader(inbound.makeAsyncIterator())
                 let allocator = conn.channel.allocator
                 let local = conn.channel.localAddress
-                while let part = try await parts.next() {
+                while let part = try await reader.next() {
                     guard case .head(let head) = part else { continue }
+                    reader.bodyDone = false
                     let keepAlive = head.isKeepAlive
                     let declared = head.headers.first(name: "content-length").flatMap { Int($0) }
+                    let expectContinue = head.headers.first(name: "expect")?.lowercased() == "100-continue"
+
+                    if streaming, let call = streamingCall(head, local: local) {
+                        switch call {
+                        case .failure(let f):
+                            // Rejected before reading the body: answer and close rather than drain it.
+                            try await write(f.response, head: head, keepAlive: false, outbound, allocator)
+                            return
+                        case .success(let call):
+                            if let declared, declared > Self.maxStreamedBody {
+                                try await write(Self.tooLarge(Self.maxStreamedBody), head: head, keepAlive: false, outbound, allocator)
+                                return
+                            }
+                            if expectContinue {
+                                try await outbound.write(.head(HTTPResponseHead(version: head.version, status: .continue)))
+                            }
+                            var total = 0
+                            let body = VerifyingBodyStream(verified: call.verified, request: call.request) {
+                                guard let b = try await reader.nextBody() else { return nil }
+                                total += b.readableBytes
+                                if total > Self.maxStreamedBody {
+                                    throw AWSError(code: "EntityTooLarge", message: "Your proposed upload exceeds the maximum allowed size", status: 400)
+                                }
+                                return Array(b.readableBytesView)
+                            }
+                            var response = await call.run(body: body)
+                            response.headers.append(("x-amzn-RequestId", call.requestId))
+                            // Whatever the handler left unread: drain a little, else close.
+                            var leftover = 0
+                            while !reader.bodyDone, leftover <= 1024 * 1024, let b = try await reader.nextBody() {
+                                leftover += b.readableBytes
+                            }
+                            let reusable = keepAlive && reader.bodyDone
+                            try await write(response, head: head, keepAlive: reusable, outbound, allocator)
+                            if !reusable { return }
+                            continue
+                        }
+                    }
+
                     if let declared, declared > Self.maxBufferedBody {
-                        try await write(Self.tooLarge(), head: head, keepAlive: false, outbound, allocator)
+                        try await write(Self.tooLarge(Self.maxBufferedBody), head: head, keepAlive: false, outbound, allocator)
                         return
                     }
-                    if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                    if expectContinue {
                         try await outbound.write(.head(HTTPResponseHead(version: head.version, status: .continue)))
                     }
                     var body = allocator.buffer(capacity: declared ?? 0)
                     var tooLarge = false
-                    bodyLoop: while let p = try await parts.next() {
-                        switch p {
-                        case .body(var chunk):
-                            if body.readableBytes + chunk.readableBytes > Self.maxBufferedBody {
-                                tooLarge = true
-                                continue
-                            }
-                            body.writeBuffer(&chunk)
-                        case .end: break bodyLoop
-                        case .head: break bodyLoop
+                    while var chunk = try await reader.nextBody() {
+                        if body.readableBytes + chunk.readableBytes > Self.maxBufferedBody {
+                            tooLarge = true
+                            continue
                         }
+                        body.writeBuffer(&chunk)
                     }
                     if tooLarge {
-                        try await write(Self.tooLarge(), head: head, keepAlive: false, outbound, allocator)
+                        try await write(Self.tooLarge(Self.maxBufferedBody), head: head, keepAlive: false, outbound, allocator)
                         return
                     }
                     let response = await respond(head, body: body, local: local)
@@ -97,17 +159,29 @@ final class HTTPServer: Sendable {
         }
     }
 
-    private func respond(_ head: HTTPRequestHead, body: ByteBuffer, local: SocketAddress?) async -> AWSResponse {
+    private func awsRequest(_ head: HTTPRequestHead, body: [UInt8]) -> AWSRequest {
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(head.headers.count)
         for (n, v) in head.headers { headers.append((n.lowercased(), v)) }
-        let bytes = body.readableBytes == 0 ? [] : Array(body.readableBytesView)
-        let request = AWSRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: bytes)
+        return AWSRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body)
+    }
+
+    private func endpoint(_ request: AWSRequest, _ local: SocketAddress?) -> String {
+        "http://" + (request.header("host") ?? "\(local?.ipAddress ?? "127.0.0.1"):\(local?.port ?? 4599)")
+    }
+
+    private func streamingCall(_ head: HTTPRequestHead, local: SocketAddress?) -> Result<Dispatcher.Call, Dispatcher.Failure>? {
+        if head.uri.hasPrefix("/_simfra") { return nil }
+        let request = awsRequest(head, body: [])
+        return dispatcher.streamingCall(request, endpoint: endpoint(request, local))
+    }
+
+    private func respond(_ head: HTTPRequestHead, body: ByteBuffer, local: SocketAddress?) async -> AWSResponse {
+        let request = awsRequest(head, body: body.readableBytes == 0 ? [] : Array(body.readableBytesView))
         if head.uri.hasPrefix("/_simfra/") || head.uri == "/_simfra" {
             return admin.handle(request)
         }
-        let host = request.header("host") ?? "\(local?.ipAddress ?? "127.0.0.1"):\(local?.port ?? 4599)"
-        return await dispatcher.handle(request, endpoint: "http://\(host)")
+        return await dispatcher.handle(request, endpoint: endpoint(request, local))
     }
 
     private func write(
@@ -135,8 +209,8 @@ final class HTTPServer: Sendable {
         }
     }
 
-    static func tooLarge() -> AWSResponse {
-        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>RequestEntityTooLarge</Code><Message>Request body exceeds the maximum allowed size of \(maxBufferedBody) bytes</Message></Error>"
+    static func tooLarge(_ limit: Int) -> AWSResponse {
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>RequestEntityTooLarge</Code><Message>Request body exceeds the maximum allowed size of \(limit) bytes</Message></Error>"
         return AWSResponse(status: 413, headers: [("Content-Type", "application/xml")], body: Array(xml.utf8))
     }
 }

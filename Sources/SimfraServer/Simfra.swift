@@ -11,9 +11,13 @@ public final class Simfra: Sendable {
     let dispatcher: Dispatcher
     let http: HTTPServer
 
-    public init(config: Config) {
+    public convenience init(config: Config) {
+        self.init(config: config, handlers: [STSService()])
+    }
+
+    /// With an explicit set of handlers (tests register fakes).
+    init(config: Config, handlers: [any AWSService]) {
         self.config = config
-        let handlers: [any AWSService] = [STSService()]
         dispatcher = Dispatcher(config: config, handlers: handlers)
         let admin = AdminRoutes(dispatcher: dispatcher, persistenceEnabled: config.dataDir != nil)
         http = HTTPServer(dispatcher: dispatcher, admin: admin, threads: System.coreCount)
@@ -21,12 +25,12 @@ public final class Simfra: Sendable {
 
     /// Binds, prints the start line, loads state, reports ready, then serves until the
     /// listening channel closes.
-    public func run(onStarted: @Sendable (String) -> Void) async throws {
+    public func run(onStarted: @Sendable (_ line: String, _ port: Int) -> Void) async throws {
         let channel = try await http.bind(host: config.host, port: config.port)
         let port = channel.channel.localAddress?.port ?? config.port
         let persistence = config.dataDir.map { "on, \($0)" } ?? "off"
         onStarted(
-            "simfra \(Self.version) listening on http://\(config.host):\(port) (persistence: \(persistence), services: \(dispatcher.registry.implementedCount))")
+            "simfra \(Self.version) listening on http://\(config.host):\(port) (persistence: \(persistence), services: \(dispatcher.registry.implementedCount))", port)
         // Nothing to load yet: persistence (issue 3) loads state here before readiness.
         dispatcher.ready.store(true, ordering: .releasing)
         try await http.serve(channel)

@@ -23,7 +23,7 @@ for sig in [SIGINT, SIGTERM] {
 
 let simfra = Simfra(config: config)
 do {
-    try await simfra.run { line in
+    try await simfra.run { line, _ in
         // Unbuffered: scripts wait for this line to learn the port.
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }

@@ -6,7 +6,7 @@ package enum BodyDecoding {
     /// Largest body a gzip request may inflate to.
     package static let inflateLimit = 64 * 1024 * 1024
 
-    package static func decode(_ r: inout AWSRequest, verified: SigV4Verifier.Verified, verifier: SigV4Verifier) throws(AWSError) {
+    package static func decode(_ r: inout AWSRequest, verified: SigV4Verifier.Verified, inflateGzip: Bool) throws(AWSError) {
         if AWSChunkedDecoder.isChunked(payloadHash: verified.payloadHash) {
             var decoder = AWSChunkedDecoder(
                 payloadHash: verified.payloadHash, seedSignature: verified.parsed.signature,
@@ -38,7 +38,7 @@ package enum BodyDecoding {
                 return h
             }
         }
-        if let enc = r.header("content-encoding")?.lowercased(), enc.contains("gzip") {
+        if inflateGzip, let enc = r.header("content-encoding")?.lowercased(), enc.contains("gzip") {
             do {
                 r.body = try Gzip.inflate(r.body, limit: inflateLimit)
             } catch {

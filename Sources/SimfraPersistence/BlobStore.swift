@@ -1,0 +1,167 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Object bodies as files under `<dataDir>/s3/`, addressed by the relative paths of
+/// `S3PathEncoding` (`s3/...`). Writes go to `s3/.tmp/<random>`, are fsynced, renamed into
+/// place and the parent directory is fsynced, so a body is either absent or complete.
+///
+/// Intended protocol for S3: write the body (with a fresh `generation`), then commit the
+/// metadata record naming that path, then remove the previous body; at startup call
+/// `removeOrphans(keep:)` with every path the metadata references.
+package struct BlobStore: Sendable {
+    package let dataDir: String
+
+    package init(dataDir: String) { self.dataDir = dataDir }
+
+    var rootPath: String { "\(dataDir)/\(S3PathEncoding.root)" }
+    var tmpPath: String { "\(rootPath)/.tmp" }
+
+    /// Absolute path of a relative blob path (validated).
+    package func absolutePath(_ relativePath: String) throws(PersistenceError) -> String {
+        try Self.validate(relativePath)
+        return "\(dataDir)/\(relativePath)"
+    }
+
+    /// Rejects anything `S3PathEncoding` would never produce: absolute paths, `.`/`..`/empty
+    /// segments, NUL, paths outside `s3/`, and `s3/.tmp`.
+    static func validate(_ relativePath: String) throws(PersistenceError) {
+        let segments = relativePath.split(separator: "/", omittingEmptySubsequences: false)
+        guard segments.count >= 2, segments[0] == Substring(S3PathEncoding.root),
+            !relativePath.utf8.contains(0),
+            segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }),
+            !segments[1].hasPrefix(".")
+        else { throw .io("refusing unsafe blob path \(relativePath.debugDescription)") }
+    }
+
+    /// Writes `bytes` atomically to `relativePath` (replacing any existing file).
+    package func write(_ bytes: [UInt8], to relativePath: String) throws(PersistenceError) {
+        let writer = try makeWriter()
+        try bytes.withUnsafeBytes { (buffer) throws(PersistenceError) in try writer.write(buffer) }
+        try writer.commit(to: relativePath)
+    }
+
+    /// A streaming writer for large bodies; call `commit(to:)` or `abort()`.
+    package func makeWriter() throws(PersistenceError) -> BlobWriter {
+        try FileIO.makeDirectories(tmpPath)
+        let path = "\(tmpPath)/\(FileIO.randomHex(bytes: 16))"
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd < 0 { throw FileIO.fail("cannot create", path) }
+        return BlobWriter(store: self, fd: fd, tmpPath: path)
+    }
+
+    package func read(_ relativePath: String) throws(PersistenceError) -> [UInt8] {
+        try FileIO.readAll(absolutePath(relativePath))
+    }
+
+    package func exists(_ relativePath: String) -> Bool {
+        guard let path = try? absolutePath(relativePath) else { return false }
+        return FileIO.kind(path) == .file
+    }
+
+    /// Removes a body; a missing file is not an error. The directory is not fsynced: a removal
+    /// lost to a power cut is an orphan that `removeOrphans` collects.
+    package func remove(_ relativePath: String) throws(PersistenceError) {
+        let path = try absolutePath(relativePath)
+        if unlink(path) != 0 && errno != ENOENT { throw FileIO.fail("cannot remove", path) }
+    }
+
+    /// Deletes every file under `s3/` whose relative path is not in `keep`, every file in
+    /// `s3/.tmp`, and directories left empty. Returns the number of files removed. Call at
+    /// startup, before serving requests (a concurrent writer's temp file would be deleted).
+    @discardableResult
+    package func removeOrphans(keep: Set<String>) throws(PersistenceError) -> Int {
+        var removed = 0
+        let root = rootPath
+        guard FileIO.kind(root) == .directory else { return 0 }
+        for name in FileIO.list(tmpPath) {
+            if unlink("\(tmpPath)/\(name)") == 0 { removed += 1 }
+        }
+        for bucket in FileIO.list(root) where bucket != ".tmp" {
+            removed += try sweep(relative: "\(S3PathEncoding.root)/\(bucket)", keep: keep)
+        }
+        try FileIO.fsyncDirectory(root)
+        return removed
+    }
+
+    /// Recursive sweep; directories are descended without following symlinks.
+    private func sweep(relative: String, keep: Set<String>) throws(PersistenceError) -> Int {
+        let absolute = "\(dataDir)/\(relative)"
+        switch FileIO.kind(absolute) {
+        case .missing:
+            return 0
+        case .file, .other:
+            if keep.contains(relative) { return 0 }
+            if unlink(absolute) != 0 && errno != ENOENT { throw FileIO.fail("cannot remove", absolute) }
+            return 1
+        case .directory:
+            var removed = 0
+            for name in FileIO.list(absolute) {
+                removed += try sweep(relative: "\(relative)/\(name)", keep: keep)
+            }
+            if FileIO.list(absolute).isEmpty { rmdir(absolute) }
+            return removed
+        }
+    }
+}
+
+/// Streams one body into `s3/.tmp`, then renames it into place. Not thread-safe.
+package final class BlobWriter {
+    private let store: BlobStore
+    private var fd: Int32
+    private let tmpPath: String
+    package private(set) var bytesWritten: Int64 = 0
+    private var finished = false
+
+    init(store: BlobStore, fd: Int32, tmpPath: String) {
+        self.store = store
+        self.fd = fd
+        self.tmpPath = tmpPath
+    }
+
+    deinit { abort() }
+
+    package func write(_ buffer: UnsafeRawBufferPointer) throws(PersistenceError) {
+        guard fd >= 0 else { throw .io("write to a finished blob writer") }
+        try FileIO.writeAll(fd, buffer, path: tmpPath)
+        bytesWritten += Int64(buffer.count)
+    }
+
+    package func write(_ bytes: [UInt8]) throws(PersistenceError) {
+        try bytes.withUnsafeBytes { (buffer) throws(PersistenceError) in try write(buffer) }
+    }
+
+    /// fsync, rename to `relativePath` (creating its directories), fsync the parent directory.
+    package func commit(to relativePath: String) throws(PersistenceError) {
+        guard fd >= 0 else { throw .io("commit of a finished blob writer") }
+        do {
+            let destination = try store.absolutePath(relativePath)
+            try FileIO.fsyncFD(fd, path: tmpPath)
+            close(fd)
+            fd = -1
+            let parent = FileIO.parent(of: destination)
+            try FileIO.makeDirectories(parent)
+            if rename(tmpPath, destination) != 0 { throw FileIO.fail("cannot rename into", destination) }
+            finished = true
+            try FileIO.fsyncDirectory(parent)
+        } catch {
+            abort()
+            throw error
+        }
+    }
+
+    /// Discards the temporary file. Idempotent; a no-op after a successful commit.
+    package func abort() {
+        guard !finished else { return }
+        finished = true
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+        unlink(tmpPath)
+    }
+}
