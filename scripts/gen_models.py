@@ -34,11 +34,16 @@ SERVICES = [
     "ses", "sesv2", "cognito-idp",
 ]
 
+# Services that moved from awsQuery to JSON but must still answer awsQuery clients with the
+# old wire names (`Attribute.1.Name`, `<Message>` lists). Their query traits come from the
+# last botocore release whose model was awsQuery, fetched from PyPI into .cache/ on demand.
+LEGACY_QUERY = {"sqs": "1.34.22"}
+
 META_KEYS = {"apiVersion", "endpointPrefix", "protocol", "protocols", "serviceId",
              "signingName", "jsonVersion", "targetPrefix", "xmlNamespace", "globalEndpoint",
              "awsQueryCompatible", "protocolSettings", "checksumFormat"}
 OP_KEYS = {"http", "input", "output", "errors", "httpChecksumRequired", "httpChecksum",
-           "endpoint", "unsignedPayload", "requestcompression", "authtype", "auth"}
+           "endpoint", "unsignedPayload", "requestcompression", "authtype", "auth", "deprecated"}
 SHAPE_KEYS = {"type", "members", "required", "max", "min", "member", "enum", "exception",
               "error", "key", "value", "union", "payload", "fault", "timestampFormat",
               "document", "flattened", "eventstream", "streaming", "locationName",
@@ -57,8 +62,57 @@ def ref(d):
     return pick(d, MEMBER_KEYS | {"resultWrapper"})
 
 
+def legacy_model(name, version):
+    import glob
+    import gzip
+    import subprocess
+    import zipfile
+    cache = os.path.join(".cache", "botocore-%s" % version)
+    wheels = glob.glob(os.path.join(cache, "botocore-%s-*.whl" % version))
+    if not wheels:
+        os.makedirs(cache, exist_ok=True)
+        subprocess.check_call([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
+                               "botocore==%s" % version, "-d", cache])
+        wheels = glob.glob(os.path.join(cache, "botocore-%s-*.whl" % version))
+    z = zipfile.ZipFile(wheels[0])
+    path = [n for n in z.namelist()
+            if n.startswith("botocore/data/%s/" % name) and n.endswith("service-2.json.gz")][0]
+    return json.loads(gzip.decompress(z.read(path)))
+
+
+QUERY_TRAITS = ("locationName", "flattened", "queryName")
+
+
+def legacy_traits(old, new):
+    """Per shape, the awsQuery wire traits of the old model, stored under "q"."""
+    out = {}
+    for name, o in old["shapes"].items():
+        n = new["shapes"].get(name)
+        if n is None:
+            continue
+        t = {k: o[k] for k in QUERY_TRAITS if k in o}
+        members = {}
+        for mn, mo in o.get("members", {}).items():
+            mt = {k: mo[k] for k in QUERY_TRAITS if k in mo}
+            if mt and mn in n.get("members", {}):
+                members[mn] = mt
+        if members:
+            t["members"] = members
+        for ref in ("member", "key", "value"):
+            if ref in o:
+                rt = {k: o[ref][k] for k in QUERY_TRAITS if k in o[ref]}
+                if rt:
+                    t[ref] = rt
+        if t:
+            out[name] = t
+    return out
+
+
 def compact(name):
     m = Loader().load_service_model(name, "service-2")
+    legacy = {}
+    if name in LEGACY_QUERY:
+        legacy = legacy_traits(legacy_model(name, LEGACY_QUERY[name]), m)
     lines = ["M\t" + dumps(pick(m["metadata"], META_KEYS))]
     for op_name in sorted(m["operations"]):
         op = pick(m["operations"][op_name], OP_KEYS)
@@ -75,6 +129,17 @@ def compact(name):
         for k in ("member", "key", "value"):
             if k in s:
                 s[k] = ref(s[k])
+        # Old awsQuery wire names ride along as "q" on the shape, its members and refs.
+        lt = legacy.get(shape_name)
+        if lt:
+            q = {k: lt[k] for k in QUERY_TRAITS if k in lt}
+            if q:
+                s["q"] = q
+            for mn, mt in lt.get("members", {}).items():
+                s["members"][mn]["q"] = mt
+            for k in ("member", "key", "value"):
+                if k in lt:
+                    s[k]["q"] = lt[k]
         lines.append("S\t%s\t%s" % (shape_name, dumps(s)))
     return m["metadata"], "\n".join(lines) + "\n"
 

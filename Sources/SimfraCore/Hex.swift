@@ -12,6 +12,21 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Fast path for digests: one pass over contiguous bytes, no iterator.
+    public static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var i = 0
+            digits.withUnsafeBufferPointer { d in
+                for b in bytes {
+                    out[i] = d[Int(b >> 4)]
+                    out[i + 1] = d[Int(b & 0xF)]
+                    i += 2
+                }
+            }
+            return i
+        }
+    }
+
     public static func decode(_ s: String) -> [UInt8]? {
         let u = Array(s.utf8)
         guard u.count % 2 == 0 else { return nil }

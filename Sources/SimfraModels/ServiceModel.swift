@@ -116,6 +116,8 @@ package struct Operation: Sendable {
     package let requestChecksumRequired: Bool
     package let hostPrefix: String?
     package let unsignedPayload: Bool
+    /// Superseded operations (S3's PutBucketLifecycle) lose route ties to their successors.
+    package let deprecated: Bool
 
     init(name: String, json: [String: Any]) {
         self.name = name
@@ -130,5 +132,6 @@ package struct Operation: Sendable {
         requestChecksumRequired = (json["httpChecksum"] as? [String: Any])?["requestChecksumRequired"] as? Bool ?? false
         hostPrefix = (json["endpoint"] as? [String: Any])?["hostPrefix"] as? String
         unsignedPayload = json["unsignedPayload"] as? Bool ?? false
+        deprecated = json["deprecated"] as? Bool ?? false
     }
 }

@@ -35,6 +35,8 @@ package final class Shape: Sendable {
     package let sensitive: Bool
     package let sparse: Bool
     package let requiresLength: Bool
+    /// awsQuery wire traits of a service that has since moved to JSON (SQS).
+    package let query: QueryTraits?
 
     init(name: String, json: [String: Any]) {
         self.name = name
@@ -74,6 +76,7 @@ package final class Shape: Sendable {
         sensitive = json["sensitive"] as? Bool ?? false
         sparse = json["sparse"] as? Bool ?? false
         requiresLength = json["requiresLength"] as? Bool ?? false
+        query = QueryTraits(json["q"])
     }
 
     package func member(named name: String) -> Member? {
@@ -108,6 +111,8 @@ package struct Member: Sendable {
     package let idempotencyToken: Bool
     package let eventPayload: Bool
     package let resultWrapper: String?
+    /// awsQuery wire traits of a service that has since moved to JSON (SQS).
+    package let query: QueryTraits?
 
     init(name: String, json: [String: Any]) {
         self.name = name
@@ -124,10 +129,26 @@ package struct Member: Sendable {
         idempotencyToken = json["idempotencyToken"] as? Bool ?? false
         eventPayload = json["eventpayload"] as? Bool ?? false
         resultWrapper = json["resultWrapper"] as? String
+        query = QueryTraits(json["q"])
     }
 
     /// The name on the wire for body members: `locationName` when given, else the member name.
     package var wireName: String { locationName ?? name }
+}
+
+/// The awsQuery names and flattening an older model of the service had
+/// (scripts/gen_models.py, LEGACY_QUERY).
+package struct QueryTraits: Sendable {
+    package let locationName: String?
+    package let flattened: Bool?
+    package let queryName: String?
+
+    init?(_ any: Any?) {
+        guard let d = any as? [String: Any] else { return nil }
+        locationName = d["locationName"] as? String
+        flattened = d["flattened"] as? Bool
+        queryName = d["queryName"] as? String
+    }
 }
 
 package struct XMLNamespace: Sendable {

@@ -116,9 +116,15 @@ final class Dispatcher: Sendable {
     }
 
     private func prepare(_ original: AWSRequest, endpoint: String, requestId: String, bodyRead: Bool) -> Result<Call, Failure> {
-        let scope = SigV4Parsed.peekScope(original)
-        guard let detected = detector.detect(original, scopeService: scope?.service) else {
-            return .failure(Failure(response: unknownService(original, scope?.service, requestId: requestId)))
+        // Parse the signature once: its scope also tells the service.
+        let parsedAuth = Result { () throws(SigV4Failure) in try SigV4Parsed.parse(original) }
+        let scopeService: String?
+        switch parsedAuth {
+        case .success(let p): scopeService = p.service
+        case .failure: scopeService = SigV4Parsed.peekScope(original)?.service
+        }
+        guard let detected = detector.detect(original, scopeService: scopeService) else {
+            return .failure(Failure(response: unknownService(original, scopeService, requestId: requestId)))
         }
         let entry = detected.entry
         let model = entry.model
@@ -140,7 +146,7 @@ final class Dispatcher: Sendable {
         // Signature.
         let verified: SigV4Verifier.Verified
         do {
-            let parsed = try SigV4Parsed.parse(original)
+            let parsed = try parsedAuth.get()
             verified = try verifier.verify(
                 original, parsed: parsed, now: clock.now(), s3Style: isS3 || entry.name == "s3control",
                 bodyHashKnown: bodyRead, lookup: credential)

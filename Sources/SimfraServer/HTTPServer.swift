@@ -18,10 +18,12 @@ final class HTTPServer: Sendable {
     let admin: AdminRoutes
     let group: MultiThreadedEventLoopGroup
 
-    init(dispatcher: Dispatcher, admin: AdminRoutes, threads: Int) {
+    init(dispatcher: Dispatcher, admin: AdminRoutes) {
         self.dispatcher = dispatcher
         self.admin = admin
-        group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        // The singleton group, which `Simfra.useEventLoopsForConcurrency()` also makes the
+        // Swift concurrency executor: a connection's task then runs on event-loop threads.
+        group = MultiThreadedEventLoopGroup.singleton
     }
 
     typealias Conn = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>

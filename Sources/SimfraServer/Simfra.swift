@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 import SimfraCore
 import SimfraSTS
 
@@ -20,7 +21,15 @@ public final class Simfra: Sendable {
         self.config = config
         dispatcher = Dispatcher(config: config, handlers: handlers)
         let admin = AdminRoutes(dispatcher: dispatcher, persistenceEnabled: config.dataDir != nil)
-        http = HTTPServer(dispatcher: dispatcher, admin: admin, threads: System.coreCount)
+        http = HTTPServer(dispatcher: dispatcher, admin: admin)
+    }
+
+    /// Makes NIO's event loops Swift concurrency's global executor. Without it every request
+    /// hops from an event-loop thread to the cooperative pool and back, a thread wake-up each
+    /// way. Must run before any task is created (first thing in `main`).
+    @discardableResult
+    public static func useEventLoopsForConcurrency() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
     /// Binds, prints the start line, loads state, reports ready, then serves until the

@@ -1,6 +1,8 @@
 import Foundation
 import SimfraServer
 
+Simfra.useEventLoopsForConcurrency()
+
 // Configuration errors stop startup with one line and exit code 2.
 let config: Config
 do {

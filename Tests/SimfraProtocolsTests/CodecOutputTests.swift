@@ -91,6 +91,18 @@ struct CodecOutputTests {
         #expect(text(q).contains("xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\""))
     }
 
+    @Test func sqsAwsQueryUsesLegacyWireNames() {
+        // Older SDKs parse SQS's awsQuery responses by the names the query-era model had.
+        let c = codec("sqs", .query)
+        let r = c.encodeOutput(["Messages": [["MessageId": "m1", "Body": "hi", "Attributes": ["SenderId": "000000000000"]]]],
+                               c.model.operation("ReceiveMessage")!, requestId: "r")
+        let body = text(r)
+        #expect(body.contains("<ReceiveMessageResult><Message><Attribute><Name>SenderId</Name><Value>000000000000</Value></Attribute>"))
+        #expect(body.contains("<MessageId>m1</MessageId>"))
+        let urls = text(c.encodeOutput(["QueueUrls": ["http://a/1", "http://a/2"]], c.model.operation("ListQueues")!, requestId: "r"))
+        #expect(urls.contains("<ListQueuesResult><QueueUrl>http://a/1</QueueUrl><QueueUrl>http://a/2</QueueUrl></ListQueuesResult>"))
+    }
+
     @Test func restJsonBindsStatusHeadersAndPayload() {
         let c = codec("lambda", .restJson)
         let op = c.model.operation("Invoke")!

@@ -66,7 +66,7 @@ package final class VerifyingBodyStream: BodyStream {
                                message: "You did not provide the number of bytes specified by the Content-Length HTTP header", status: 400)
             }
         }
-        if let h = hasher, let expected = expectedSHA256, Hex.encode(h.finalize()) != expected {
+        if let h = hasher, let expected = expectedSHA256, Hex.encode(digest: h.finalize()) != expected {
             throw AWSError(code: "XAmzContentSHA256Mismatch",
                            message: "The provided 'x-amz-content-sha256' header does not match what was computed.", status: 400)
         }

@@ -35,25 +35,49 @@ package struct QueryInputDecoder {
         try structure(shape, prefix: "", depth: 0)
     }
 
-    private func name(of m: Member) -> String {
+    /// Wire names a member may arrive under: awsQuery-era names first (SQS's
+    /// `Attribute.1.Name`), then the current model's.
+    private func names(of m: Member) -> [String] {
         if ec2 {
-            if let q = m.queryName { return q }
+            if let q = m.queryName { return [q] }
             let n = m.locationName ?? m.name
-            return n.prefix(1).uppercased() + n.dropFirst()
+            return [n.prefix(1).uppercased() + n.dropFirst()]
         }
-        return m.locationName ?? m.name
+        let current = m.locationName ?? m.name
+        if let legacy = m.query?.locationName, legacy != current { return [legacy, current] }
+        return [current]
     }
 
     private func join(_ prefix: String, _ name: String) -> String {
         prefix.isEmpty ? name : "\(prefix).\(name)"
     }
 
+    private func isFlattened(_ shape: Shape, _ member: Member?) -> Bool {
+        ec2 || shape.flattened || (member?.flattened ?? false) || (shape.query?.flattened ?? false)
+            || (member?.query?.flattened ?? false)
+    }
+
+    /// Where a member's entries start. A flattened list whose element is named takes that
+    /// name in place of the member's (`Entries` -> `SendMessageBatchRequestEntry.1.Id`), as
+    /// botocore's query serializer does.
+    private func bases(_ m: Member, _ ms: Shape, prefix: String) -> [String] {
+        var out = names(of: m).map { join(prefix, $0) }
+        if !ec2, ms.kind == .list, isFlattened(ms, m) {
+            for elementName in [ms.member?.query?.locationName, ms.member?.locationName].compactMap({ $0 }) {
+                out.insert(join(prefix, elementName), at: 0)
+            }
+        }
+        return out
+    }
+
     private func structure(_ shape: Shape, prefix: String, depth: Int) throws(InputFailure) -> Value {
         var out: [String: Value] = [:]
         for m in shape.members {
-            let key = join(prefix, name(of: m))
-            guard prefixes.contains(key), let ms = model.shape(m.target) else { continue }
-            if let v = try value(ms, member: m, key: key, depth: depth + 1) { out[m.name] = v }
+            guard let ms = model.shape(m.target) else { continue }
+            for key in bases(m, ms, prefix: prefix) where prefixes.contains(key) {
+                if let v = try value(ms, member: m, key: key, depth: depth + 1) { out[m.name] = v }
+                break
+            }
         }
         return .object(out)
     }
@@ -67,8 +91,11 @@ package struct QueryInputDecoder {
             // `Name=` (empty) is how query clients send an empty list.
             if let v = params[key], v.isEmpty { return .list([]) }
             guard let m = shape.member, let ms = model.shape(m.target) else { return nil }
-            let flattened = ec2 || shape.flattened || (member?.flattened ?? false)
-            let base = flattened ? key : join(key, m.locationName ?? "member")
+            var base = key
+            if !isFlattened(shape, member) {
+                base = [m.query?.locationName, m.locationName, "member"].compactMap { $0 }
+                    .map { join(key, $0) }.first { prefixes.contains("\($0).1") } ?? join(key, "member")
+            }
             var out: [Value] = []
             var i = 1
             while prefixes.contains("\(base).\(i)") {
@@ -78,14 +105,16 @@ package struct QueryInputDecoder {
             return .list(out)
         case .map:
             guard let km = shape.key, let vm = shape.value, let vs = model.shape(vm.target) else { return nil }
-            let flattened = shape.flattened || (member?.flattened ?? false)
-            let base = flattened ? key : join(key, "entry")
+            let base = isFlattened(shape, member) ? key : join(key, "entry")
+            let keyNames = [km.query?.locationName, km.locationName, "key"].compactMap { $0 }
+            let valueNames = [vm.query?.locationName, vm.locationName, "value"].compactMap { $0 }
             var out: [String: Value] = [:]
             var i = 1
             while prefixes.contains("\(base).\(i)") {
                 let entry = "\(base).\(i)"
-                if let k = params[join(entry, km.locationName ?? "key")],
-                    let v = try value(vs, member: vm, key: join(entry, vm.locationName ?? "value"), depth: depth + 1)
+                if let k = keyNames.lazy.compactMap({ self.params[self.join(entry, $0)] }).first,
+                    let vk = valueNames.lazy.map({ self.join(entry, $0) }).first(where: { self.prefixes.contains($0) }),
+                    let v = try value(vs, member: vm, key: vk, depth: depth + 1)
                 {
                     out[k] = v
                 }

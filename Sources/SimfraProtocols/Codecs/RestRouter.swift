@@ -66,7 +66,8 @@ package final class RestRouter: Sendable {
             // Literal segments weigh most, then required query keys; greedy labels least.
             let greedyPenalty = segs.contains { if case .greedy = $0 { return true }; return false } ? 1 : 0
             routes.append(Route(operation: op.name, method: op.method, segments: segs, query: query, headers: headers,
-                                score: literals * 100 + segs.count * 10 + (query.count + headers.count) * 5 - greedyPenalty))
+                                score: literals * 100 + segs.count * 10 + (query.count + headers.count) * 5 - greedyPenalty
+                                    - (op.deprecated ? 2 : 0)))
         }
         self.routes = routes.sorted { $0.score > $1.score }
     }

@@ -21,14 +21,15 @@ package struct XMLShapeWriter {
     }
 
     private func writeMember(_ v: Value, _ m: Member, _ ms: Shape, into w: inout ByteWriter, depth: Int) {
-        let name = m.locationName ?? m.name
-        let flattened = m.flattened || ms.flattened
+        // awsQuery-era names win where a service kept them (SQS's <Message>, <Attribute>).
+        let name = m.query?.locationName ?? m.locationName ?? m.name
+        let flattened = m.flattened || ms.flattened || (m.query?.flattened ?? false) || (ms.query?.flattened ?? false)
         if ms.kind == .list && flattened {
             guard case .list(let l) = v else { return }
             let em = ms.member
             let es = em.flatMap { model.shape($0.target) }
             // A flattened list repeats the member's own name (its element's locationName wins in restXml).
-            let elem = m.locationName ?? em?.locationName ?? m.name
+            let elem = m.query?.locationName ?? m.locationName ?? em?.query?.locationName ?? em?.locationName ?? m.name
             for e in l { element(elem, e, es, ref: em, into: &w, depth: depth + 1) }
             return
         }
@@ -60,7 +61,7 @@ package struct XMLShapeWriter {
             guard case .list(let l) = v else { return }
             let em = shape.member
             let es = em.flatMap { model.shape($0.target) }
-            let elem = em?.locationName ?? (ec2 ? "item" : "member")
+            let elem = em?.query?.locationName ?? em?.locationName ?? (ec2 ? "item" : "member")
             open(name, nil, into: &w)
             for e in l { element(elem, e, es, ref: em, into: &w, depth: depth + 1) }
             close(name, into: &w)
@@ -81,8 +82,8 @@ package struct XMLShapeWriter {
     }
 
     private func mapEntry(_ k: String, _ e: Value, _ shape: Shape, into w: inout ByteWriter, depth: Int) {
-        let kn = shape.key?.locationName ?? "key"
-        let vn = shape.value?.locationName ?? "value"
+        let kn = shape.key?.query?.locationName ?? shape.key?.locationName ?? "key"
+        let vn = shape.value?.query?.locationName ?? shape.value?.locationName ?? "value"
         open(kn, nil, into: &w)
         w.appendXMLEscaped(k)
         close(kn, into: &w)

@@ -151,8 +151,8 @@ package struct AWSChunkedDecoder {
     private mutating func verifyChunk() throws(Failure) {
         guard var s = signing, let sig = chunkSig else { return }
         let emptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        let sts = "AWS4-HMAC-SHA256-PAYLOAD\n\(s.amzDate)\n\(s.scope)\n\(s.previous)\n\(emptyHash)\n\(Hex.encode(chunkHasher.finalize()))"
-        let mac = Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(sts.utf8), using: s.key))
+        let sts = "AWS4-HMAC-SHA256-PAYLOAD\n\(s.amzDate)\n\(s.scope)\n\(s.previous)\n\(emptyHash)\n\(Hex.encode(digest: chunkHasher.finalize()))"
+        let mac = Hex.encode(digest: HMAC<SHA256>.authenticationCode(for: Array(sts.utf8), using: s.key))
         guard constantTimeEquals(mac, sig.lowercased()) else { throw .badChunkSignature }
         s.previous = mac
         signing = s
@@ -171,8 +171,8 @@ package struct AWSChunkedDecoder {
             for (k, v) in trailers.sorted(by: { $0.key < $1.key }) where k != "x-amz-trailer-signature" {
                 canonical += "\(k):\(v)\n"
             }
-            let sts = "AWS4-HMAC-SHA256-TRAILER\n\(s.amzDate)\n\(s.scope)\n\(s.previous)\n\(Hex.encode(SHA256.hash(data: Array(canonical.utf8))))"
-            let mac = Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(sts.utf8), using: s.key))
+            let sts = "AWS4-HMAC-SHA256-TRAILER\n\(s.amzDate)\n\(s.scope)\n\(s.previous)\n\(Hex.encode(digest: SHA256.hash(data: Array(canonical.utf8))))"
+            let mac = Hex.encode(digest: HMAC<SHA256>.authenticationCode(for: Array(sts.utf8), using: s.key))
             guard constantTimeEquals(mac, trailerSig.lowercased()) else { throw .badChunkSignature }
         }
     }

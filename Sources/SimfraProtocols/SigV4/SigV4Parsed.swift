@@ -50,12 +50,25 @@ package struct SigV4Parsed: Sendable {
             }
             throw .incomplete("Unsupported Authorization Type")
         }
+        // Byte-level scan: `Credential=…, SignedHeaders=…, Signature=…` in any order.
+        // (String.split on Substrings walks grapheme clusters and costs ~10 µs here.)
         var credential: String?, signed: String?, signature: String?
-        for part in auth.dropFirst("AWS4-HMAC-SHA256 ".count).split(separator: ",") {
-            let p = part.trimmingCharacters(in: " ")
-            if p.hasPrefix("Credential=") { credential = String(p.dropFirst(11)) }
-            else if p.hasPrefix("SignedHeaders=") { signed = String(p.dropFirst(14)) }
-            else if p.hasPrefix("Signature=") { signature = String(p.dropFirst(10)) }
+        let u = Array(auth.utf8)
+        var i = 17
+        while i < u.count {
+            while i < u.count && (u[i] == 0x20 || u[i] == 0x2C) { i += 1 }
+            let start = i
+            while i < u.count && u[i] != 0x2C { i += 1 }
+            var end = i
+            while end > start && u[end - 1] == 0x20 { end -= 1 }
+            guard let eq = u[start..<end].firstIndex(of: 0x3D) else { continue }
+            let value = String(decoding: u[(eq + 1)..<end], as: UTF8.self)
+            switch eq - start {
+            case 10 where u[start] == UInt8(ascii: "C"): credential = value
+            case 13 where u[start] == UInt8(ascii: "S"): signed = value
+            case 9 where u[start] == UInt8(ascii: "S"): signature = value
+            default: break
+            }
         }
         var missing: [String] = []
         if credential == nil { missing.append("Credential") }
@@ -101,7 +114,7 @@ package struct SigV4Parsed: Sendable {
         _ credential: String, _ signed: String, _ signature: String, _ date: String,
         presigned: Bool, expires: Int?, token: String?
     ) throws(SigV4Failure) -> SigV4Parsed {
-        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = splitBytes(credential, 0x2F)
         guard parts.count == 5, parts[4] == "aws4_request", !parts[0].isEmpty else {
             throw .incomplete("Credential should be scoped to a valid region, not '\(credential)'")
         }
@@ -109,9 +122,8 @@ package struct SigV4Parsed: Sendable {
             throw .incomplete("Invalid X-Amz-Date '\(date)'")
         }
         return SigV4Parsed(
-            accessKeyId: String(parts[0]), scopeDate: String(parts[1]), region: String(parts[2]),
-            service: String(parts[3]),
-            signedHeaders: signed.split(separator: ";").map { $0.lowercased() },
+            accessKeyId: parts[0], scopeDate: parts[1], region: parts[2], service: parts[3],
+            signedHeaders: splitBytes(signed, 0x3B).filter { !$0.isEmpty }.map { $0.lowercased() },
             signature: signature, amzDate: date, presigned: presigned, expires: expires, securityToken: token)
     }
 }
@@ -123,4 +135,19 @@ extension StringProtocol {
         while s.last == c { s = s.dropLast() }
         return s
     }
+}
+
+/// Splits on an ASCII byte without String's grapheme machinery.
+func splitBytes(_ s: String, _ sep: UInt8) -> [String] {
+    var out: [String] = []
+    var s = s
+    s.withUTF8 { u in
+        var start = 0
+        for i in 0..<u.count where u[i] == sep {
+            out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<i]), as: UTF8.self))
+            start = i + 1
+        }
+        out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<u.count]), as: UTF8.self))
+    }
+    return out
 }

@@ -53,21 +53,21 @@ package final class SigV4Verifier: Sendable {
         if let declared = request.header("x-amz-content-sha256") {
             payloadHash = declared
             if bodyHashKnown && declared.utf8.count == 64 && !declared.hasPrefix("STREAMING") {
-                if Hex.encode(SHA256.hash(data: request.body)) != declared.lowercased() { throw .contentHashMismatch }
+                if Hex.encode(digest: SHA256.hash(data: request.body)) != declared.lowercased() { throw .contentHashMismatch }
             }
         } else if parsed.presigned && s3Style {
             payloadHash = "UNSIGNED-PAYLOAD"
         } else {
-            payloadHash = Hex.encode(SHA256.hash(data: request.body))
+            payloadHash = Hex.encode(digest: SHA256.hash(data: request.body))
         }
 
-        let canonical = canonicalRequest(request, parsed, payloadHash: payloadHash, s3Style: s3Style)
+        let canonical = canonicalRequestBytes(request, parsed, payloadHash: payloadHash, s3Style: s3Style)
         let stringToSign =
-            "AWS4-HMAC-SHA256\n\(parsed.amzDate)\n\(parsed.scope)\n\(Hex.encode(SHA256.hash(data: Array(canonical.utf8))))"
+            "AWS4-HMAC-SHA256\n\(parsed.amzDate)\n\(parsed.scope)\n\(Hex.encode(digest: SHA256.hash(data: canonical)))"
         let key = signingKey(secret: cred.secretAccessKey, date: parsed.scopeDate, region: parsed.region,
                              service: parsed.service)
         let mac = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key)
-        guard constantTimeEquals(Hex.encode(mac), parsed.signature.lowercased()) else {
+        guard constantTimeEquals(Hex.encode(digest: mac), parsed.signature.lowercased()) else {
             throw .signatureMismatch(
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
         }
@@ -82,32 +82,42 @@ package final class SigV4Verifier: Sendable {
     }
 
     package func canonicalRequest(_ r: AWSRequest, _ p: SigV4Parsed, payloadHash: String, s3Style: Bool) -> String {
-        var out = r.method
-        out += "\n"
-        out += canonicalURI(r.rawPath, s3Style: s3Style)
-        out += "\n"
-        out += canonicalQuery(r.rawQuery, dropSignature: p.presigned)
-        out += "\n"
+        String(decoding: canonicalRequestBytes(r, p, payloadHash: payloadHash, s3Style: s3Style), as: UTF8.self)
+    }
+
+    /// The canonical request as bytes, built without intermediate Strings (hot path).
+    func canonicalRequestBytes(_ r: AWSRequest, _ p: SigV4Parsed, payloadHash: String, s3Style: Bool) -> [UInt8] {
+        var out = ByteWriter(capacity: 512)
+        out.append(r.method)
+        out.append(byte: 0x0A)
+        out.append(canonicalURI(r.rawPath, s3Style: s3Style))
+        out.append(byte: 0x0A)
+        out.append(canonicalQuery(r.rawQuery, dropSignature: p.presigned))
+        out.append(byte: 0x0A)
         for name in p.signedHeaders {
-            out += name
-            out += ":"
+            out.append(name)
+            out.append(byte: 0x3A)
             var first = true
             for h in r.headers where h.name == name {
-                if !first { out += "," }
-                out += Self.trimAll(h.value)
+                if !first { out.append(byte: 0x2C) }
+                Self.appendTrimmed(h.value, into: &out.bytes)
                 first = false
             }
-            out += "\n"
+            out.append(byte: 0x0A)
         }
-        out += "\n"
-        out += p.signedHeaders.joined(separator: ";")
-        out += "\n"
-        out += payloadHash
-        return out
+        out.append(byte: 0x0A)
+        for (i, name) in p.signedHeaders.enumerated() {
+            if i > 0 { out.append(byte: 0x3B) }
+            out.append(name)
+        }
+        out.append(byte: 0x0A)
+        out.append(payloadHash)
+        return out.bytes
     }
 
     func canonicalURI(_ rawPath: String, s3Style: Bool) -> String {
         if rawPath.isEmpty { return "/" }
+        if rawPath == "/" { return rawPath }
         if s3Style {
             // S3: the path is encoded once; decode what the client sent and encode it our way.
             let decoded = URLEncoding.decode(rawPath, plusIsSpace: false) ?? rawPath
@@ -137,19 +147,23 @@ package final class SigV4Verifier: Sendable {
 
     /// Trim and collapse runs of spaces, as SigV4's canonical header values require.
     static func trimAll(_ v: String) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(v.utf8.count)
+        var out: [UInt8] = []
+        appendTrimmed(v, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func appendTrimmed(_ v: String, into out: inout [UInt8]) {
+        let start = out.count
         var pendingSpace = false
         for c in v.utf8 {
             if c == 0x20 || c == 0x09 {
-                pendingSpace = !out.isEmpty
+                pendingSpace = out.count > start
             } else {
                 if pendingSpace { out.append(0x20) }
                 pendingSpace = false
                 out.append(c)
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     package func signingKey(secret: String, date: String, region: String, service: String) -> SymmetricKey {
