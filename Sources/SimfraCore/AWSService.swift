@@ -7,6 +7,14 @@ public protocol AWSService: Sendable {
     /// Operations this handler implements; every other model operation answers 501.
     var implementedOperations: Set<String> { get }
     func handle(operation: String, input: Value, context: RequestContext) async throws -> Value
+    /// Fills members the wire left implicit before the input is validated against the model
+    /// (SQS's awsQuery clients post to the queue URL and may omit `QueueUrl`). `path` is the
+    /// request path, percent-decoded.
+    func prepareInput(operation: String, input: inout Value, path: String, context: RequestContext)
+}
+
+extension AWSService {
+    public func prepareInput(operation: String, input: inout Value, path: String, context: RequestContext) {}
 }
 
 /// A request body read as it arrives, for operations whose payload is a streaming blob

@@ -172,7 +172,7 @@ final class Dispatcher: Sendable {
         var input: Value
         do {
             resolved = try codec.resolve(request)
-            input = try codec.decodeInput(request, resolved)
+            input = try codec.decodeUnvalidated(request, resolved)
         } catch {
             return fail(error)
         }
@@ -180,16 +180,22 @@ final class Dispatcher: Sendable {
         guard let handler = entry.handler, handler.implementedOperations.contains(op.name) else {
             return fail(.notImplemented(service: entry.name, operation: op.name))
         }
-        if !bodyRead, let inRef = op.input, let payload = model.shape(inRef.target)?.payload {
-            // The payload arrives through the stream, not the input.
-            input[payload] = nil
-        }
         let cred = verified.credential
         let context = RequestContext(
             requestId: requestId, accountId: cred.accountId, region: verified.parsed.region,
             principalArn: cred.principalArn, userId: cred.userId, accessKeyId: cred.accessKeyId,
             service: entry.name, operation: op.name, endpoint: endpoint,
             host: original.header("host") ?? "")
+        handler.prepareInput(operation: op.name, input: &input, path: request.path, context: context)
+        do {
+            try codec.validate(input, op)
+        } catch {
+            return fail(error)
+        }
+        if !bodyRead, let inRef = op.input, let payload = model.shape(inRef.target)?.payload {
+            // The payload arrives through the stream, not the input.
+            input[payload] = nil
+        }
         return .success(Call(handler: handler, codec: codec, operation: op, input: input, context: context,
                              verified: verified, request: original, extraHeaders: extraHeaders, log: log))
     }

@@ -103,6 +103,20 @@ package struct ProtocolCodec: Sendable {
 
     /// Decodes and validates the operation's input.
     package func decodeInput(_ r: AWSRequest, _ res: Resolved) throws(AWSError) -> Value {
+        let v = try decodeUnvalidated(r, res)
+        try validate(v, res.operation)
+        return v
+    }
+
+    /// Checks a decoded input against the model's constraints.
+    package func validate(_ value: Value, _ op: Operation) throws(AWSError) {
+        guard let inRef = op.input, let shape = model.shape(inRef.target) else { return }
+        let problems = ShapeValidator.validate(value, shape: shape, model: model)
+        if !problems.isEmpty { throw inputError(problems) }
+    }
+
+    /// Decodes the operation's input without checking constraints.
+    package func decodeUnvalidated(_ r: AWSRequest, _ res: Resolved) throws(AWSError) -> Value {
         guard let inRef = res.operation.input, let shape = model.shape(inRef.target) else { return .object([:]) }
         let value: Value
         do {
@@ -117,8 +131,6 @@ package struct ProtocolCodec: Sendable {
         } catch {
             throw inputError([error.problem])
         }
-        let problems = ShapeValidator.validate(value, shape: shape, model: model)
-        if !problems.isEmpty { throw inputError(problems) }
         return value
     }
 
