@@ -41,7 +41,7 @@ package struct BlobStore: Sendable {
     /// Writes `bytes` atomically to `relativePath` (replacing any existing file).
     package func write(_ bytes: [UInt8], to relativePath: String) throws(PersistenceError) {
         let writer = try makeWriter()
-        try bytes.withUnsafeBytes { (buffer) throws(PersistenceError) in try writer.write(buffer) }
+        try bytes.withBytes { (buffer) throws(PersistenceError) in try writer.write(buffer) }
         try writer.commit(to: relativePath)
     }
 
@@ -132,13 +132,13 @@ package final class BlobWriter {
     }
 
     package func write(_ bytes: [UInt8]) throws(PersistenceError) {
-        try bytes.withUnsafeBytes { (buffer) throws(PersistenceError) in try write(buffer) }
+        try bytes.withBytes { (buffer) throws(PersistenceError) in try write(buffer) }
     }
 
     /// fsync, rename to `relativePath` (creating its directories), fsync the parent directory.
     package func commit(to relativePath: String) throws(PersistenceError) {
         guard fd >= 0 else { throw .io("commit of a finished blob writer") }
-        do {
+        do throws(PersistenceError) {
             let destination = try store.absolutePath(relativePath)
             try FileIO.fsyncFD(fd, path: tmpPath)
             close(fd)

@@ -115,8 +115,8 @@ enum FileIO {
     {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         if fd < 0 { throw fail("cannot create", path) }
-        do {
-            try bytes.withUnsafeBytes { (buffer) throws(PersistenceError) in try writeAll(fd, buffer, path: path) }
+        do throws(PersistenceError) {
+            try bytes.withBytes { (buffer) throws(PersistenceError) in try writeAll(fd, buffer, path: path) }
             try fsyncFD(fd, path: path)
         } catch {
             close(fd)
@@ -174,5 +174,19 @@ enum FileIO {
             if name != "." && name != ".." { names.append(name) }
         }
         return names
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// `withUnsafeBytes` with a typed error (the stdlib one is `rethrows`, i.e. `any Error`).
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws(PersistenceError) -> R) throws(PersistenceError) -> R {
+        let result: Result<R, PersistenceError> = withUnsafeBytes { buffer in
+            do throws(PersistenceError) {
+                return .success(try body(buffer))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 }

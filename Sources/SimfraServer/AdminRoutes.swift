@@ -1,10 +1,12 @@
 import SimfraCore
+import SimfraPersistence
 import SimfraProtocols
 
 /// `/_simfra/*`: health and introspection, answered before anything AWS and without auth.
 struct AdminRoutes: Sendable {
     let dispatcher: Dispatcher
-    let persistenceEnabled: Bool
+    let store: PersistenceStore?
+    var persistenceEnabled: Bool { store != nil }
 
     func handle(_ r: AWSRequest) -> AWSResponse {
         switch (r.method, r.rawPath) {
@@ -16,6 +18,9 @@ struct AdminRoutes: Sendable {
                 + "\"dockerEnabled\":false,\"persistenceEnabled\":\(persistenceEnabled)}")
         case ("GET", "/_simfra/services"):
             return json(200, servicesJSON())
+        case ("GET", "/_simfra/storage/summary"):
+            let summary = store?.summary() ?? .disabled
+            return AWSResponse(status: 200, headers: [("Content-Type", "application/json")], body: summary.jsonBytes())
         default:
             return json(404, "{\"error\":\"NotFound\",\"message\":\"No admin route \(r.method) \(r.rawPath)\"}")
         }

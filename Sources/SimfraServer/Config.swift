@@ -8,6 +8,8 @@ public struct Config: Sendable {
     public var defaultRegion: String = "us-east-1"
     public var logLevel: LogLevel = .info
     public var dataDir: String?
+    /// 64 hex characters; without it `<dataDir>/.master_key` is used (made on first start).
+    public var persistenceKey: String?
 
     public enum LogLevel: String, Sendable, Comparable {
         case trace, debug, info, warn, error
@@ -63,7 +65,17 @@ public struct Config: Sendable {
             c.logLevel = l
         }
         if let v = env["SIMFRA_DATA_DIR"], !v.isEmpty { c.dataDir = v }
+        if let v = env["SIMFRA_PERSISTENCE_KEY"] {
+            guard v.utf8.count == 64, v.utf8.allSatisfy({ isHexDigit($0) }) else {
+                throw Invalid(description: "SIMFRA_PERSISTENCE_KEY must be exactly 64 hex characters (32 bytes)")
+            }
+            c.persistenceKey = v
+        }
         return c
+    }
+
+    private static func isHexDigit(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
     }
 
     private static func isAlnum(_ c: UInt8) -> Bool {

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import SimfraCore
+import SimfraPersistence
 import SimfraSTS
 
 /// The assembled server: built from a `Config`, started by the executable.
@@ -11,17 +12,57 @@ public final class Simfra: Sendable {
     let config: Config
     let dispatcher: Dispatcher
     let http: HTTPServer
+    let store: PersistenceStore?
+    let handlers: [any AWSService]
 
-    public convenience init(config: Config) {
-        self.init(config: config, handlers: [STSService()])
+    /// Opens the data dir when one is configured (a wrong or malformed key, a corrupt or
+    /// newer database: `StartupError`, nothing modified) and builds every service on it.
+    public convenience init(config: Config) throws(StartupError) {
+        let store = try Self.openStore(config)
+        self.init(config: config, handlers: [STSService()], store: store)
+    }
+
+    /// The durable-record view a stateful service is built with.
+    static func records(_ store: PersistenceStore?, service: String) -> any DurableRecords {
+        store.map { PersistentRecords(store: $0, service: service) } ?? MemoryOnlyRecords()
     }
 
     /// With an explicit set of handlers (tests register fakes).
-    init(config: Config, handlers: [any AWSService]) {
+    init(config: Config, handlers: [any AWSService], store: PersistenceStore? = nil) {
         self.config = config
+        self.store = store
+        self.handlers = handlers
         dispatcher = Dispatcher(config: config, handlers: handlers)
-        let admin = AdminRoutes(dispatcher: dispatcher, persistenceEnabled: config.dataDir != nil)
+        let admin = AdminRoutes(dispatcher: dispatcher, store: store)
         http = HTTPServer(dispatcher: dispatcher, admin: admin)
+    }
+
+    public struct StartupError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    static func openStore(_ config: Config) throws(StartupError) -> PersistenceStore? {
+        guard let dir = config.dataDir else { return nil }
+        do {
+            return try PersistenceStore.open(dataDir: dir, keyHex: config.persistenceKey)
+        } catch {
+            throw StartupError(description: error.description)
+        }
+    }
+
+    /// Rebuilds every stateful service from the store, in dependency order (IAM first, then
+    /// KMS and EC2, then the rest), before the server reports healthy.
+    func restoreServices() throws {
+        let order = ["iam", "kms", "ec2"]
+        let sorted = handlers.sorted {
+            (order.firstIndex(of: $0.serviceName) ?? order.count) < (order.firstIndex(of: $1.serviceName) ?? order.count)
+        }
+        for case let s as any StatefulService in sorted { try s.restore() }
+    }
+
+    /// Flushes pending writes and closes the database (SIGTERM/SIGINT).
+    public func shutdown() {
+        store?.close()
     }
 
     /// Makes NIO's event loops Swift concurrency's global executor. Without it every request
@@ -40,7 +81,8 @@ public final class Simfra: Sendable {
         let persistence = config.dataDir.map { "on, \($0)" } ?? "off"
         onStarted(
             "simfra \(Self.version) listening on http://\(config.host):\(port) (persistence: \(persistence), services: \(dispatcher.registry.implementedCount))", port)
-        // Nothing to load yet: persistence (issue 3) loads state here before readiness.
+        // Health answers 503 and AWS requests get 503 until every service has loaded.
+        try restoreServices()
         dispatcher.ready.store(true, ordering: .releasing)
         try await http.serve(channel)
     }

@@ -12,20 +12,32 @@ do {
     exit(2)
 }
 
-// SIGINT/SIGTERM: exit cleanly. Every acknowledged write is already durable (write-through),
-// so there is nothing to flush.
+// A data dir that cannot be opened as written (wrong key, corrupt or newer database) also
+// stops startup with exit code 2, before anything in it is modified.
+let server: Simfra
+do {
+    server = try Simfra(config: config)
+} catch {
+    FileHandle.standardError.write(Data("simfra: \(error.description)\n".utf8))
+    exit(2)
+}
+
+// SIGINT/SIGTERM: exit cleanly. Every acknowledged write is already durable (write-through);
+// closing only lets the database checkpoint its WAL.
 var signalSources: [any DispatchSourceSignal] = []
 for sig in [SIGINT, SIGTERM] {
     signal(sig, SIG_IGN)
     let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-    source.setEventHandler { exit(0) }
+    source.setEventHandler {
+        server.shutdown()
+        exit(0)
+    }
     source.resume()
     signalSources.append(source)
 }
 
-let simfra = Simfra(config: config)
 do {
-    try await simfra.run { line, _ in
+    try await server.run { line, _ in
         // Unbuffered: scripts wait for this line to learn the port.
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
