@@ -39,3 +39,30 @@ public protocol StreamingAWSService: AWSService {
     func streams(operation: String) -> Bool
     func handle(operation: String, input: Value, body: any BodyStream, context: RequestContext) async throws -> Value
 }
+
+/// A response body produced as it is sent (S3 GetObject of a 1 GiB object is read from disk
+/// in chunks, never held whole).
+public protocol ResponseBody: Sendable {
+    /// Total bytes, sent as Content-Length.
+    var length: Int { get }
+    /// The next chunk, or nil at the end. Called repeatedly by one task.
+    func next() async throws -> [UInt8]?
+}
+
+/// What a streaming operation answers: the output shape's members (headers, status) and,
+/// when the output payload is a streaming blob, the body to stream.
+public struct StreamedOutput: Sendable {
+    public var output: Value
+    public var body: (any ResponseBody)?
+
+    public init(output: Value, body: (any ResponseBody)?) {
+        self.output = output
+        self.body = body
+    }
+}
+
+/// A service whose responses may stream their payload (S3 GetObject).
+public protocol StreamingOutputService: AWSService {
+    func streamsOutput(operation: String) -> Bool
+    func handleStreamingOutput(operation: String, input: Value, context: RequestContext) async throws -> StreamedOutput
+}

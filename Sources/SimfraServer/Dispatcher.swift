@@ -98,13 +98,24 @@ final class Dispatcher: Sendable {
         func run(body: (any BodyStream)?) async -> AWSResponse {
             do {
                 let output: Value
+                var stream: (any ResponseBody)?
                 if let body, let streaming = handler as? any StreamingAWSService {
                     output = try await streaming.handle(operation: operation.name, input: input, body: body, context: context)
+                } else if let s = handler as? any StreamingOutputService, s.streamsOutput(operation: operation.name) {
+                    let streamed = try await s.handleStreamingOutput(operation: operation.name, input: input, context: context)
+                    output = streamed.output
+                    stream = streamed.body
                 } else {
                     output = try await handler.handle(operation: operation.name, input: input, context: context)
                 }
                 var r = codec.encodeOutput(output, operation, requestId: requestId)
                 r.headers += extraHeaders
+                if let stream {
+                    r.stream = stream
+                    r.body = []
+                    r.headers.removeAll { $0.0.lowercased() == "content-length" }
+                    r.headers.append(("Content-Length", String(stream.length)))
+                }
                 return r
             } catch let e as AWSError {
                 return fail(e)

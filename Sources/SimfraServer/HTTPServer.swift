@@ -202,7 +202,20 @@ final class HTTPServer: Sendable {
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         let status = HTTPResponseStatus(statusCode: r.status)
         let responseHead = HTTPResponseHead(version: head.version, status: status, headers: headers)
-        if head.method == .HEAD || r.body.isEmpty {
+        if let stream = r.stream, head.method != .HEAD {
+            // Streamed payload: chunks go out as produced; the writer's back-pressure paces us.
+            try await outbound.write(.head(responseHead))
+            var sent = 0
+            while let chunk = try await stream.next() {
+                sent += chunk.count
+                try await outbound.write(.body(.byteBuffer(allocator.buffer(bytes: chunk))))
+            }
+            guard sent == stream.length else {
+                // The body ended short of its Content-Length: the client must not take it as whole.
+                throw StreamShort()
+            }
+            try await outbound.write(.end(nil))
+        } else if head.method == .HEAD || r.body.isEmpty {
             try await outbound.write(contentsOf: [.head(responseHead), .end(nil)])
         } else {
             try await outbound.write(contentsOf: [
@@ -210,6 +223,8 @@ final class HTTPServer: Sendable {
             ])
         }
     }
+
+    struct StreamShort: Error {}
 
     static func tooLarge(_ limit: Int) -> AWSResponse {
         let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>RequestEntityTooLarge</Code><Message>Request body exceeds the maximum allowed size of \(limit) bytes</Message></Error>"

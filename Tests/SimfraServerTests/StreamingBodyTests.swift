@@ -7,10 +7,34 @@ import Testing
 @testable import SimfraProtocols
 @testable import SimfraServer
 
-/// A stand-in S3 whose PutObject reads its body as a stream and reports what it saw.
-final class FakeStreamingS3: StreamingAWSService {
+/// A body produced in 64 KiB chunks, counting how many were asked for.
+final class ChunkedBody: ResponseBody, @unchecked Sendable {
+    let data: [UInt8]
+    private let offset = Mutex(0)
+    init(_ data: [UInt8]) { self.data = data }
+    var length: Int { data.count }
+    func next() async throws -> [UInt8]? {
+        offset.withLock { off in
+            guard off < data.count else { return nil }
+            let end = min(off + 65536, data.count)
+            defer { off = end }
+            return Array(data[off..<end])
+        }
+    }
+}
+
+/// A stand-in S3 whose PutObject reads its body as a stream and reports what it saw, and whose
+/// GetObject streams its answer.
+final class FakeStreamingS3: StreamingAWSService, StreamingOutputService {
     let serviceName = "s3"
-    let implementedOperations: Set<String> = ["PutObject", "ListBuckets"]
+    let implementedOperations: Set<String> = ["PutObject", "ListBuckets", "GetObject"]
+
+    func streamsOutput(operation: String) -> Bool { operation == "GetObject" }
+
+    func handleStreamingOutput(operation: String, input: Value, context: RequestContext) async throws -> StreamedOutput {
+        StreamedOutput(output: ["ContentType": "application/octet-stream", "ETag": "\"e\""],
+                       body: ChunkedBody(StreamingBodyTests.body(1_000_003)))
+    }
     let chunksSeen = Mutex<[Int]>([])
 
     func streams(operation: String) -> Bool { operation == "PutObject" }
@@ -119,6 +143,24 @@ final class FakeStreamingS3: StreamingAWSService {
             #expect(r.status == expected)
             if expected == 200 { #expect(r.headers["x-amz-checksum-crc32"] == good) }
             else { #expect(String(decoding: r.body, as: UTF8.self).contains("BadDigest")) }
+        }
+    }
+
+    @Test func streamedResponseBody() async throws {
+        let server = try await TestServer(handlers: [FakeStreamingS3()])
+        for method in ["GET"] {
+            let signed = TestSigner().sign(method: method, uri: "/bucket/key", headers: [("host", "127.0.0.1:\(server.port)")],
+                                           payloadHash: Hex.encode(SHA256.hash(data: [UInt8]())))
+            let c = try RawHTTP(port: server.port)
+            defer { c.close() }
+            var head = "\(method) /bucket/key HTTP/1.1\r\n"
+            for (k, v) in signed.headers { head += "\(k): \(v)\r\n" }
+            c.send(Array((head + "\r\n").utf8))
+            let r = c.readResponse()
+            #expect(r.status == 200)
+            #expect(r.headers["content-length"] == "1000003")
+            #expect(r.headers["etag"] == "\"e\"")
+            #expect(r.body == Self.body(1_000_003))
         }
     }
 

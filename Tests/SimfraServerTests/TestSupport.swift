@@ -106,7 +106,7 @@ struct RawHTTP {
     }
 
     /// Reads one response (status, headers, body by Content-Length), skipping 1xx.
-    func readResponse() -> (status: Int, headers: [String: String], body: [UInt8]) {
+    func readResponse(headOnly: Bool = false) -> (status: Int, headers: [String: String], body: [UInt8]) {
         var buf: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -124,7 +124,7 @@ struct RawHTTP {
                     buf.removeFirst(end + 4)
                     continue
                 }
-                let len = Int(headers["content-length"] ?? "0") ?? 0
+                let len = headOnly ? 0 : Int(headers["content-length"] ?? "0") ?? 0
                 while buf.count < end + 4 + len {
                     let n = recv(fd, &chunk, chunk.count, 0)
                     if n <= 0 { break }

@@ -1,0 +1,74 @@
+/// Standard base64 (RFC 4648, with padding) for receipt handles, task handles and tokens.
+enum SQSBase64 {
+    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    private static let reverse: [UInt8] = {
+        var r = [UInt8](repeating: 0xFF, count: 256)
+        for (i, c) in alphabet.enumerated() { r[Int(c)] = UInt8(i) }
+        return r
+    }()
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i + 3 <= bytes.count {
+            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            out.append(alphabet[Int(v >> 18)])
+            out.append(alphabet[Int((v >> 12) & 63)])
+            out.append(alphabet[Int((v >> 6) & 63)])
+            out.append(alphabet[Int(v & 63)])
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest == 1 {
+            let v = UInt32(bytes[i]) << 16
+            out.append(alphabet[Int(v >> 18)])
+            out.append(alphabet[Int((v >> 12) & 63)])
+            out.append(UInt8(ascii: "="))
+            out.append(UInt8(ascii: "="))
+        } else if rest == 2 {
+            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
+            out.append(alphabet[Int(v >> 18)])
+            out.append(alphabet[Int((v >> 12) & 63)])
+            out.append(alphabet[Int((v >> 6) & 63)])
+            out.append(UInt8(ascii: "="))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func encode(_ s: String) -> String { encode(Array(s.utf8)) }
+
+    /// Strict decoding: nil for anything that is not canonical padded base64.
+    static func decode(_ s: String) -> [UInt8]? {
+        let u = Array(s.utf8)
+        guard !u.isEmpty, u.count % 4 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(u.count / 4 * 3)
+        var i = 0
+        while i < u.count {
+            let c0 = reverse[Int(u[i])], c1 = reverse[Int(u[i + 1])]
+            guard c0 != 0xFF, c1 != 0xFF else { return nil }
+            let last = i + 4 == u.count
+            if last && u[i + 2] == UInt8(ascii: "=") {
+                guard u[i + 3] == UInt8(ascii: "="), c1 & 0x0F == 0 else { return nil }
+                out.append(c0 << 2 | c1 >> 4)
+                break
+            }
+            let c2 = reverse[Int(u[i + 2])]
+            guard c2 != 0xFF else { return nil }
+            if last && u[i + 3] == UInt8(ascii: "=") {
+                guard c2 & 0x03 == 0 else { return nil }
+                out.append(c0 << 2 | c1 >> 4)
+                out.append((c1 & 0x0F) << 4 | c2 >> 2)
+                break
+            }
+            let c3 = reverse[Int(u[i + 3])]
+            guard c3 != 0xFF else { return nil }
+            out.append(c0 << 2 | c1 >> 4)
+            out.append((c1 & 0x0F) << 4 | c2 >> 2)
+            out.append((c2 & 0x03) << 6 | c3)
+            i += 4
+        }
+        return out
+    }
+}
