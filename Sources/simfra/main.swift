@@ -1,7 +1,9 @@
 import Foundation
 import SimfraServer
 
-Simfra.useEventLoopsForConcurrency()
+// No top-level `await` in this file: with one, main would already run as a task and NIO could
+// no longer become the concurrency executor (every request would hop through libdispatch).
+let onEventLoops = Simfra.useEventLoopsForConcurrency()
 
 // Configuration errors stop startup with one line and exit code 2.
 let config: Config
@@ -36,12 +38,20 @@ for sig in [SIGINT, SIGTERM] {
     signalSources.append(source)
 }
 
-do {
-    try await server.run { line, _ in
-        // Unbuffered: scripts wait for this line to learn the port.
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
-    }
-} catch {
-    FileHandle.standardError.write(Data("simfra: cannot start: \(error)\n".utf8))
-    exit(1)
+if !onEventLoops {
+    FileHandle.standardError.write(Data("simfra: warning: running on the default concurrency executor\n".utf8))
 }
+
+Task.detached {
+    do {
+        try await server.run { line, _ in
+            // Unbuffered: scripts wait for this line to learn the port.
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
+    } catch {
+        FileHandle.standardError.write(Data("simfra: cannot start: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
+dispatchMain()
