@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "SimfraModels", swiftSettings: strict),
         .target(
             name: "SimfraPersistence",
-            dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CSQLite", "SimfraCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .target(
             name: "SimfraProtocols",

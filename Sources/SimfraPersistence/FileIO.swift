@@ -1,3 +1,4 @@
+import SimfraCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -151,7 +152,7 @@ enum FileIO {
 
     static func randomHex(bytes: Int) -> String {
         var rng = SystemRandomNumberGenerator()
-        return PersistenceHex.lower((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        return Hex.encode((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &rng) })
     }
 
     static func parent(of path: String) -> String {

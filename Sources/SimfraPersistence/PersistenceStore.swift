@@ -1,3 +1,4 @@
+import SimfraCore
 import CSQLite
 import Synchronization
 
@@ -83,7 +84,7 @@ package final class PersistenceStore: Sendable {
         // 1. Validate the key format before touching the file system at all.
         var explicitKey: [UInt8]?
         if let keyHex {
-            guard keyHex.utf8.count == 64, let bytes = PersistenceHex.decode(keyHex) else {
+            guard keyHex.utf8.count == 64, let bytes = Hex.decode(keyHex) else {
                 throw .badKey("SIMFRA_PERSISTENCE_KEY must be exactly 64 hex characters")
             }
             explicitKey = bytes
@@ -318,8 +319,8 @@ package final class PersistenceStore: Sendable {
                 out.unicodeScalars.append(Unicode.Scalar(b))
             } else {
                 out += "%"
-                out.unicodeScalars.append(Unicode.Scalar(PersistenceHex.digits[Int(b >> 4)]))
-                out.unicodeScalars.append(Unicode.Scalar(PersistenceHex.digits[Int(b & 0xF)]))
+                out.unicodeScalars.append(Unicode.Scalar(Hex.digits[Int(b >> 4)]))
+                out.unicodeScalars.append(Unicode.Scalar(Hex.digits[Int(b & 0xF)]))
             }
         }
         return out

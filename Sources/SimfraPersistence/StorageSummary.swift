@@ -1,3 +1,4 @@
+import SimfraCore
 /// What `GET /_simfra/...` reports about storage.
 package struct StorageSummary: Sendable, Equatable {
     package struct Service: Sendable, Equatable {
@@ -49,8 +50,8 @@ package struct StorageSummary: Sendable, Equatable {
                 case 0x09: raw("\\t")
                 case 0x00..<0x20:
                     raw("\\u00")
-                    out.append(PersistenceHex.digits[Int(b >> 4)])
-                    out.append(PersistenceHex.digits[Int(b & 0xF)])
+                    out.append(Hex.digits[Int(b >> 4)])
+                    out.append(Hex.digits[Int(b & 0xF)])
                 default: out.append(b)
                 }
             }

@@ -338,19 +338,7 @@ package struct ProtocolCodec: Sendable {
         switch wire {
         case .query:
             var w = ByteWriter(capacity: 256)
-            w.append("<ErrorResponse xmlns=\"")
-            w.append(queryNamespace)
-            w.append("\"><Error><Type>")
-            w.append(e.senderFault ? "Sender" : "Receiver")
-            w.append("</Type><Code>")
-            w.appendXMLEscaped(queryCode)
-            w.append("</Code><Message>")
-            w.appendXMLEscaped(e.message)
-            w.append("</Message>")
-            appendXMLExtras(e, into: &w)
-            w.append("</Error><RequestId>")
-            w.append(requestId)
-            w.append("</RequestId></ErrorResponse>")
+            appendErrorResponse(e, code: queryCode, namespace: queryNamespace, requestId: requestId, into: &w)
             headers.append(("Content-Type", "text/xml"))
             return AWSResponse(status: status, headers: headers, body: w.bytes)
         case .ec2:
@@ -408,23 +396,29 @@ package struct ProtocolCodec: Sendable {
                 w.append(requestId)
                 w.append("</RequestId></Error>")
             } else {
-                w.append("<ErrorResponse xmlns=\"")
-                w.append(model.metadata.xmlNamespace ?? "")
-                w.append("\"><Error><Type>")
-                w.append(e.senderFault ? "Sender" : "Receiver")
-                w.append("</Type><Code>")
-                w.appendXMLEscaped(queryCode)
-                w.append("</Code><Message>")
-                w.appendXMLEscaped(e.message)
-                w.append("</Message>")
-                appendXMLExtras(e, into: &w)
-                w.append("</Error><RequestId>")
-                w.append(requestId)
-                w.append("</RequestId></ErrorResponse>")
+                appendErrorResponse(e, code: queryCode, namespace: model.metadata.xmlNamespace ?? "", requestId: requestId, into: &w)
             }
             headers.append(("Content-Type", "application/xml"))
             return AWSResponse(status: status, headers: headers, body: w.bytes)
         }
+    }
+
+    /// `<ErrorResponse><Error><Type/><Code/><Message/>…</Error><RequestId/></ErrorResponse>`,
+    /// the error document of awsQuery and of restXml services other than S3.
+    private func appendErrorResponse(_ e: AWSError, code: String, namespace: String, requestId: String, into w: inout ByteWriter) {
+        w.append("<ErrorResponse xmlns=\"")
+        w.append(namespace)
+        w.append("\"><Error><Type>")
+        w.append(e.senderFault ? "Sender" : "Receiver")
+        w.append("</Type><Code>")
+        w.appendXMLEscaped(code)
+        w.append("</Code><Message>")
+        w.appendXMLEscaped(e.message)
+        w.append("</Message>")
+        appendXMLExtras(e, into: &w)
+        w.append("</Error><RequestId>")
+        w.append(requestId)
+        w.append("</RequestId></ErrorResponse>")
     }
 
     private func appendXMLExtras(_ e: AWSError, into w: inout ByteWriter) {
