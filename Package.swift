@@ -33,9 +33,12 @@ let package = Package(
             name: "SimfraSTS", dependencies: ["SimfraCore"],
             path: "Sources/Services/STS", swiftSettings: strict),
         .target(
+            name: "SimfraDynamoDB", dependencies: ["SimfraCore"],
+            path: "Sources/Services/DynamoDB", swiftSettings: strict),
+        .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraSTS",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraSTS", "SimfraDynamoDB",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -49,6 +52,7 @@ let package = Package(
             name: "SimfraPersistenceTests",
             dependencies: ["SimfraPersistence", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
+        .testTarget(name: "SimfraDynamoDBTests", dependencies: ["SimfraDynamoDB", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraCoreTests", dependencies: ["SimfraCore"], swiftSettings: strict),
         .testTarget(
             name: "SimfraProtocolsTests",

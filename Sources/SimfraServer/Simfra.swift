@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import SimfraCore
 import SimfraPersistence
+import SimfraDynamoDB
 import SimfraSTS
 
 /// The assembled server: built from a `Config`, started by the executable.
@@ -19,7 +20,11 @@ public final class Simfra: Sendable {
     /// newer database: `StartupError`, nothing modified) and builds every service on it.
     public convenience init(config: Config) throws(StartupError) {
         let store = try Self.openStore(config)
-        self.init(config: config, handlers: [STSService()], store: store)
+        let dynamodb = DynamoDBService(records: Self.records(store, service: "dynamodb"), clock: SystemClock())
+        self.init(
+            config: config,
+            handlers: [STSService(), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb)],
+            store: store)
     }
 
     /// The durable-record view a stateful service is built with.

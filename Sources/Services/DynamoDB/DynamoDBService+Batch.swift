@@ -38,6 +38,7 @@ extension DynamoDBService {
         let requests = input["RequestItems"]?.objectValue ?? [:]
         let total = requests.values.reduce(0) { $0 + ($1.listValue?.count ?? 0) }
         if total > 25 { throw DDBError.validation("Too many items requested for the BatchWriteItem call") }
+        let now = clock.now()
         let commit = try state.withLock { s -> Commit in
             // Validate everything first: a batch with one bad request writes nothing.
             var plans: [(String, (KeyPart, [KeyPart]), Item?)] = []
@@ -67,7 +68,9 @@ extension DynamoDBService {
             }
             var writes: [DurableWrite] = []
             for (tkey, k, item) in plans {
-                if let item { s.tables[tkey]!.put(item) } else { s.tables[tkey]!.delete(k) }
+                let old: Item?
+                if let item { old = s.tables[tkey]!.put(item) } else { old = s.tables[tkey]!.delete(k) }
+                Self.emit(&s, tkey, old: old, new: item, now: now)
                 writes.append(itemWrite(s.tables[tkey]!, k, item))
             }
             return self.persist(writes)
@@ -140,6 +143,7 @@ extension DynamoDBService {
                 } else {
                     continue
                 }
+                Self.emit(&s, tkey, old: plan.old, new: plan.new, now: now)
                 writes.append(itemWrite(s.tables[tkey]!, plan.key, plan.new))
             }
             if let token { s.tokens[ctx.accountId + "/" + token] = (now, fingerprint) }

@@ -44,6 +44,7 @@ extension DynamoDBService {
 
     /// Parses, validates and evaluates one write against the table's current state.
     static func planWrite(_ kind: WriteKind, _ input: Value, _ t: Table) throws -> WritePlan {
+        try Legacy.checkNotMixed(input)
         let scope = try ExpressionScope(input: input)
         let key: (KeyPart, [KeyPart])
         var newItem: Item?
@@ -59,6 +60,10 @@ extension DynamoDBService {
             if kind == .update, let text = input["UpdateExpression"]?.stringValue {
                 var p = try ExpressionParser(text, kind: "UpdateExpression", scope: scope)
                 actions = try p.parseUpdate()
+            } else if kind == .update, input["AttributeUpdates"] != nil {
+                actions = try Legacy.updates(input["AttributeUpdates"])
+            }
+            if kind == .update {
                 for a in actions {
                     if case .name(let n) = a.path[0], a.path.count == 1 || true, n == t.hash || n == t.range {
                         throw DDBError.invalid("Cannot update attribute \(n). This attribute is part of the key")
@@ -67,6 +72,7 @@ extension DynamoDBService {
             }
         }
         let cond = try parseCondition(input, "ConditionExpression", scope)
+            ?? Legacy.conditions(input["Expected"], input["ConditionalOperator"])
         if kind == .check && cond == nil {
             throw DDBError.validation("The ConditionExpression is required for a ConditionCheck")
         }
@@ -111,14 +117,18 @@ extension DynamoDBService {
         let kind: WriteKind = op == "PutItem" ? .put : op == "UpdateItem" ? .update : .delete
         let name = Self.tableName(input["TableName"])
         let tkey = Self.tableKey(ctx.accountId, ctx.region, name)
+        let now = clock.now()
         let (plan, commit) = try state.withLock { s -> (WritePlan, Commit) in
-            guard let t = s.tables[tkey] else { throw DDBError.notFound() }
-            let plan: WritePlan
-            do {
-                plan = try Self.planWrite(kind, input, t)
-            } catch let f as ConditionFailed {
-                throw conditionError(f, input)
-            }
+            // The plan is computed in its own scope so no copy of the table is alive when the
+            // table is mutated below (a live copy would make the write copy every item).
+            let plan: WritePlan = try {
+                guard let t = s.tables[tkey] else { throw DDBError.notFound() }
+                do {
+                    return try Self.planWrite(kind, input, t)
+                } catch let f as ConditionFailed {
+                    throw conditionError(f, input)
+                }
+            }()
             if let new = plan.new {
                 s.tables[tkey]!.put(new)
             } else if plan.old != nil {
@@ -126,7 +136,8 @@ extension DynamoDBService {
             } else {
                 return (plan, .done)
             }
-            return (plan, self.persist([itemWrite(t, plan.key, plan.new)]))
+            Self.emit(&s, tkey, old: plan.old, new: plan.new, now: now)
+            return (plan, self.persist([itemWrite(s.tables[tkey]!, plan.key, plan.new)]))
         }
         var out: Value = .empty
         let rv = input["ReturnValues"]?.stringValue ?? "NONE"
@@ -151,6 +162,7 @@ extension DynamoDBService {
 
     func getItem(_ input: Value, _ ctx: RequestContext) throws -> Value {
         let name = Self.tableName(input["TableName"])
+        try Legacy.checkNotMixed(input)
         let scope = try ExpressionScope(input: input)
         let projection = try Self.parseProjection(input, scope)
         try scope.checkUnused()

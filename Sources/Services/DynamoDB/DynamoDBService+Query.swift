@@ -51,7 +51,9 @@ extension DynamoDBService {
             }
         }
         let projection = try Self.parseProjection(input, scope)
+        try Legacy.checkNotMixed(input)
         let filter = try Self.parseCondition(input, "FilterExpression", scope)
+            ?? Legacy.conditions(input["QueryFilter"] ?? input["ScanFilter"], input["ConditionalOperator"])
         var select = input["Select"]?.stringValue
         if select == nil { select = projection != nil ? "SPECIFIC_ATTRIBUTES" : (ix != nil ? "ALL_PROJECTED_ATTRIBUTES" : "ALL_ATTRIBUTES") }
         if select == "SPECIFIC_ATTRIBUTES" && projection == nil {
@@ -113,11 +115,15 @@ extension DynamoDBService {
             let scope = try ExpressionScope(input: input)
             let (ix, page0) = try readSetup(input, t, scope)
             var page = page0
-            guard let kce = input["KeyConditionExpression"]?.stringValue else {
+            let cond: Condition
+            if let kce = input["KeyConditionExpression"]?.stringValue {
+                var parser = try ExpressionParser(kce, kind: "KeyConditionExpression", scope: scope)
+                cond = try parser.parseCondition()
+            } else if let legacy = try Legacy.conditions(input["KeyConditions"], nil) {
+                cond = legacy
+            } else {
                 throw DDBError.validation("Either the KeyConditions or QueryFilter parameter must be specified in the request.")
             }
-            var parser = try ExpressionParser(kce, kind: "KeyConditionExpression", scope: scope)
-            let cond = try parser.parseCondition()
             try scope.checkUnused()
             let hashAttr = ix?.hash ?? t.hash
             let rangeAttr = ix != nil ? ix!.range : t.range
@@ -206,7 +212,7 @@ extension DynamoDBService {
         return (pk, sort)
     }
 
-    func scan(_ input: Value, _ ctx: RequestContext) throws -> Value {
+    func scan(_ input: Value, _ ctx: RequestContext, partiql: Bool = false) throws -> Value {
         let name = Self.tableName(input["TableName"])
         let seg = input["Segment"]?.intValue, total = input["TotalSegments"]?.intValue
         if seg != nil && total == nil {
@@ -222,7 +228,7 @@ extension DynamoDBService {
             guard let t = s.tables[Self.tableKey(ctx.accountId, ctx.region, name)] else { throw DDBError.notFound() }
             let scope = try ExpressionScope(input: input)
             let (ix, page0) = try readSetup(input, t, scope)
-            try scope.checkUnused()
+            if !partiql { try scope.checkUnused() }
             var page = page0
             let start = try Self.startPosition(input, t, ix)
             let store = ix?.store ?? t.store

@@ -131,6 +131,7 @@ extension DynamoDBService {
         let commit = try state.withLock { s -> Commit in
             if s.tables[key] != nil { throw DDBError.inUse("Table already exists: \(name)") }
             s.tables[key] = t
+            Self.openStream(&s, t)
             return saveTable(t)
         }
         return (["TableDescription": t.describe()], [commit])
@@ -159,6 +160,7 @@ extension DynamoDBService {
                 throw DDBError.validation("Resource cannot be deleted as it is currently protected against manual deletion. Disable deletion protection first.")
             }
             s.tables[key] = nil
+            Self.closeStreams(&s, tableArn: t.arn)
             var writes: [DurableWrite] = []
             if records.isPersistent {
                 for (pk, entries) in t.store.partitions {
@@ -177,7 +179,7 @@ extension DynamoDBService {
         if let start = input["ExclusiveStartTableName"]?.stringValue {
             names = names.filter { start.utf8.lexicographicallyPrecedes($0.utf8) }
         }
-        let limit = Int(input["Limit"]?.intValue ?? 100)
+        let limit = max(1, Int(input["Limit"]?.intValue ?? 100))
         var out: Value = ["TableNames": .list(names.prefix(limit).map { .string($0) })]
         if names.count > limit { out["LastEvaluatedTableName"] = .string(names[limit - 1]) }
         return out
@@ -228,6 +230,7 @@ extension DynamoDBService {
                     throw DDBError.validation("Table does not have a stream to disable")
                 }
                 t.streamEnabled = enabled
+                if !enabled { Self.closeStreams(&s, tableArn: t.arn) }
                 if enabled {
                     t.streamViewType = ss["StreamViewType"]?.stringValue ?? "NEW_AND_OLD_IMAGES"
                     t.streamLabel = Self.streamLabel(now)
@@ -259,6 +262,7 @@ extension DynamoDBService {
                 }
             }
             s.tables[key] = t
+            Self.openStream(&s, t)
             return (["TableDescription": t.describe()], [saveTable(t)])
         }
     }

@@ -12,21 +12,69 @@ public final class DynamoDBService: AWSService, StatefulService, Sendable {
         "UpdateTimeToLive", "DescribeTimeToLive", "DescribeContinuousBackups", "UpdateContinuousBackups",
         "PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan",
         "BatchGetItem", "BatchWriteItem", "TransactWriteItems", "TransactGetItems",
+        "DescribeKinesisStreamingDestination", "GetResourcePolicy", "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
     ]
 
     struct State: Sendable {
         var tables: [String: Table] = [:]
         /// TransactWriteItems ClientRequestToken → (time, input).
         var tokens: [String: (Double, Value)] = [:]
+        /// Stream ARN → stream records (transient).
+        var streams: [String: StreamLog] = [:]
+        var streamSeq = 0
     }
 
     let records: any DurableRecords
     let clock: any SimfraClock
     let state = Mutex(State())
 
-    public init(records: any DurableRecords, clock: any SimfraClock) {
+    public init(records: any DurableRecords, clock: any SimfraClock, ttlSweepInterval: Double = 2) {
         self.records = records
         self.clock = clock
+        guard ttlSweepInterval > 0 else { return }
+        // TTL: expired items are deleted in the background (AWS does it within days; we sweep
+        // every couple of seconds so tests can observe it). The task ends with the service.
+        Task.detached { [weak self] in
+            while true {
+                try? await Task.sleep(nanoseconds: UInt64(ttlSweepInterval * 1_000_000_000))
+                guard let self else { return }
+                try? await self.expireItems(now: self.clock.now()).wait()
+            }
+        }
+    }
+
+    /// Deletes every item whose TTL attribute (a Number of epoch seconds) lies before `now`
+    /// in tables with TTL enabled; emits REMOVE stream records with the TTL service identity.
+    /// Returns the commit of the deletions.
+    @discardableResult
+    func expireItems(now: Double) -> Commit {
+        state.withLock { s in
+            var writes: [DurableWrite] = []
+            for tkey in s.tables.keys.sorted() {
+                // Collected in a closure so no copy of the table outlives the reading.
+                let found: (String, String, String, [(KeyPart, [KeyPart])])? = {
+                    guard let t = s.tables[tkey], t.ttlEnabled, let attr = t.ttlAttr else { return nil }
+                    var expired: [(KeyPart, [KeyPart])] = []
+                    let cutoff = DDBNumber.parse(String(Int64(now.rounded(.down))))!
+                    for (pk, entries) in t.store.partitions {
+                        for e in entries {
+                            if case .n(let n)? = e.item[attr], n < cutoff { expired.append((pk, e.sort)) }
+                        }
+                    }
+                    return expired.isEmpty ? nil : (t.name, t.account, t.region, expired)
+                }()
+                guard let (name, account, region, expired) = found else { continue }
+                for k in expired {
+                    guard let old = s.tables[tkey]!.delete(k) else { continue }
+                    Self.emit(&s, tkey, old: old, new: nil, now: now, byTTL: true)
+                    var w = BinaryWriter()
+                    w.av(k.0.av)
+                    for x in k.1 { w.av(x.av) }
+                    writes.append(.delete(kind: "item", account: account, region: region, id: name + "\u{1F}" + Base64.encode(w.bytes)))
+                }
+            }
+            return self.persist(writes)
+        }
     }
 
     static func tableKey(_ account: String, _ region: String, _ name: String) -> String {
@@ -74,6 +122,17 @@ public final class DynamoDBService: AWSService, StatefulService, Sendable {
         case "BatchWriteItem": return try batchWrite(input, ctx)
         case "TransactWriteItems": return try transactWrite(input, ctx)
         case "TransactGetItems": return (try transactGet(input, ctx), [])
+        case "ExecuteStatement": return try executeStatement(input, ctx)
+        case "BatchExecuteStatement": return try batchExecuteStatement(input, ctx)
+        case "ExecuteTransaction": return try executeTransaction(input, ctx)
+        case "DescribeKinesisStreamingDestination":
+            return (try withTable(input, ctx) { t in
+                ["TableName": .string(t.name), "KinesisDataStreamDestinations": []]
+            }, [])
+        case "GetResourcePolicy":
+            let arn = input["ResourceArn"]?.stringValue ?? ""
+            _ = try state.withLock { s in try tableForArn(s, arn, ctx) }
+            throw AWSError(code: "PolicyNotFoundException", message: "Resource-based policy not found for the provided ResourceArn: \(arn)")
         default: throw AWSError.notImplemented(service: serviceName, operation: op)
         }
     }

@@ -69,6 +69,12 @@ final class ExpressionScope {
     }
 
     convenience init(input: Value) throws {
+        if let n = input["ExpressionAttributeNames"]?.objectValue, n.isEmpty {
+            throw DDBError.validation("ExpressionAttributeNames must not be empty")
+        }
+        if let v = input["ExpressionAttributeValues"]?.objectValue, v.isEmpty {
+            throw DDBError.validation("ExpressionAttributeValues must not be empty")
+        }
         var n: [String: String] = [:]
         for (k, v) in input["ExpressionAttributeNames"]?.objectValue ?? [:] { n[k] = v.stringValue ?? "" }
         var vals: [String: AV] = [:]

@@ -167,12 +167,11 @@ struct Table: Sendable {
     // MARK: description
 
     func throughputValue(_ r: Int64, _ w: Int64) -> Value {
-        var v: Value = [
+        let v: Value = [
             "ReadCapacityUnits": .integer(billing == "PAY_PER_REQUEST" ? 0 : r),
             "WriteCapacityUnits": .integer(billing == "PAY_PER_REQUEST" ? 0 : w),
             "NumberOfDecreasesToday": 0,
         ]
-        if let billingUpdated, billing == "PAY_PER_REQUEST" { v["LastDecreaseDateTime"] = .timestamp(billingUpdated) }
         return v
     }
 
