@@ -36,9 +36,12 @@ let package = Package(
             name: "SimfraDynamoDB", dependencies: ["SimfraCore"],
             path: "Sources/Services/DynamoDB", swiftSettings: strict),
         .target(
+            name: "SimfraSQS", dependencies: ["SimfraCore"],
+            path: "Sources/Services/SQS", swiftSettings: strict),
+        .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraSTS", "SimfraDynamoDB",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraSTS", "SimfraDynamoDB", "SimfraSQS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -53,6 +56,7 @@ let package = Package(
             dependencies: ["SimfraPersistence", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .testTarget(name: "SimfraDynamoDBTests", dependencies: ["SimfraDynamoDB", "SimfraCore"], swiftSettings: strict),
+        .testTarget(name: "SimfraSQSTests", dependencies: ["SimfraSQS", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraCoreTests", dependencies: ["SimfraCore"], swiftSettings: strict),
         .testTarget(
             name: "SimfraProtocolsTests",

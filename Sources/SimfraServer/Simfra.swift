@@ -4,6 +4,7 @@ import NIOPosix
 import SimfraCore
 import SimfraPersistence
 import SimfraDynamoDB
+import SimfraSQS
 import SimfraSTS
 
 /// The assembled server: built from a `Config`, started by the executable.
@@ -23,7 +24,10 @@ public final class Simfra: Sendable {
         let dynamodb = DynamoDBService(records: Self.records(store, service: "dynamodb"), clock: SystemClock())
         self.init(
             config: config,
-            handlers: [STSService(), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb)],
+            handlers: [
+                STSService(), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
+                SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
+            ],
             store: store)
     }
 

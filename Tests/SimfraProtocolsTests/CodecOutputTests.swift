@@ -225,6 +225,19 @@ struct CodecValidationTests {
         #expect(decode(c, long)?.message.contains("Member must have length less than or equal to") == true)
     }
 
+    @Test func queryCompatibleValidationErrors() {
+        // SQS over JSON names the error by its exception; the awsQuery code rides in queryCode.
+        let json = codec("sqs", .json)
+        let r = AWSRequest(method: "POST", uri: "/", headers: [("x-amz-target", "AmazonSQS.CreateQueue")], body: Array("{}".utf8))
+        let e = decode(json, r)
+        #expect(e?.code == "MissingRequiredParameterException")
+        #expect(e?.queryCode == "MissingParameter")
+        #expect(e?.message == "The request must contain the parameter QueueName.")
+        let query = codec("sqs", .query)
+        let q = AWSRequest(method: "POST", uri: "/", headers: [], body: Array("Action=CreateQueue&Version=2012-11-05".utf8))
+        #expect(decode(query, q)?.code == "MissingParameter")
+    }
+
     @Test func restXmlRouting() throws {
         let c = codec("s3", .restXml)
         func op(_ method: String, _ uri: String, _ headers: [(String, String)] = []) throws -> String {

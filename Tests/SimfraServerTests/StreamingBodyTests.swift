@@ -59,15 +59,11 @@ final class FakeStreamingS3: StreamingAWSService, StreamingOutputService {
 @Suite(.serialized) struct StreamingBodyTests {
     static func body(_ n: Int) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) } }
 
-    func put(_ server: TestServer, headers: [(String, String)], body: [UInt8]) -> (status: Int, headers: [String: String], body: [UInt8]) {
-        let c = try! RawHTTP(port: server.port)
-        defer { c.close() }
+    func put(_ server: TestServer, headers: [(String, String)], body: [UInt8]) async -> (status: Int, headers: [String: String], body: [UInt8]) {
         var head = "PUT /bucket/big%20key HTTP/1.1\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         head += "\r\n"
-        c.send(Array(head.utf8))
-        c.send(body)
-        return c.readResponse()
+        return await RawHTTP.exchange(port: server.port, Array(head.utf8) + body)
     }
 
     @Test func literalSHA256BodyIsStreamedAndChecked() async throws {
@@ -78,7 +74,7 @@ final class FakeStreamingS3: StreamingAWSService, StreamingOutputService {
         let signed = TestSigner().sign(method: "PUT", uri: "/bucket/big%20key",
                                        headers: [("host", "127.0.0.1:\(server.port)"), ("content-length", "\(data.count)")],
                                        payloadHash: hash)
-        let r = put(server, headers: signed.headers, body: data)
+        let r = await put(server, headers: signed.headers, body: data)
         #expect(r.status == 200)
         #expect(r.headers["etag"] == hash)
         // Streamed: the handler saw the body in pieces, never one 8 MiB buffer.
@@ -89,7 +85,7 @@ final class FakeStreamingS3: StreamingAWSService, StreamingOutputService {
         // A body that does not match the signed hash is refused at its end.
         var wrong = data
         wrong[100] ^= 1
-        let bad = put(server, headers: signed.headers, body: wrong)
+        let bad = await put(server, headers: signed.headers, body: wrong)
         #expect(bad.status == 400)
         #expect(String(decoding: bad.body, as: UTF8.self).contains("XAmzContentSHA256Mismatch"))
     }
@@ -111,13 +107,13 @@ final class FakeStreamingS3: StreamingAWSService, StreamingOutputService {
         let framedLength = signer.chunked(chunks, seed: probe).count
         let seed = headers(framedLength)
         let framed = signer.chunked(chunks, seed: seed)
-        let ok = put(server, headers: seed.headers, body: framed)
+        let ok = await put(server, headers: seed.headers, body: framed)
         #expect(ok.status == 200)
         #expect(ok.headers["etag"] == Hex.encode(SHA256.hash(data: chunks.flatMap { $0 })))
 
         var tampered = framed
         tampered[200] ^= 1
-        let bad = put(server, headers: seed.headers, body: tampered)
+        let bad = await put(server, headers: seed.headers, body: tampered)
         #expect(bad.status == 403)
         #expect(String(decoding: bad.body, as: UTF8.self).contains("SignatureDoesNotMatch"))
     }
@@ -139,7 +135,7 @@ final class FakeStreamingS3: StreamingAWSService, StreamingOutputService {
                           ("x-amz-trailer", "x-amz-checksum-crc32"), ("x-amz-decoded-content-length", "\(data.count)"),
                           ("content-length", "\(body.count)")],
                 payloadHash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
-            let r = put(server, headers: signed.headers, body: body)
+            let r = await put(server, headers: signed.headers, body: body)
             #expect(r.status == expected)
             if expected == 200 { #expect(r.headers["x-amz-checksum-crc32"] == good) }
             else { #expect(String(decoding: r.body, as: UTF8.self).contains("BadDigest")) }
@@ -151,12 +147,9 @@ final class FakeStreamingS3: StreamingAWSService, StreamingOutputService {
         for method in ["GET"] {
             let signed = TestSigner().sign(method: method, uri: "/bucket/key", headers: [("host", "127.0.0.1:\(server.port)")],
                                            payloadHash: Hex.encode(SHA256.hash(data: [UInt8]())))
-            let c = try RawHTTP(port: server.port)
-            defer { c.close() }
             var head = "\(method) /bucket/key HTTP/1.1\r\n"
             for (k, v) in signed.headers { head += "\(k): \(v)\r\n" }
-            c.send(Array((head + "\r\n").utf8))
-            let r = c.readResponse()
+            let r = await RawHTTP.exchange(port: server.port, Array((head + "\r\n").utf8))
             #expect(r.status == 200)
             #expect(r.headers["content-length"] == "1000003")
             #expect(r.headers["etag"] == "\"e\"")
@@ -168,12 +161,9 @@ final class FakeStreamingS3: StreamingAWSService, StreamingOutputService {
         let server = try await TestServer(handlers: [FakeStreamingS3()])
         let signed = TestSigner().sign(method: "GET", uri: "/", headers: [("host", "127.0.0.1:\(server.port)")],
                                        payloadHash: Hex.encode(SHA256.hash(data: [UInt8]())))
-        let c = try RawHTTP(port: server.port)
-        defer { c.close() }
         var head = "GET / HTTP/1.1\r\n"
         for (k, v) in signed.headers { head += "\(k): \(v)\r\n" }
-        c.send(Array((head + "\r\n").utf8))
-        let r = c.readResponse()
+        let r = await RawHTTP.exchange(port: server.port, Array((head + "\r\n").utf8))
         #expect(r.status == 200)
         #expect(String(decoding: r.body, as: UTF8.self).contains("ListAllMyBucketsResult") || r.status == 200)
     }

@@ -140,6 +140,23 @@ struct RawHTTP {
 
     func close() { _ = Glibc.close(fd) }
 
+    /// Sends `bytes` and reads one response on a plain thread: blocking socket calls must not
+    /// occupy Swift concurrency's few cooperative threads, which other tests' tasks need.
+    static func exchange(port: Int, _ bytes: [UInt8]) async -> (status: Int, headers: [String: String], body: [UInt8]) {
+        await withCheckedContinuation { cont in
+            Thread.detachNewThread {
+                guard let c = try? RawHTTP(port: port) else {
+                    cont.resume(returning: (0, [:], []))
+                    return
+                }
+                c.send(bytes)
+                let r = c.readResponse()
+                c.close()
+                cont.resume(returning: r)
+            }
+        }
+    }
+
     private func find(_ hay: [UInt8], _ needle: [UInt8]) -> Int? {
         guard hay.count >= needle.count else { return nil }
         for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle {

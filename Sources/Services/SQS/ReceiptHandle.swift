@@ -4,38 +4,65 @@ import Synchronization
 /// Receipt handles: opaque base64 that names the queue incarnation, the message and the
 /// receive that produced it. A handle from another queue, a recreated queue or a previous
 /// process fails to parse or to match and is reported as invalid.
+///
+/// Layout (36 bytes): an 8-byte nonce, then magic, incarnation, serial, receive number and a
+/// check word, masked with a keystream derived from the nonce so handles look random.
 struct ReceiptHandle: Equatable {
     var incarnation: UInt64
     var serial: UInt64
     var receiveNumber: UInt32
 
-    private static let magic: [UInt8] = [0x53, 0x51, 0x01, 0x00]
+    private static let magic: UInt32 = 0x5351_0100
     static let byteCount = 36
 
-    func encode(nonce: UInt64) -> String {
-        var b = ReceiptHandle.magic
-        b.reserveCapacity(ReceiptHandle.byteCount)
-        func put(_ v: UInt64, _ n: Int) {
-            for i in (0..<n).reversed() { b.append(UInt8((v >> (8 * UInt64(i))) & 0xFF)) }
+    private static func keystream(_ nonce: UInt64) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for i in 0..<4 {
+            let k = IdentifierSource.mix(nonce &+ UInt64(i) &* 0xA076_1D64_78BD_642F)
+            for b in 0..<8 { out.append(UInt8((k >> (8 * UInt64(b))) & 0xFF)) }
         }
+        return out
+    }
+
+    private static func check(_ nonce: UInt64, _ incarnation: UInt64, _ serial: UInt64, _ rn: UInt32) -> UInt32 {
+        UInt32(truncatingIfNeeded: IdentifierSource.mix(nonce ^ incarnation ^ (serial &* 31) ^ UInt64(rn)))
+    }
+
+    func encode(nonce: UInt64) -> String {
+        var plain: [UInt8] = []
+        plain.reserveCapacity(28)
+        func put(_ v: UInt64, _ n: Int) {
+            for i in (0..<n).reversed() { plain.append(UInt8((v >> (8 * UInt64(i))) & 0xFF)) }
+        }
+        put(UInt64(ReceiptHandle.magic), 4)
         put(incarnation, 8)
         put(serial, 8)
         put(UInt64(receiveNumber), 4)
-        put(nonce, 8)
-        put(nonce ^ incarnation ^ serial, 4)
+        put(UInt64(ReceiptHandle.check(nonce, incarnation, serial, receiveNumber)), 4)
+        var b: [UInt8] = []
+        b.reserveCapacity(ReceiptHandle.byteCount)
+        for i in (0..<8).reversed() { b.append(UInt8((nonce >> (8 * UInt64(i))) & 0xFF)) }
+        let ks = ReceiptHandle.keystream(nonce)
+        for (i, x) in plain.enumerated() { b.append(x ^ ks[i]) }
         return SQSBase64.encode(b)
     }
 
     static func decode(_ s: String) -> ReceiptHandle? {
-        guard s.utf8.count == 48, let b = SQSBase64.decode(s), b.count == byteCount, Array(b[0..<4]) == magic else {
-            return nil
-        }
+        guard s.utf8.count == 48, let b = SQSBase64.decode(s), b.count == byteCount else { return nil }
+        var nonce: UInt64 = 0
+        for i in 0..<8 { nonce = nonce << 8 | UInt64(b[i]) }
+        let ks = keystream(nonce)
+        let plain = (0..<28).map { b[8 + $0] ^ ks[$0] }
         func get(_ at: Int, _ n: Int) -> UInt64 {
             var v: UInt64 = 0
-            for i in 0..<n { v = v << 8 | UInt64(b[at + i]) }
+            for i in 0..<n { v = v << 8 | UInt64(plain[at + i]) }
             return v
         }
-        return ReceiptHandle(incarnation: get(4, 8), serial: get(12, 8), receiveNumber: UInt32(get(20, 4)))
+        guard UInt32(get(0, 4)) == magic else { return nil }
+        let h = ReceiptHandle(incarnation: get(4, 8), serial: get(12, 8), receiveNumber: UInt32(get(20, 4)))
+        guard UInt32(get(24, 4)) == check(nonce, h.incarnation, h.serial, h.receiveNumber) else { return nil }
+        return h
     }
 }
 

@@ -160,19 +160,50 @@ public final class SQSService: StatefulService, Sendable {
     }
 
     func queueKey(url: String, _ ctx: RequestContext) throws -> QueueKey {
-        var path = Substring(url)
-        if let scheme = path.range(of: "://") {
-            path = path[scheme.upperBound...]
-            guard let slash = path.firstIndex(of: "/") else { throw SQSError.invalidAddress(url) }
-            path = path[slash...]
+        // Byte-wise: this runs on every message operation.
+        let u = url.utf8
+        var start = u.startIndex
+        var end = u.endIndex
+        var i = u.startIndex
+        var hasScheme = false
+        // "scheme://authority" is skipped up to the path.
+        while i != u.endIndex {
+            let c = u[i]
+            if c == UInt8(ascii: "/") { break }
+            if c == UInt8(ascii: ":") {
+                let a = u.index(after: i)
+                if a != u.endIndex, u[a] == UInt8(ascii: "/"), u.index(after: a) != u.endIndex,
+                    u[u.index(after: a)] == UInt8(ascii: "/")
+                {
+                    hasScheme = true
+                    start = u.index(a, offsetBy: 2)
+                }
+                break
+            }
+            i = u.index(after: i)
         }
-        if let q = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<q] }
-        let segs = path.split(separator: "/", omittingEmptySubsequences: true)
-        switch segs.count {
-        case 1 where !path.hasPrefix("/"):
-            return QueueKey(accountId: ctx.accountId, region: ctx.region, name: String(segs[0]))
+        if hasScheme {
+            guard let slash = u[start...].firstIndex(of: UInt8(ascii: "/")) else { throw SQSError.invalidAddress(url) }
+            start = slash
+        }
+        if let q = u[start...].firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) { end = q }
+        var segments: [Substring] = []
+        var segStart = start
+        var j = start
+        while true {
+            if j == end || u[j] == UInt8(ascii: "/") {
+                if segStart != j { segments.append(url[segStart..<j]) }
+                if j == end { break }
+                segStart = u.index(after: j)
+            }
+            j = u.index(after: j)
+        }
+        let rooted = start != end && u[start] == UInt8(ascii: "/")
+        switch segments.count {
+        case 1 where !rooted && !hasScheme:
+            return QueueKey(accountId: ctx.accountId, region: ctx.region, name: String(segments[0]))
         case 2:
-            return QueueKey(accountId: String(segs[0]), region: ctx.region, name: String(segs[1]))
+            return QueueKey(accountId: String(segments[0]), region: ctx.region, name: String(segments[1]))
         default:
             if url.isEmpty { throw SQSError.queueDoesNotExist() }
             throw SQSError.invalidAddress(url)

@@ -138,7 +138,13 @@ package struct ProtocolCodec: Sendable {
 
     /// The protocol's own error for bad input.
     func inputError(_ problems: [InputProblem]) -> AWSError {
+        let queryCompatible = model.metadata.awsQueryCompatible
         if case .missing(let path, let member) = problems[0] {
+            if queryCompatible {
+                // SQS: JSON names the error by its exception shape, awsQuery by the legacy code.
+                return AWSError(code: wire == .query ? "MissingParameter" : "MissingRequiredParameterException",
+                                message: "The request must contain the parameter \(member).", queryCode: "MissingParameter")
+            }
             if queryStyleErrors {
                 return AWSError(code: "MissingParameter", message: "The request must contain the parameter \(member)")
             }
@@ -169,11 +175,13 @@ package struct ProtocolCodec: Sendable {
         let text = "\(n) validation error\(n == 1 ? "" : "s") detected: " + messages.prefix(10).joined(separator: "; ")
         switch wire {
         case .ec2: return AWSError(code: "InvalidParameterValue", message: messages[0])
-        case .query: return AWSError(code: "ValidationError", message: text)
+        case .query:
+            if queryCompatible { return AWSError(code: "InvalidParameterValue", message: messages[0]) }
+            return AWSError(code: "ValidationError", message: text)
         case .restXml: return AWSError(code: "InvalidArgument", message: text)
         default:
-            if model.metadata.awsQueryCompatible {
-                return AWSError(code: "InvalidParameterValue", message: messages[0])
+            if queryCompatible {
+                return AWSError(code: "InvalidParameterValueException", message: messages[0], queryCode: "InvalidParameterValue")
             }
             return AWSError(code: "ValidationException", message: text)
         }

@@ -1,4 +1,5 @@
 import SimfraCore
+import Synchronization
 
 /// ListDeadLetterSourceQueues and message move tasks (DLQ redrive).
 extension SQSService {

@@ -1,4 +1,5 @@
 import SimfraCore
+import Synchronization
 
 /// SendMessage(Batch), DeleteMessage(Batch), ChangeMessageVisibility(Batch).
 extension SQSService {

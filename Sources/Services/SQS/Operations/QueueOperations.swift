@@ -1,4 +1,5 @@
 import SimfraCore
+import Synchronization
 
 /// CreateQueue, GetQueueUrl, ListQueues, DeleteQueue, PurgeQueue, Get/SetQueueAttributes.
 extension SQSService {
@@ -152,7 +153,7 @@ extension SQSService {
             guard let q = st.queues.removeValue(forKey: key) else { throw SQSError.queueDoesNotExist() }
             releaseWaiters(q)
             q.purge(now: now)
-            st.recentlyDeleted[key] = now
+            if options.deletedQueueCooldown > 0 { st.recentlyDeleted[key] = now }
             return records.delete(kind: QueueRecord.kind, account: key.accountId, region: key.region, id: key.name)
         }
         try await commit.wait()

@@ -1,4 +1,5 @@
 import SimfraCore
+import Synchronization
 
 /// ReceiveMessage, with long polling that holds no thread.
 extension SQSService {
@@ -68,16 +69,18 @@ extension SQSService {
             let event: LongPollEvent = await withTaskCancellationHandler {
                 await withCheckedContinuation { (cont: CheckedContinuation<LongPollEvent, Never>) in
                     state.withLock { st in
+                        // Checked under the lock: a cancellation either happened before
+                        // (seen here) or its handler runs after the waiter is registered.
+                        if Task.isCancelled {
+                            cont.resume(returning: .cancelled)
+                            return
+                        }
                         let now = clock.now()
                         let result: (messages: [ReceivedMessage], wait: Int)
                         do {
                             result = try attemptReceive(&st, req, now: now)
                         } catch {
                             cont.resume(returning: .failed(error as? AWSError ?? .internalFailure("\(error)")))
-                            return
-                        }
-                        if Task.isCancelled {
-                            cont.resume(returning: result.messages.isEmpty ? .cancelled : .done(result.messages))
                             return
                         }
                         guard result.messages.isEmpty, !isFinal, now < deadline, let q = st.queues[req.key] else {

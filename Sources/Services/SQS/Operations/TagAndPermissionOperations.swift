@@ -1,4 +1,5 @@
 import SimfraCore
+import Synchronization
 
 /// TagQueue, UntagQueue, ListQueueTags, AddPermission, RemovePermission.
 extension SQSService {

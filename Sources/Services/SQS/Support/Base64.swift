@@ -41,7 +41,7 @@ enum SQSBase64 {
     /// Strict decoding: nil for anything that is not canonical padded base64.
     static func decode(_ s: String) -> [UInt8]? {
         let u = Array(s.utf8)
-        guard !u.isEmpty, u.count % 4 == 0 else { return nil }
+        guard u.count % 4 == 0 else { return nil }
         var out = [UInt8]()
         out.reserveCapacity(u.count / 4 * 3)
         var i = 0

@@ -1,0 +1,119 @@
+import SimfraCore
+import Testing
+
+@testable import SimfraSQS
+
+/// Long polling on the real clock: waiters park without a thread and are woken by sends,
+/// visibility changes, their timer, deletion and cancellation.
+@Suite struct LongPollTests {
+    let records = MemoryOnlyRecords()
+
+    func setUp(_ attrs: [String: Value] = [:]) async throws -> (SQSService, String) {
+        let s = SQSService(records: records)
+        let out = try await s.call("CreateQueue", ["QueueName": "lp", "Attributes": .object(attrs)])
+        return (s, out.string("QueueUrl")!)
+    }
+
+    static func elapsed(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    @Test func sendWakesWaiterWithinMilliseconds() async throws {
+        let (s, url) = try await setUp()
+        let start = ContinuousClock.now
+        let poll = Task { try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 5]) }
+        try await Task.sleep(for: .milliseconds(100))
+        let sentAt = ContinuousClock.now
+        _ = try await s.call("SendMessage", ["QueueUrl": .string(url), "MessageBody": "wake"])
+        let got = try await poll.value
+        let wake = ContinuousClock.now - sentAt
+        #expect(got["Messages"]?.listValue?.first?.string("Body") == "wake")
+        #expect(wake < .milliseconds(500))
+        #expect(Self.elapsed(since: start) < 2)
+    }
+
+    @Test func timesOutEmpty() async throws {
+        let (s, url) = try await setUp()
+        let start = ContinuousClock.now
+        let got = try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 1])
+        let t = Self.elapsed(since: start)
+        #expect(got == .empty)
+        #expect(t >= 0.95 && t < 2.5)
+    }
+
+    @Test func queueDefaultWaitTimeApplies() async throws {
+        let (s, url) = try await setUp(["ReceiveMessageWaitTimeSeconds": "1"])
+        let start = ContinuousClock.now
+        _ = try await s.call("ReceiveMessage", ["QueueUrl": .string(url)])
+        #expect(Self.elapsed(since: start) >= 0.95)
+        let quick = ContinuousClock.now
+        _ = try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 0])
+        #expect(Self.elapsed(since: quick) < 0.9)
+    }
+
+    @Test func delayedMessageWakesWaiter() async throws {
+        let (s, url) = try await setUp()
+        _ = try await s.call("SendMessage", ["QueueUrl": .string(url), "MessageBody": "later", "DelaySeconds": 1])
+        let start = ContinuousClock.now
+        let got = try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 5])
+        let t = Self.elapsed(since: start)
+        #expect(got["Messages"]?.listValue?.first?.string("Body") == "later")
+        #expect(t >= 0.9 && t < 2.5)
+    }
+
+    @Test func visibilityExpiryWakesWaiter() async throws {
+        let (s, url) = try await setUp()
+        _ = try await s.call("SendMessage", ["QueueUrl": .string(url), "MessageBody": "again"])
+        _ = try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "VisibilityTimeout": 1])
+        let start = ContinuousClock.now
+        let got = try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 5])
+        #expect(got["Messages"]?.listValue?.first?.string("Body") == "again")
+        #expect(Self.elapsed(since: start) < 2.5)
+    }
+
+    @Test func deleteQueueEndsPoll() async throws {
+        let (s, url) = try await setUp()
+        let poll = Task { try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 10]) }
+        try await Task.sleep(for: .milliseconds(100))
+        let start = ContinuousClock.now
+        _ = try await s.call("DeleteQueue", ["QueueUrl": .string(url)])
+        let got = try await poll.value
+        #expect(got == .empty)
+        #expect(Self.elapsed(since: start) < 1)
+    }
+
+    @Test func cancellationEndsPollAndKeepsTheMessage() async throws {
+        let (s, url) = try await setUp()
+        let poll = Task { try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 10]) }
+        try await Task.sleep(for: .milliseconds(100))
+        let start = ContinuousClock.now
+        poll.cancel()
+        let got = try await poll.value
+        #expect(got == .empty)
+        #expect(Self.elapsed(since: start) < 1)
+        // The cancelled poll took nothing: a later send is there for the next receive.
+        _ = try await s.call("SendMessage", ["QueueUrl": .string(url), "MessageBody": "kept"])
+        let next = try await s.call("ReceiveMessage", ["QueueUrl": .string(url)])
+        #expect(next["Messages"]?.listValue?.first?.string("Body") == "kept")
+    }
+
+    @Test func manyWaitersOneMessageEach() async throws {
+        let (s, url) = try await setUp()
+        let polls = (0..<5).map { _ in
+            Task { try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 5]) }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let start = ContinuousClock.now
+        _ = try await s.call("SendMessageBatch", ["QueueUrl": .string(url), "Entries": .list((0..<5).map {
+            ["Id": .string("e\($0)"), "MessageBody": .string("m\($0)")]
+        })])
+        var bodies: [String] = []
+        for p in polls {
+            let got = try await p.value
+            bodies += got["Messages"]?.listValue?.compactMap { $0.string("Body") } ?? []
+        }
+        #expect(bodies.sorted() == ["m0", "m1", "m2", "m3", "m4"])
+        #expect(Self.elapsed(since: start) < 2)
+    }
+}
