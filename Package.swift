@@ -36,7 +36,7 @@ let package = Package(
             name: "SimfraDynamoDB", dependencies: ["SimfraCore"],
             path: "Sources/Services/DynamoDB", swiftSettings: strict),
         .target(
-            name: "SimfraSQS", dependencies: ["SimfraCore"],
+            name: "SimfraSQS", dependencies: ["SimfraCore", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Services/SQS", swiftSettings: strict),
         .target(
             name: "SimfraServer",

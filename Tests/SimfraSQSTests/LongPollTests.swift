@@ -4,7 +4,9 @@ import Testing
 @testable import SimfraSQS
 
 /// Long polling on the real clock: waiters park without a thread and are woken by sends,
-/// visibility changes, their timer, deletion and cancellation.
+/// visibility changes, their timer, deletion and cancellation. Other suites run alongside on a
+/// 2-core machine, so "woken early" is asserted as well before the waiter's own deadline
+/// (seconds apart), not as a tight latency.
 @Suite struct LongPollTests {
     let records = MemoryOnlyRecords()
 
@@ -22,15 +24,15 @@ import Testing
     @Test func sendWakesWaiterWithinMilliseconds() async throws {
         let (s, url) = try await setUp()
         let start = ContinuousClock.now
-        let poll = Task { try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 5]) }
+        let poll = Task { try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 20]) }
         try await Task.sleep(for: .milliseconds(100))
         let sentAt = ContinuousClock.now
         _ = try await s.call("SendMessage", ["QueueUrl": .string(url), "MessageBody": "wake"])
         let got = try await poll.value
         let wake = ContinuousClock.now - sentAt
         #expect(got["Messages"]?.listValue?.first?.string("Body") == "wake")
-        #expect(wake < .milliseconds(500))
-        #expect(Self.elapsed(since: start) < 2)
+        #expect(wake < .seconds(5))
+        #expect(Self.elapsed(since: start) < 6)
     }
 
     @Test func timesOutEmpty() async throws {
@@ -39,27 +41,27 @@ import Testing
         let got = try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 1])
         let t = Self.elapsed(since: start)
         #expect(got == .empty)
-        #expect(t >= 0.95 && t < 2.5)
+        #expect(t >= 0.95 && t < 8)
     }
 
     @Test func queueDefaultWaitTimeApplies() async throws {
-        let (s, url) = try await setUp(["ReceiveMessageWaitTimeSeconds": "1"])
+        let (s, url) = try await setUp(["ReceiveMessageWaitTimeSeconds": "3"])
         let start = ContinuousClock.now
         _ = try await s.call("ReceiveMessage", ["QueueUrl": .string(url)])
-        #expect(Self.elapsed(since: start) >= 0.95)
+        #expect(Self.elapsed(since: start) >= 2.95)
         let quick = ContinuousClock.now
         _ = try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 0])
-        #expect(Self.elapsed(since: quick) < 0.9)
+        #expect(Self.elapsed(since: quick) < 2.5)
     }
 
     @Test func delayedMessageWakesWaiter() async throws {
         let (s, url) = try await setUp()
         _ = try await s.call("SendMessage", ["QueueUrl": .string(url), "MessageBody": "later", "DelaySeconds": 1])
         let start = ContinuousClock.now
-        let got = try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 5])
+        let got = try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 20])
         let t = Self.elapsed(since: start)
         #expect(got["Messages"]?.listValue?.first?.string("Body") == "later")
-        #expect(t >= 0.9 && t < 2.5)
+        #expect(t >= 0.9 && t < 8)
     }
 
     @Test func visibilityExpiryWakesWaiter() async throws {
@@ -67,31 +69,31 @@ import Testing
         _ = try await s.call("SendMessage", ["QueueUrl": .string(url), "MessageBody": "again"])
         _ = try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "VisibilityTimeout": 1])
         let start = ContinuousClock.now
-        let got = try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 5])
+        let got = try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 20])
         #expect(got["Messages"]?.listValue?.first?.string("Body") == "again")
-        #expect(Self.elapsed(since: start) < 2.5)
+        #expect(Self.elapsed(since: start) < 8)
     }
 
     @Test func deleteQueueEndsPoll() async throws {
         let (s, url) = try await setUp()
-        let poll = Task { try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 10]) }
+        let poll = Task { try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 20]) }
         try await Task.sleep(for: .milliseconds(100))
         let start = ContinuousClock.now
         _ = try await s.call("DeleteQueue", ["QueueUrl": .string(url)])
         let got = try await poll.value
         #expect(got == .empty)
-        #expect(Self.elapsed(since: start) < 1)
+        #expect(Self.elapsed(since: start) < 5)
     }
 
     @Test func cancellationEndsPollAndKeepsTheMessage() async throws {
         let (s, url) = try await setUp()
-        let poll = Task { try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 10]) }
+        let poll = Task { try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 20]) }
         try await Task.sleep(for: .milliseconds(100))
         let start = ContinuousClock.now
         poll.cancel()
         let got = try await poll.value
         #expect(got == .empty)
-        #expect(Self.elapsed(since: start) < 1)
+        #expect(Self.elapsed(since: start) < 5)
         // The cancelled poll took nothing: a later send is there for the next receive.
         _ = try await s.call("SendMessage", ["QueueUrl": .string(url), "MessageBody": "kept"])
         let next = try await s.call("ReceiveMessage", ["QueueUrl": .string(url)])
@@ -101,7 +103,7 @@ import Testing
     @Test func manyWaitersOneMessageEach() async throws {
         let (s, url) = try await setUp()
         let polls = (0..<5).map { _ in
-            Task { try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 5]) }
+            Task { try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 20]) }
         }
         try await Task.sleep(for: .milliseconds(100))
         let start = ContinuousClock.now
@@ -114,6 +116,6 @@ import Testing
             bodies += got["Messages"]?.listValue?.compactMap { $0.string("Body") } ?? []
         }
         #expect(bodies.sorted() == ["m0", "m1", "m2", "m3", "m4"])
-        #expect(Self.elapsed(since: start) < 2)
+        #expect(Self.elapsed(since: start) < 8)
     }
 }

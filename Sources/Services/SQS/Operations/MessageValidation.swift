@@ -214,7 +214,7 @@ enum MessageValidation {
                     throw SQSError.invalidParameterValue(
                         "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
                 }
-                dedupId = SHA256.hex(body)
+                dedupId = BodySHA256.hex(body)
             }
         }
         return PreparedMessage(
