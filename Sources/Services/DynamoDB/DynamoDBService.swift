@@ -176,7 +176,8 @@ public final class DynamoDBService: AWSService, StatefulService, Sendable {
         var tables: [String: Table] = [:]
         for r in all where r.kind == "table" {
             var reader = BinaryReader(r.data)
-            let t = Table(meta: try reader.value())
+            var t = Table(meta: try reader.value())
+            t.beginBulkLoad()
             tables[Self.tableKey(r.account, r.region, t.name)] = t
         }
         for r in all where r.kind == "item" {
@@ -187,6 +188,7 @@ public final class DynamoDBService: AWSService, StatefulService, Sendable {
             let item = try reader.item()
             tables[key]!.put(item)
         }
+        for k in tables.keys { tables[k]!.finishBulkLoad() }
         state.withLock { $0.tables = tables }
     }
 

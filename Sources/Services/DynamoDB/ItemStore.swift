@@ -15,7 +15,11 @@ struct ItemStore: Sendable {
     }
 
     var partitions: [KeyPart: [Entry]] = [:]
-    var order: [ScanPos] = []
+    /// Partitions in scan order. While `deferOrder` is set (bulk restore) new partitions are
+    /// only collected and sorted once at the end.
+    var order = ChunkedSortedArray<ScanPos>()
+    private var pendingOrder: [ScanPos] = []
+    var deferOrder = false
     var count = 0
     var bytes = 0
 
@@ -32,13 +36,12 @@ struct ItemStore: Sendable {
         return lo
     }
 
-    private func orderIndex(_ p: ScanPos) -> Int {
-        var lo = 0, hi = order.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if order[mid] < p { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+    /// Sorts the partitions collected during a bulk load into scan order.
+    mutating func finishBulkLoad() {
+        deferOrder = false
+        pendingOrder.sort()
+        order.assign(sorted: pendingOrder)
+        pendingOrder = []
     }
 
     func get(_ pk: KeyPart, _ sort: [KeyPart]) -> Item? {
@@ -52,7 +55,7 @@ struct ItemStore: Sendable {
         let size = ItemCodec.size(item)
         if partitions[pk] == nil {
             let p = ScanPos(hash: pk.hash64, key: pk)
-            order.insert(p, at: orderIndex(p))
+            if deferOrder { pendingOrder.append(p) } else { order.insert(p) }
             partitions[pk] = []
         }
         var old: Item?
@@ -82,9 +85,7 @@ struct ItemStore: Sendable {
             bytes -= ItemCodec.size(old!)
         }
         if entries.isEmpty {
-            let p = ScanPos(hash: pk.hash64, key: pk)
-            let j = orderIndex(p)
-            if j < order.count && order[j] == p { order.remove(at: j) }
+            order.remove(ScanPos(hash: pk.hash64, key: pk))
         } else {
             partitions[pk] = entries
         }
@@ -112,13 +113,12 @@ struct ItemStore: Sendable {
 
     /// Visits entries in scan order starting after (pk, sort); `body` returns false to stop.
     func scan(after start: (KeyPart, [KeyPart])?, segment: Int, totalSegments: Int, _ body: (KeyPart, Entry) -> Bool) {
-        var i = 0
+        var i = order.startPosition
         if let (pk, _) = start {
-            i = orderIndex(ScanPos(hash: pk.hash64, key: pk))
+            i = order.lowerBound(ScanPos(hash: pk.hash64, key: pk))
         }
-        while i < order.count {
-            let p = order[i]
-            i += 1
+        while let p = order.element(at: i) {
+            i = order.position(after: i)
             if totalSegments > 1 {
                 let seg = Int(p.hash.multipliedFullWidth(by: UInt64(totalSegments)).high)
                 if seg < segment { continue }

@@ -120,6 +120,17 @@ struct Table: Sendable {
 
     func get(_ key: (KeyPart, [KeyPart])) -> Item? { store.get(key.0, key.1) }
 
+    /// Restore path: partitions are put in scan order once, after all items are in.
+    mutating func beginBulkLoad() {
+        store.deferOrder = true
+        for i in indexes.indices { indexes[i].store.deferOrder = true }
+    }
+
+    mutating func finishBulkLoad() {
+        store.finishBulkLoad()
+        for i in indexes.indices { indexes[i].store.finishBulkLoad() }
+    }
+
     @discardableResult
     mutating func put(_ item: Item) -> Item? {
         let (pk, sk) = try! itemKey(item)
