@@ -39,9 +39,16 @@ let package = Package(
             name: "SimfraSQS", dependencies: ["SimfraCore", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Services/SQS", swiftSettings: strict),
         .target(
+            name: "SimfraS3",
+            dependencies: [
+                "SimfraCore", "SimfraPersistence", "SimfraProtocols",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Services/S3", swiftSettings: strict),
+        .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraSTS", "SimfraDynamoDB", "SimfraSQS",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraSTS", "SimfraDynamoDB", "SimfraSQS", "SimfraS3",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -57,6 +64,12 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SimfraDynamoDBTests", dependencies: ["SimfraDynamoDB", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraSQSTests", dependencies: ["SimfraSQS", "SimfraCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SimfraS3Tests",
+            dependencies: [
+                "SimfraS3", "SimfraCore", "SimfraPersistence", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "SimfraCoreTests", dependencies: ["SimfraCore"], swiftSettings: strict),
         .testTarget(
             name: "SimfraProtocolsTests",

@@ -54,10 +54,13 @@ public protocol ResponseBody: Sendable {
 public struct StreamedOutput: Sendable {
     public var output: Value
     public var body: (any ResponseBody)?
+    /// Overrides the operation's HTTP status (S3: 206 for a range, 304 for not-modified).
+    public var status: Int?
 
-    public init(output: Value, body: (any ResponseBody)?) {
+    public init(output: Value, body: (any ResponseBody)?, status: Int? = nil) {
         self.output = output
         self.body = body
+        self.status = status
     }
 }
 

@@ -15,8 +15,14 @@ import Darwin
 /// `removeOrphans(keep:)` with every path the metadata references.
 package struct BlobStore: Sendable {
     package let dataDir: String
+    /// Whether bodies and directory entries are fsynced. Off only for the private temp
+    /// directory of memory-only mode, where nothing has to survive a crash.
+    package let durable: Bool
 
-    package init(dataDir: String) { self.dataDir = dataDir }
+    package init(dataDir: String, durable: Bool = true) {
+        self.dataDir = dataDir
+        self.durable = durable
+    }
 
     var rootPath: String { "\(dataDir)/\(S3PathEncoding.root)" }
     var tmpPath: String { "\(rootPath)/.tmp" }
@@ -140,14 +146,14 @@ package final class BlobWriter {
         guard fd >= 0 else { throw .io("commit of a finished blob writer") }
         do throws(PersistenceError) {
             let destination = try store.absolutePath(relativePath)
-            try FileIO.fsyncFD(fd, path: tmpPath)
+            if store.durable { try FileIO.fsyncFD(fd, path: tmpPath) }
             close(fd)
             fd = -1
             let parent = FileIO.parent(of: destination)
             try FileIO.makeDirectories(parent)
             if rename(tmpPath, destination) != 0 { throw FileIO.fail("cannot rename into", destination) }
             finished = true
-            try FileIO.fsyncDirectory(parent)
+            if store.durable { try FileIO.fsyncDirectory(parent) }
         } catch {
             abort()
             throw error

@@ -2,6 +2,7 @@ import Foundation
 import SimfraCore
 import SimfraModels
 import SimfraProtocols
+import SimfraS3
 import Synchronization
 
 /// The path every AWS request takes once its body is read: service detection, SigV4,
@@ -91,7 +92,16 @@ final class Dispatcher: Sendable {
         func fail(_ e: AWSError) -> AWSResponse {
             var r = codec.encodeError(e, requestId: requestId)
             r.headers += extraHeaders
+            r.headers += corsHeaders()
             return r
+        }
+
+        /// S3 CORS: Access-Control-* headers for a request with an Origin the bucket allows.
+        func corsHeaders() -> [(String, String)] {
+            guard let s3 = handler as? S3Service, let origin = request.header("origin"),
+                let bucket = input["Bucket"]?.stringValue
+            else { return [] }
+            return s3.corsHeaders(bucket: bucket, origin: origin, method: request.method)
         }
 
         /// - Parameter body: the body stream for a streaming operation, nil otherwise.
@@ -99,17 +109,21 @@ final class Dispatcher: Sendable {
             do {
                 let output: Value
                 var stream: (any ResponseBody)?
+                var status: Int?
                 if let body, let streaming = handler as? any StreamingAWSService {
                     output = try await streaming.handle(operation: operation.name, input: input, body: body, context: context)
                 } else if let s = handler as? any StreamingOutputService, s.streamsOutput(operation: operation.name) {
                     let streamed = try await s.handleStreamingOutput(operation: operation.name, input: input, context: context)
                     output = streamed.output
                     stream = streamed.body
+                    status = streamed.status
                 } else {
                     output = try await handler.handle(operation: operation.name, input: input, context: context)
                 }
                 var r = codec.encodeOutput(output, operation, requestId: requestId)
+                if let status { r.status = status }
                 r.headers += extraHeaders
+                r.headers += corsHeaders()
                 if let stream {
                     r.stream = stream
                     r.body = []

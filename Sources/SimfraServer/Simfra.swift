@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import SimfraCore
 import SimfraPersistence
+import SimfraS3
 import SimfraDynamoDB
 import SimfraSQS
 import SimfraSTS
@@ -22,11 +23,26 @@ public final class Simfra: Sendable {
     public convenience init(config: Config) throws(StartupError) {
         let store = try Self.openStore(config)
         let dynamodb = DynamoDBService(records: Self.records(store, service: "dynamodb"), clock: SystemClock())
+        // S3 bodies: `<dataDir>/s3/` with persistence; otherwise a private temp directory,
+        // not fsynced (bodies are never held whole in memory).
+        let s3: S3Service
+        do {
+            if let store, let dir = config.dataDir {
+                s3 = S3Service(records: Self.records(store, service: "s3"), blobs: BlobStore(dataDir: dir))
+            } else {
+                let dir = try S3Service.makeTemporaryDirectory()
+                s3 = S3Service(records: MemoryOnlyRecords(), blobs: BlobStore(dataDir: dir, durable: false),
+                               temporaryDirectory: dir)
+            }
+        } catch {
+            throw StartupError(description: "s3: cannot create the body directory: \(error)")
+        }
         self.init(
             config: config,
             handlers: [
                 STSService(), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
+                s3,
             ],
             store: store)
     }
@@ -71,6 +87,7 @@ public final class Simfra: Sendable {
 
     /// Flushes pending writes and closes the database (SIGTERM/SIGINT).
     public func shutdown() {
+        for case let s3 as S3Service in handlers { s3.shutdown() }
         store?.close()
     }
 

@@ -260,7 +260,12 @@ package struct ProtocolCodec: Sendable {
                 if ps?.kind == .structure { headers.append(("Content-Type", wire == .restXml ? "application/xml" : "application/json")) }
             } else if outShape.members.contains(where: { $0.location == .body }) {
                 if wire == .restXml {
-                    body = xmlDocument(v, outShape, rootName: outShape.locationName ?? "\(op.name)Result", ns: nil)
+                    if model.name == "s3" && op.name == "GetBucketLocation" {
+                        body = s3LocationDocument(v)
+                    } else {
+                        let root = outShape.locationName ?? Self.restXmlRootNames[model.name]?[op.name] ?? "\(op.name)Result"
+                        body = xmlDocument(v, outShape, rootName: root, ns: nil)
+                    }
                     headers.append(("Content-Type", "application/xml"))
                 } else {
                     body = jsonDocument(v, outShape)
@@ -269,6 +274,46 @@ package struct ProtocolCodec: Sendable {
             }
             return AWSResponse(status: status, headers: headers, body: body)
         }
+    }
+
+    /// Root elements of restXml outputs without a payload member, which the models do not
+    /// record (S3 names them after the document, not the operation).
+    static let restXmlRootNames: [String: [String: String]] = [
+        "s3": [
+            "ListBuckets": "ListAllMyBucketsResult",
+            "ListObjects": "ListBucketResult",
+            "ListObjectsV2": "ListBucketResult",
+            "ListObjectVersions": "ListVersionsResult",
+            "ListMultipartUploads": "ListMultipartUploadsResult",
+            "ListParts": "ListPartsResult",
+            "CreateMultipartUpload": "InitiateMultipartUploadResult",
+            "CompleteMultipartUpload": "CompleteMultipartUploadResult",
+            "DeleteObjects": "DeleteResult",
+            "GetBucketTagging": "Tagging",
+            "GetObjectTagging": "Tagging",
+            "GetBucketCors": "CORSConfiguration",
+            "GetBucketLifecycleConfiguration": "LifecycleConfiguration",
+            "GetBucketAcl": "AccessControlPolicy",
+            "GetObjectAcl": "AccessControlPolicy",
+            "GetBucketVersioning": "VersioningConfiguration",
+            "GetBucketNotificationConfiguration": "NotificationConfiguration",
+            "GetObjectAttributes": "GetObjectAttributesResponse",
+            "GetBucketLogging": "BucketLoggingStatus",
+            "GetBucketWebsite": "WebsiteConfiguration",
+            "GetBucketAccelerateConfiguration": "AccelerateConfiguration",
+            "GetBucketRequestPayment": "RequestPaymentConfiguration",
+            "GetBucketReplication": "ReplicationConfiguration",
+        ],
+    ]
+
+    /// GetBucketLocation's document is the value itself: `<LocationConstraint>eu-west-1</…>`
+    /// (botocore reads the root element's text); empty for us-east-1.
+    private func s3LocationDocument(_ v: Value) -> [UInt8] {
+        var w = ByteWriter(capacity: 160)
+        w.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">")
+        if case .string(let s)? = v["LocationConstraint"] { w.appendXMLEscaped(s) }
+        w.append("</LocationConstraint>")
+        return w.bytes
     }
 
     /// awsQuery's namespace; JSON-era models of query-compatible services no longer carry it.

@@ -140,23 +140,27 @@ enum Listing {
     }
 
     /// The key's bytes up to and including the first delimiter after the prefix, if any.
+    /// Allocates only when the key rolls up.
     static func commonPrefix(_ key: String, after prefixLength: Int, delimiter: [UInt8]) -> (string: String, bytes: [UInt8])? {
-        let bytes = Array(key.utf8)
-        guard bytes.count >= prefixLength + delimiter.count else { return nil }
-        var i = prefixLength
-        let last = bytes.count - delimiter.count
-        while i <= last {
-            if bytes[i] == delimiter[0] {
-                var j = 1
-                while j < delimiter.count && bytes[i + j] == delimiter[j] { j += 1 }
-                if j == delimiter.count {
-                    let cp = Array(bytes[0..<(i + delimiter.count)])
-                    return (String(decoding: cp, as: UTF8.self), cp)
+        var k = key
+        let end: Int? = k.withUTF8 { bytes in
+            guard bytes.count >= prefixLength + delimiter.count else { return nil }
+            var i = prefixLength
+            let last = bytes.count - delimiter.count
+            let first = delimiter[0]
+            while i <= last {
+                if bytes[i] == first {
+                    var j = 1
+                    while j < delimiter.count && bytes[i + j] == delimiter[j] { j += 1 }
+                    if j == delimiter.count { return i + delimiter.count }
                 }
+                i += 1
             }
-            i += 1
+            return nil
         }
-        return nil
+        guard let end else { return nil }
+        let cp = Array(key.utf8.prefix(end))
+        return (String(decoding: cp, as: UTF8.self), cp)
     }
 
     /// Multipart uploads sorted by key then initiation, with key/upload-id markers.

@@ -1,6 +1,7 @@
 import Crypto
 import SimfraCore
 import SimfraProtocols
+import Synchronization
 
 /// The S3 flexible-checksum algorithms by their API names.
 enum ChecksumAlgorithms {
@@ -109,20 +110,44 @@ enum Digests {
         return c.base64Digest() + "-\(parts.count)"
     }
 
-    /// Random lowercase hex.
+    /// Random lowercase hex (one `getrandom` per 8 bytes: the stdlib's per-byte `random(in:)`
+    /// makes a syscall each).
     static func randomHex(_ bytes: Int) -> String {
         var rng = SystemRandomNumberGenerator()
-        return Hex.encode((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        var raw: [UInt8] = []
+        raw.reserveCapacity(bytes + 7)
+        while raw.count < bytes {
+            let w = rng.next()
+            for i in 0..<8 { raw.append(UInt8(truncatingIfNeeded: w >> (8 * UInt64(i)))) }
+        }
+        return Hex.encode(raw.prefix(bytes))
     }
 
-    private static let idAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+    /// 64 URL-safe characters: six random bits each.
+    private static let idAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._".utf8)
 
     /// Random URL-safe identifier (version ids, upload ids).
     static func randomID(_ length: Int) -> String {
         var rng = SystemRandomNumberGenerator()
         var out = [UInt8]()
         out.reserveCapacity(length)
-        for _ in 0..<length { out.append(idAlphabet[Int.random(in: 0..<idAlphabet.count, using: &rng)]) }
+        while out.count < length {
+            var w = rng.next()
+            for _ in 0..<10 where out.count < length {
+                out.append(idAlphabet[Int(w & 63)])
+                w >>= 6
+            }
+        }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let generationPrefix = randomHex(6)
+    private static let generationCounter = Atomic<UInt64>(0)
+
+    /// A fresh body-file generation: unique within the process by a counter, across processes
+    /// by a random prefix (no syscall per write).
+    static func nextGeneration() -> String {
+        let n = generationCounter.add(1, ordering: .relaxed).newValue
+        return generationPrefix + String(n, radix: 36)
     }
 }

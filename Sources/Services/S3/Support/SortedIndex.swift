@@ -9,7 +9,7 @@ struct SortedIndex<Element> {
         var values: [Element]
     }
 
-    private(set) var chunks: [Chunk] = []
+    fileprivate(set) var chunks: [Chunk] = []
     private(set) var count = 0
 
     init() {}
@@ -177,6 +177,15 @@ struct SortedIndex<Element> {
     func forEach(_ body: (String, Element) throws -> Void) rethrows {
         for c in chunks {
             for i in 0..<c.keys.count { try body(c.keys[i], c.values[i]) }
+        }
+    }
+}
+
+extension SortedIndex {
+    /// Mutates every value in place (startup: ordering each key's versions).
+    mutating func mutateAll(_ body: (inout Element) -> Void) {
+        for c in chunks.indices {
+            for i in chunks[c].values.indices { body(&chunks[c].values[i]) }
         }
     }
 }

@@ -1,0 +1,66 @@
+import SimfraCore
+import SimfraPersistence
+
+extension S3Service {
+    /// Rebuilds buckets, object versions and in-progress uploads from the durable records,
+    /// then deletes every body file no record references (half-written uploads, bodies
+    /// replaced just before a crash).
+    public func restore() throws {
+        let loaded = try records.loadAll()
+        let keep = try state.withLock { (s: inout State) throws -> Set<String> in
+            try Self.rebuild(loaded, into: &s)
+        }
+        // Body paths are opened without re-validation later: check each once here.
+        for path in keep { _ = try blobs.absolutePath(path) }
+        try blobs.removeOrphans(keep: keep)
+    }
+
+    /// Decodes the records into fresh state; returns every body path they reference.
+    static func rebuild(_ loaded: [DurableRecord], into s: inout State) throws -> Set<String> {
+        var buckets: [String: Bucket] = [:]
+        var objects: [(String, ObjectVersion)] = []
+        var uploads: [String: Upload] = [:]
+        var parts: [(String, Part)] = []
+        for r in loaded {
+            switch r.kind {
+            case S3Records.bucketKind:
+                let b = try S3Records.decodeBucket(r.data)
+                buckets[b.name] = b
+            case S3Records.objectKind:
+                let bucket = String(r.id.prefix { $0 != "/" })
+                objects.append((bucket, try S3Records.decodeObject(r.data)))
+            case S3Records.uploadKind:
+                let u = try S3Records.decodeUpload(r.data)
+                uploads[u.uploadId] = u
+            case S3Records.partKind:
+                let (id, p) = try S3Records.decodePart(r.data)
+                parts.append((id, p))
+            default:
+                continue
+            }
+        }
+        var keep = Set<String>()
+        for (bucketName, v) in objects {
+            guard let b = buckets[bucketName] else { continue }
+            b.objects.modify(v.key) { (versions: inout [ObjectVersion]?) in
+                if versions == nil { versions = [v] } else { versions!.append(v) }
+            }
+            if v.seq >= b.nextSeq { b.nextSeq = v.seq + 1 }
+            if let p = v.blobPath { keep.insert(p) }
+        }
+        for b in buckets.values {
+            b.objects.mutateAll { versions in
+                if versions.count > 1 { versions.sort { $0.seq > $1.seq } }
+            }
+        }
+        for (id, p) in parts {
+            guard uploads[id] != nil else { continue }
+            uploads[id]!.parts[p.number] = p
+            if let path = p.blobPath { keep.insert(path) }
+        }
+        uploads = uploads.filter { buckets[$0.value.bucket] != nil }
+        s.buckets = buckets
+        s.uploads = uploads
+        return keep
+    }
+}
