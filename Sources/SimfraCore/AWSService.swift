@@ -69,3 +69,24 @@ public protocol StreamingOutputService: AWSService {
     func streamsOutput(operation: String) -> Bool
     func handleStreamingOutput(operation: String, input: Value, context: RequestContext) async throws -> StreamedOutput
 }
+
+/// A response produced outside the protocol codecs (an S3 CORS preflight).
+public struct RawResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(String, String)], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// A service that answers browser CORS: unsigned `OPTIONS` preflights, and the
+/// `Access-Control-*` headers added to signed requests that carry an `Origin`.
+public protocol CORSService: AWSService {
+    func preflight(bucket: String, origin: String?, requestMethod: String?, requestHeaders: String?,
+                   requestId: String) -> RawResponse
+    func corsHeaders(bucket: String, origin: String, method: String) -> [(String, String)]
+}

@@ -2,7 +2,6 @@ import Foundation
 import SimfraCore
 import SimfraModels
 import SimfraProtocols
-import SimfraS3
 import Synchronization
 
 /// The path every AWS request takes once its body is read: service detection, SigV4,
@@ -96,12 +95,12 @@ final class Dispatcher: Sendable {
             return r
         }
 
-        /// S3 CORS: Access-Control-* headers for a request with an Origin the bucket allows.
+        /// CORS (S3): Access-Control-* headers for a request with an Origin the bucket allows.
         func corsHeaders() -> [(String, String)] {
-            guard let s3 = handler as? S3Service, let origin = request.header("origin"),
+            guard let cors = handler as? any CORSService, let origin = request.header("origin"),
                 let bucket = input["Bucket"]?.stringValue
             else { return [] }
-            return s3.corsHeaders(bucket: bucket, origin: origin, method: request.method)
+            return cors.corsHeaders(bucket: bucket, origin: origin, method: request.method)
         }
 
         /// - Parameter body: the body stream for a streaming operation, nil otherwise.

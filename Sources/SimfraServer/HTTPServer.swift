@@ -3,7 +3,6 @@ import NIOHTTP1
 import NIOPosix
 import SimfraCore
 import SimfraProtocols
-import SimfraS3
 
 /// HTTP/1.1 on SwiftNIO: keep-alive, pipelining (requests on a connection are answered in
 /// order), `Expect: 100-continue`, chunked request bodies, HEAD, and 413 above the body limit.
@@ -96,26 +95,11 @@ final class HTTPServer: Sendable {
                     let expectContinue = head.headers.first(name: "expect")?.lowercased() == "100-continue"
 
                     if head.method == .OPTIONS, !head.uri.hasPrefix("/_simfra"),
-                        let s3 = dispatcher.registry.entries["s3"]?.handler as? S3Service
+                        let cors = dispatcher.registry.entries["s3"]?.handler as? any CORSService
                     {
                         // CORS preflight: unsigned, answered from the bucket's CORS configuration.
                         while try await reader.nextBody() != nil {}
-                        let request = awsRequest(head, body: [])
-                        let host = request.header("host").map(ServiceDetector.stripPort) ?? ""
-                        var bucket = ""
-                        if host.hasSuffix(".localhost") {
-                            let labels = host.dropLast(".localhost".count).split(separator: ".").map(String.init)
-                            if let i = labels.firstIndex(of: "s3"), i > 0 { bucket = labels[0..<i].joined(separator: ".") }
-                        }
-                        if bucket.isEmpty {
-                            let seg = request.rawPath.split(separator: "/", omittingEmptySubsequences: true).first.map(String.init) ?? ""
-                            bucket = URLEncoding.decode(seg, plusIsSpace: false) ?? seg
-                        }
-                        let requestId = dispatcher.requestIds.next()
-                        let p = s3.preflight(bucket: bucket, origin: request.header("origin"),
-                                             requestMethod: request.header("access-control-request-method"),
-                                             requestHeaders: request.header("access-control-request-headers"), requestId: requestId)
-                        let response = AWSResponse(status: p.status, headers: p.headers + [("x-amz-request-id", requestId)], body: p.body)
+                        let response = preflight(head, cors)
                         try await write(response, head: head, keepAlive: keepAlive, outbound, allocator)
                         if !keepAlive { return }
                         continue
@@ -186,6 +170,26 @@ final class HTTPServer: Sendable {
         } catch {
             // Peer reset or a protocol error the pipeline already answered: nothing to do.
         }
+    }
+
+    /// An S3 CORS preflight: the bucket comes from a `bucket.s3.localhost` host or the path.
+    private func preflight(_ head: HTTPRequestHead, _ cors: any CORSService) -> AWSResponse {
+        let request = awsRequest(head, body: [])
+        let host = request.header("host").map(ServiceDetector.stripPort) ?? ""
+        var bucket = ""
+        if host.hasSuffix(".localhost") {
+            let labels = host.dropLast(".localhost".count).split(separator: ".").map(String.init)
+            if let i = labels.firstIndex(of: "s3"), i > 0 { bucket = labels[0..<i].joined(separator: ".") }
+        }
+        if bucket.isEmpty {
+            let seg = request.rawPath.split(separator: "/", omittingEmptySubsequences: true).first.map(String.init) ?? ""
+            bucket = URLEncoding.decode(seg, plusIsSpace: false) ?? seg
+        }
+        let requestId = dispatcher.requestIds.next()
+        let p = cors.preflight(bucket: bucket, origin: request.header("origin"),
+                               requestMethod: request.header("access-control-request-method"),
+                               requestHeaders: request.header("access-control-request-headers"), requestId: requestId)
+        return AWSResponse(status: p.status, headers: p.headers + [("x-amz-request-id", requestId)], body: p.body)
     }
 
     private func awsRequest(_ head: HTTPRequestHead, body: [UInt8]) -> AWSRequest {

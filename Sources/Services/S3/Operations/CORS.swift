@@ -2,25 +2,20 @@ import SimfraCore
 import SimfraProtocols
 
 /// A response produced outside the protocol codec (CORS preflight).
-public struct S3RawResponse: Sendable {
-    public var status: Int
-    public var headers: [(String, String)]
-    public var body: [UInt8]
-}
 
 /// CORS from the bucket's stored configuration: unsigned `OPTIONS` preflights, and the
 /// `Access-Control-*` headers added to actual requests that carry an `Origin`.
-extension S3Service {
+extension S3Service: CORSService {
     /// Answers `OPTIONS /bucket[/key]` (path or virtual-host style; the server extracts the
     /// bucket). Unauthenticated, like S3.
     public func preflight(bucket name: String, origin: String?, requestMethod: String?, requestHeaders: String?,
-                          requestId: String) -> S3RawResponse
+                          requestId: String) -> RawResponse
     {
-        func error(_ status: Int, _ code: String, _ message: String, extra: [(String, String)] = []) -> S3RawResponse {
+        func error(_ status: Int, _ code: String, _ message: String, extra: [(String, String)] = []) -> RawResponse {
             var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(code)</Code><Message>\(Self.xmlEscape(message))</Message>"
             for (k, v) in extra { xml += "<\(k)>\(Self.xmlEscape(v))</\(k)>" }
             xml += "<RequestId>\(requestId)</RequestId></Error>"
-            return S3RawResponse(status: status, headers: [("Content-Type", "application/xml")], body: Array(xml.utf8))
+            return RawResponse(status: status, headers: [("Content-Type", "application/xml")], body: Array(xml.utf8))
         }
         guard let origin, !origin.isEmpty else {
             return error(400, "BadRequest", "Insufficient information. Origin request header needed.")
@@ -47,7 +42,7 @@ extension S3Service {
             var out = Self.corsResponseHeaders(rule, origin: origin)
             if !headers.isEmpty { out.append(("Access-Control-Allow-Headers", headers.joined(separator: ", "))) }
             out.append(("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"))
-            return S3RawResponse(status: 200, headers: out, body: [])
+            return RawResponse(status: 200, headers: out, body: [])
         }
         return error(403, "AccessForbidden",
                      "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
