@@ -344,10 +344,15 @@ def run_wrk(wrk: str, server: Server, connections: int, threads: int, duration: 
             workdir: str, measure: bool = True) -> dict:
     lua = os.path.join(workdir, f"sts-{server.name}.lua")
     write_lua(lua, signed_sts_headers(server.port), STS_BODY)  # re-signed per run
+    return run_wrk_lua(wrk, server.proc.pid, server.port, lua, connections, threads, duration, measure)
+
+
+def run_wrk_lua(wrk: str, pid: int, port: int, lua: str, connections: int, threads: int,
+                duration: float, measure: bool = True, path: str = "/") -> dict:
+    """One wrk run with a request script; the server's CPU (pid's tree) is read around it."""
     argv = [wrk, "-t", str(max(1, min(threads, connections))), "-c", str(connections),
             "-d", f"{max(1, int(round(duration)))}s", "--timeout", "10s", "--latency",
-            "-s", lua, f"http://{HOST}:{server.port}/"]
-    pid = server.proc.pid
+            "-s", lua, f"http://{HOST}:{port}{path}"]
     cpu0 = tree_cpu_seconds(pid)
     t0 = time.monotonic()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
