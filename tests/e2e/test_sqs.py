@@ -13,6 +13,8 @@ import gzip
 import hashlib
 import json
 import struct
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -85,6 +87,12 @@ _LEGACY_MODEL = None
 def legacy_model() -> dict:
     global _LEGACY_MODEL
     if _LEGACY_MODEL is None:
+        if not LEGACY_WHEEL.exists():
+            # The awsQuery-era model is not in botocore any more; fetch that release's wheel
+            # (as scripts/gen_models.py does) into the git-ignored .cache/.
+            LEGACY_WHEEL.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.check_call([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
+                                   "botocore==1.34.22", "-d", str(LEGACY_WHEEL.parent)])
         with zipfile.ZipFile(LEGACY_WHEEL) as z:
             raw = z.read("botocore/data/sqs/2012-11-05/service-2.json.gz")
         _LEGACY_MODEL = json.loads(gzip.decompress(raw))
