@@ -27,6 +27,22 @@ public enum Hex {
         }
     }
 
+    /// Random lowercase hex, drawing 8 bytes per RNG call: each call is a getrandom
+    /// syscall, and drawing byte by byte cost 16 of them per S3 upload.
+    public static func random(bytes: Int) -> String {
+        var rng = SystemRandomNumberGenerator()
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes)
+        while out.count < bytes {
+            var v: UInt64 = rng.next()
+            for _ in 0..<min(8, bytes - out.count) {
+                out.append(UInt8(truncatingIfNeeded: v))
+                v >>= 8
+            }
+        }
+        return encode(out)
+    }
+
     public static func decode(_ s: String) -> [UInt8]? {
         let u = Array(s.utf8)
         guard u.count % 2 == 0 else { return nil }

@@ -1,3 +1,4 @@
+import SimfraCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -54,7 +55,7 @@ package struct BlobStore: Sendable {
     /// A streaming writer for large bodies; call `commit(to:)` or `abort()`.
     package func makeWriter() throws(PersistenceError) -> BlobWriter {
         try FileIO.makeDirectories(tmpPath)
-        let path = "\(tmpPath)/\(FileIO.randomHex(bytes: 16))"
+        let path = "\(tmpPath)/\(Hex.random(bytes: 16))"
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if fd < 0 { throw FileIO.fail("cannot create", path) }
         return BlobWriter(store: self, fd: fd, tmpPath: path)

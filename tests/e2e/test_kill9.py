@@ -16,8 +16,7 @@ from conftest import make_client
 ROUNDS = 20
 
 
-def _writer(url, prefix, acked, stop):
-    ddb = make_client(url, "dynamodb")
+def _writer(ddb, prefix, acked, stop):
     i = 0
     while not stop.is_set():
         key = f"{prefix}-{i}"
@@ -32,8 +31,7 @@ def _writer(url, prefix, acked, stop):
         i += 1
 
 
-def _queue_writer(url, prefix, acked, stop):
-    sqs = make_client(url, "sqs")
+def _queue_writer(sqs, prefix, acked, stop):
     i = 0
     while not stop.is_set():
         name = f"{prefix}-{i}"
@@ -56,11 +54,17 @@ def test_kill9_loses_no_acknowledged_write(server_factory, tmp_path, round_):
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
     acked_items, acked_queues = [], []
     stop = threading.Event()
-    threads = [threading.Thread(target=_writer, args=(s.url, f"w{t}", acked_items, stop)) for t in range(3)]
-    threads.append(threading.Thread(target=_queue_writer, args=(s.url, "q", acked_queues, stop)))
+    # Clients are built first (loading botocore models takes a while); the kill lands at a
+    # random moment once the stream of acknowledged writes is flowing.
+    clients = [make_client(s.url, "dynamodb") for _ in range(3)]
+    threads = [threading.Thread(target=_writer, args=(c, f"w{t}", acked_items, stop)) for t, c in enumerate(clients)]
+    threads.append(threading.Thread(target=_queue_writer, args=(make_client(s.url, "sqs"), "q", acked_queues, stop)))
     for t in threads:
         t.start()
-    time.sleep(rng.uniform(0.2, 1.0))
+    deadline = time.monotonic() + 20
+    while len(acked_items) < 3 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(rng.uniform(0.05, 0.8))
     s.kill()  # SIGKILL while requests are in flight
     stop.set()
     for t in threads:

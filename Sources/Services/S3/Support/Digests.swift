@@ -110,18 +110,7 @@ enum Digests {
         return c.base64Digest() + "-\(parts.count)"
     }
 
-    /// Random lowercase hex (one `getrandom` per 8 bytes: the stdlib's per-byte `random(in:)`
-    /// makes a syscall each).
-    static func randomHex(_ bytes: Int) -> String {
-        var rng = SystemRandomNumberGenerator()
-        var raw: [UInt8] = []
-        raw.reserveCapacity(bytes + 7)
-        while raw.count < bytes {
-            let w = rng.next()
-            for i in 0..<8 { raw.append(UInt8(truncatingIfNeeded: w >> (8 * UInt64(i)))) }
-        }
-        return Hex.encode(raw.prefix(bytes))
-    }
+    static func randomHex(_ bytes: Int) -> String { Hex.random(bytes: bytes) }
 
     /// 64 URL-safe characters: six random bits each.
     private static let idAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._".utf8)
