@@ -67,7 +67,7 @@ final class Dispatcher: Sendable {
         if let bucket = detected.virtualBucket { routed.rawPath = Self.pathStyle(bucket, request.rawPath) }
         guard let resolved = try? detected.entry.codec(wire).resolve(routed), handler.streams(operation: resolved.operation.name)
         else { return nil }
-        return prepare(request, endpoint: endpoint, requestId: requestIds.next(), bodyRead: false)
+        return prepare(request, endpoint: endpoint, requestId: requestIds.next(), bodyRead: false, resolvedHint: resolved)
     }
 
     struct Failure: Error {
@@ -139,7 +139,12 @@ final class Dispatcher: Sendable {
         }
     }
 
-    private func prepare(_ original: AWSRequest, endpoint: String, requestId: String, bodyRead: Bool) -> Result<Call, Failure> {
+    /// - Parameter resolvedHint: the operation already resolved for this request (the
+    ///   streaming check routes before the body is read), so it is not routed twice.
+    private func prepare(
+        _ original: AWSRequest, endpoint: String, requestId: String, bodyRead: Bool,
+        resolvedHint: ProtocolCodec.Resolved? = nil
+    ) -> Result<Call, Failure> {
         // Parse the signature once: its scope also tells the service.
         let parsedAuth = Result { () throws(SigV4Failure) in try SigV4Parsed.parse(original) }
         let scopeService: String?
@@ -195,7 +200,7 @@ final class Dispatcher: Sendable {
         let resolved: ProtocolCodec.Resolved
         var input: Value
         do {
-            resolved = try codec.resolve(request)
+            if let hint = resolvedHint { resolved = hint } else { resolved = try codec.resolve(request) }
             input = try codec.decodeUnvalidated(request, resolved)
         } catch {
             return fail(error)

@@ -105,7 +105,7 @@ final class HTTPServer: Sendable {
                         continue
                     }
 
-                    if streaming, let call = streamingCall(head, local: local) {
+                    if streaming, Self.mayStream(head), let call = streamingCall(head, local: local) {
                         switch call {
                         case .failure(let f):
                             // Rejected before reading the body: answer and close rather than drain it.
@@ -201,6 +201,18 @@ final class HTTPServer: Sendable {
 
     private func endpoint(_ request: AWSRequest, _ local: SocketAddress?) -> String {
         "http://" + (request.header("host") ?? "\(local?.ipAddress ?? "127.0.0.1"):\(local?.port ?? 4599)")
+    }
+
+    /// Only REST uploads stream their body (S3 PutObject/UploadPart are PUTs); JSON and query
+    /// requests are told apart by their headers, sparing them a second service detection.
+    static func mayStream(_ head: HTTPRequestHead) -> Bool {
+        switch head.method {
+        case .PUT: return true
+        case .POST:
+            if head.headers.contains(name: "x-amz-target") { return false }
+            return !(head.headers.first(name: "content-type") ?? "").hasPrefix("application/x-www-form-urlencoded")
+        default: return false
+        }
     }
 
     private func streamingCall(_ head: HTTPRequestHead, local: SocketAddress?) -> Result<Dispatcher.Call, Dispatcher.Failure>? {
