@@ -26,12 +26,15 @@ package struct RestBinding {
         }
         var hasBodyMembers = false
         for m in shape.members {
-            guard let ms = model.shape(m.target) else { continue }
             let wire = m.locationName ?? m.name
+            // Look the member's shape up only once the request carries it (S3 inputs have
+            // dozens of optional header members).
             switch m.location {
             case .uri:
-                if let v = labels[wire] { out[m.name] = try text(v, ms, m, defaultFormat: .iso8601) }
+                if let v = labels[wire], let ms = model.shape(m.target) { out[m.name] = try text(v, ms, m, defaultFormat: .iso8601) }
             case .querystring:
+                if r.rawQuery.isEmpty { continue }
+                guard let ms = model.shape(m.target) else { continue }
                 let all = q()
                 if ms.kind == .map {
                     // A map bound to the query string takes every parameter not bound elsewhere.
@@ -53,7 +56,7 @@ package struct RestBinding {
                     }
                 }
             case .header:
-                guard let v = r.header(wire.lowercased()) else { continue }
+                guard let v = r.header(wire.lowercased()), let ms = model.shape(m.target) else { continue }
                 if ms.kind == .list, let es = ms.member.flatMap({ model.shape($0.target) }) {
                     var l: [Value] = []
                     for part in Self.splitHeaderList(v) { l.append(try text(part, es, ms.member, defaultFormat: .rfc822)) }

@@ -21,7 +21,8 @@ package final class RestRouter: Sendable {
         let score: Int
     }
 
-    private let routes: [Route]
+    /// Routes per HTTP method, most specific first.
+    private let routes: [String: [Route]]
 
     package init(model: ServiceModel) {
         var routes: [Route] = []
@@ -69,7 +70,7 @@ package final class RestRouter: Sendable {
                                 score: literals * 100 + segs.count * 10 + (query.count + headers.count) * 5 - greedyPenalty
                                     - (op.deprecated ? 2 : 0)))
         }
-        self.routes = routes.sorted { $0.score > $1.score }
+        self.routes = Dictionary(grouping: routes.sorted { $0.score > $1.score }, by: \.method)
     }
 
     package struct Match: Sendable {
@@ -84,7 +85,7 @@ package final class RestRouter: Sendable {
     package func match(method: String, segments: [String], queryKeys: [String: String], hasHeader: (String) -> Bool)
         -> Match?
     {
-        for r in routes {
+        for r in routes[method] ?? [] {
             guard let labels = Self.matchPath(r.segments, segments) else { continue }
             var ok = true
             for (k, v) in r.query {
@@ -92,7 +93,6 @@ package final class RestRouter: Sendable {
                 if let v, got != v { ok = false; break }
             }
             guard ok, r.headers.allSatisfy(hasHeader) else { continue }
-            if r.method != method { continue }
             return Match(operation: r.operation, labels: labels)
         }
         return nil
