@@ -95,8 +95,18 @@ extension SQSService {
     }
 
     func deleteMessageBatch(_ input: Value, _ ctx: RequestContext) throws -> Value {
+        try batch(input, ctx, entryName: "DeleteMessageBatchRequestEntry", notifyAfter: { $0.isFifo }) { q, e, now in
+            try q.delete(receiptHandle: e.string("ReceiptHandle") ?? "", now: now)
+        }
+    }
+
+    /// A receipt-handle batch: each entry succeeds or fails on its own, under one lock.
+    private func batch(
+        _ input: Value, _ ctx: RequestContext, entryName: String, notifyAfter: (SQSQueue) -> Bool,
+        _ apply: (SQSQueue, Value, Double) throws -> Void
+    ) throws -> Value {
         let key = try queueKey(input, ctx)
-        let entries = try MessageValidation.batchEntries(input, entryName: "DeleteMessageBatchRequestEntry")
+        let entries = try MessageValidation.batchEntries(input, entryName: entryName)
         let results: (ok: [Value], failed: [Value]) = try state.withLock { st in
             guard let q = st.queues[key] else { throw SQSError.queueDoesNotExist() }
             let now = clock.now()
@@ -105,13 +115,13 @@ extension SQSService {
             for e in entries {
                 let id = e.string("Id") ?? ""
                 do {
-                    try q.delete(receiptHandle: e.string("ReceiptHandle") ?? "", now: now)
+                    try apply(q, e, now)
                     ok.append(["Id": .string(id)])
                 } catch {
                     failed.append(MessageValidation.failure(id, error))
                 }
             }
-            if q.isFifo { notify(q, now: now) }
+            if notifyAfter(q) { notify(q, now: now) }
             return (ok, failed)
         }
         return ["Successful": .list(results.ok), "Failed": .list(results.failed)]
@@ -143,26 +153,9 @@ extension SQSService {
     }
 
     func changeMessageVisibilityBatch(_ input: Value, _ ctx: RequestContext) throws -> Value {
-        let key = try queueKey(input, ctx)
-        let entries = try MessageValidation.batchEntries(input, entryName: "ChangeMessageVisibilityBatchRequestEntry")
-        let results: (ok: [Value], failed: [Value]) = try state.withLock { st in
-            guard let q = st.queues[key] else { throw SQSError.queueDoesNotExist() }
-            let now = clock.now()
-            var ok: [Value] = []
-            var failed: [Value] = []
-            for e in entries {
-                let id = e.string("Id") ?? ""
-                do {
-                    let t = try Self.visibilityTimeout(e.int("VisibilityTimeout"), required: true)!
-                    try q.changeVisibility(receiptHandle: e.string("ReceiptHandle") ?? "", timeout: t, now: now)
-                    ok.append(["Id": .string(id)])
-                } catch {
-                    failed.append(MessageValidation.failure(id, error))
-                }
-            }
-            notify(q, now: now)
-            return (ok, failed)
+        try batch(input, ctx, entryName: "ChangeMessageVisibilityBatchRequestEntry", notifyAfter: { _ in true }) { q, e, now in
+            let t = try Self.visibilityTimeout(e.int("VisibilityTimeout"), required: true)!
+            try q.changeVisibility(receiptHandle: e.string("ReceiptHandle") ?? "", timeout: t, now: now)
         }
-        return ["Successful": .list(results.ok), "Failed": .list(results.failed)]
     }
 }
