@@ -348,10 +348,11 @@ def run_wrk(wrk: str, server: Server, connections: int, threads: int, duration: 
 
 
 def run_wrk_lua(wrk: str, pid: int, port: int, lua: str, connections: int, threads: int,
-                duration: float, measure: bool = True, path: str = "/") -> dict:
-    """One wrk run with a request script; the server's CPU (pid's tree) is read around it."""
+                duration: float, measure: bool = True, path: str = "/", latency: bool = True) -> dict:
+    """One wrk run with a request script; the server's CPU (pid's tree) is read around it.
+    The script's `done` prints a BENCHJSON line (see LUA_DONE); its fields are in "raw"."""
     argv = [wrk, "-t", str(max(1, min(threads, connections))), "-c", str(connections),
-            "-d", f"{max(1, int(round(duration)))}s", "--timeout", "10s", "--latency",
+            "-d", f"{max(1, int(round(duration)))}s", "--timeout", "10s"] + (["--latency"] if latency else []) + [
             "-s", lua, f"http://{HOST}:{port}{path}"]
     cpu0 = tree_cpu_seconds(pid)
     t0 = time.monotonic()
@@ -376,28 +377,29 @@ def run_wrk_lua(wrk: str, pid: int, port: int, lua: str, connections: int, threa
     reqs = js["requests"]
     cpu = cpu1 - cpu0
     dur_s = js["duration_us"] / 1e6
-    non2xx = _parse_non2xx(text) or js["err_status"]
+    non2xx = _parse_non2xx(text) or js.get("err_status", 0)
     return {
         "connections": connections,
         "threads": max(1, min(threads, connections)),
         "requests": reqs,
         "duration_s": dur_s,
         "req_per_s": reqs / dur_s if dur_s > 0 else 0.0,
-        "p50_ms": js["p50_us"] / 1000.0,
-        "p75_ms": js["p75_us"] / 1000.0,
-        "p90_ms": js["p90_us"] / 1000.0,
-        "p99_ms": js["p99_us"] / 1000.0,
-        "p999_ms": js["p999_us"] / 1000.0,
-        "mean_ms": js["lat_mean_us"] / 1000.0,
-        "max_ms": js["lat_max_us"] / 1000.0,
+        "p50_ms": js.get("p50_us", 0) / 1000.0,
+        "p75_ms": js.get("p75_us", 0) / 1000.0,
+        "p90_ms": js.get("p90_us", 0) / 1000.0,
+        "p99_ms": js.get("p99_us", 0) / 1000.0,
+        "p999_ms": js.get("p999_us", 0) / 1000.0,
+        "mean_ms": js.get("lat_mean_us", 0) / 1000.0,
+        "max_ms": js.get("lat_max_us", 0) / 1000.0,
         "non_2xx": non2xx,
-        "socket_errors": {k[4:]: js[k] for k in ("err_connect", "err_read", "err_write", "err_timeout")},
+        "socket_errors": {k[4:]: js.get(k, 0) for k in ("err_connect", "err_read", "err_write", "err_timeout")},
         "server_cpu_s": cpu,
         "server_cpu_us_per_req": cpu * 1e6 / reqs if reqs else None,
         "req_per_cpu_s": reqs / cpu if cpu > 0 else None,
         "wall_s": wall,
         "cpu_resolution_s": 1.0 / CLK_TCK,
         "wrk_output": text,
+        "raw": js,
     }
 
 

@@ -89,31 +89,14 @@ def run(wrk: str, server: fb.Server, op: str, size_name: str, connections: int, 
     lua = os.path.join(workdir, f"{server.name}-{op}-{size_name}.lua")
     write_lua(lua, method, signed_headers(server.port, method, path, size if method == "PUT" else None),
               size if method == "PUT" else 0)
-    argv = [wrk, "-t", str(max(1, min(threads, connections))), "-c", str(connections),
-            "-d", f"{max(1, int(round(duration)))}s", "--timeout", "10s", "--latency", "-s", lua,
-            f"http://{HOST}:{server.port}{path}"]
-    pid = server.proc.pid
-    cpu0 = fb.tree_cpu_seconds(pid)
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
-    fb._children.append(proc)
-    try:
-        out, err = proc.communicate(timeout=duration + 60)
-    finally:
-        fb.stop(proc)
-    cpu = fb.tree_cpu_seconds(pid) - cpu0
+    r = fb.run_wrk_lua(wrk, server.proc.pid, server.port, lua, connections, threads, duration, measure, path=path)
     if not measure:
         return {}
-    text = out.decode("utf-8", "replace")
-    js = next((json.loads(l[len("BENCHJSON "):]) for l in text.splitlines() if l.startswith("BENCHJSON ")), None)
-    if js is None:
-        raise RuntimeError(f"could not parse wrk output:\n{text}\n{err.decode(errors='replace')}")
-    reqs = js["requests"]
-    dur = js["duration_us"] / 1e6
+    js, reqs, dur, cpu = r["raw"], r["requests"], r["duration_s"], r["server_cpu_s"]
     return {
         "op": op, "size": size_name, "connections": connections, "requests": reqs,
         "req_per_s": reqs / dur if dur else 0.0, "p50_ms": js["p50_us"] / 1000, "p99_ms": js["p99_us"] / 1000,
-        "non_2xx": fb._parse_non2xx(text) or js["err_status"],
+        "non_2xx": r["non_2xx"],
         "server_cpu_s": cpu, "cpu_us_per_req": cpu * 1e6 / reqs if reqs else None,
         "req_per_cpu_s": reqs / cpu if cpu > 0 else None,
         "mib_per_s": reqs * size / dur / (1024 * 1024) if dur else 0.0,

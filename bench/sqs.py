@@ -217,26 +217,10 @@ def run_loop(wrk: str, server: fb.Server, url: str, connections: int, threads: i
             "url": fb._lua_str(url),
         })
     t = max(1, min(threads, connections))
-    argv = [wrk, "-t", str(t), "-c", str(connections), "-d", f"{max(1, int(round(duration)))}s",
-            "--timeout", "10s", "-s", lua, f"http://{HOST}:{server.port}/"]
-    pid = server.proc.pid
-    cpu0 = fb.tree_cpu_seconds(pid)
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
-    fb._children.append(proc)
-    try:
-        out, err = proc.communicate(timeout=duration + 60)
-    finally:
-        fb.stop(proc)
-    cpu = fb.tree_cpu_seconds(pid) - cpu0
+    r = fb.run_wrk_lua(wrk, server.proc.pid, server.port, lua, connections, threads, duration, measure, latency=False)
     if not measure:
         return {}
-    text = out.decode("utf-8", "replace")
-    js = next((json.loads(line[len("BENCHJSON "):]) for line in text.splitlines() if line.startswith("BENCHJSON ")), None)
-    if js is None:
-        raise RuntimeError(f"could not parse wrk output:\n{text}\n{err.decode(errors='replace')}")
-    reqs = js["requests"]
-    dur = js["duration_us"] / 1e6
+    js, reqs, dur, cpu = r["raw"], r["requests"], r["duration_s"], r["server_cpu_s"]
     return {
         "connections": connections, "threads": t, "requests": reqs, "duration_s": dur,
         "req_per_s": reqs / dur if dur > 0 else 0.0,
