@@ -396,11 +396,9 @@ package struct ProtocolCodec: Sendable {
             return AWSResponse(status: status, headers: headers, body: w.bytes)
         case .ec2:
             var w = ByteWriter(capacity: 256)
-            w.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>")
-            w.appendXMLEscaped(queryCode)
-            w.append("</Code><Message>")
-            w.appendXMLEscaped(e.message)
-            w.append("</Message></Error></Errors><RequestID>")
+            w.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error>")
+            appendCodeAndMessage(e, code: queryCode, extras: false, into: &w)
+            w.append("</Error></Errors><RequestID>")
             w.append(requestId)
             w.append("</RequestID></Response>")
             headers.append(("Content-Type", "text/xml;charset=UTF-8"))
@@ -439,12 +437,8 @@ package struct ProtocolCodec: Sendable {
             w.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
             if model.name == "s3" {
                 // S3's errors are a bare <Error> with the request ids inside.
-                w.append("<Error><Code>")
-                w.appendXMLEscaped(queryCode)
-                w.append("</Code><Message>")
-                w.appendXMLEscaped(e.message)
-                w.append("</Message>")
-                appendXMLExtras(e, into: &w)
+                w.append("<Error>")
+                appendCodeAndMessage(e, code: queryCode, extras: true, into: &w)
                 w.append("<RequestId>")
                 w.append(requestId)
                 w.append("</RequestId></Error>")
@@ -463,15 +457,22 @@ package struct ProtocolCodec: Sendable {
         w.append(namespace)
         w.append("\"><Error><Type>")
         w.append(e.senderFault ? "Sender" : "Receiver")
-        w.append("</Type><Code>")
+        w.append("</Type>")
+        appendCodeAndMessage(e, code: code, extras: true, into: &w)
+        w.append("</Error><RequestId>")
+        w.append(requestId)
+        w.append("</RequestId></ErrorResponse>")
+    }
+
+    /// `<Code>…</Code><Message>…</Message>` and the error's extra members: the core of every
+    /// XML error document (awsQuery, ec2Query, restXml).
+    private func appendCodeAndMessage(_ e: AWSError, code: String, extras: Bool, into w: inout ByteWriter) {
+        w.append("<Code>")
         w.appendXMLEscaped(code)
         w.append("</Code><Message>")
         w.appendXMLEscaped(e.message)
         w.append("</Message>")
-        appendXMLExtras(e, into: &w)
-        w.append("</Error><RequestId>")
-        w.append(requestId)
-        w.append("</RequestId></ErrorResponse>")
+        if extras { appendXMLExtras(e, into: &w) }
     }
 
     private func appendXMLExtras(_ e: AWSError, into w: inout ByteWriter) {
