@@ -49,6 +49,14 @@ public protocol ResponseBody: Sendable {
     func next() async throws -> [UInt8]?
 }
 
+/// A response body that is a range of an open file, which the server may hand to the kernel
+/// (sendfile) instead of copying it through user space.
+public protocol FileResponseBody: ResponseBody {
+    /// Hands the open file over: the caller sends `length` bytes from `offset` and closes
+    /// `fd`. Nil once taken or once `next()` has been called.
+    func takeFile() -> (fd: Int32, offset: Int64)?
+}
+
 /// What a streaming operation answers: the output shape's members (headers, status) and,
 /// when the output payload is a streaming blob, the body to stream.
 public struct StreamedOutput: Sendable {

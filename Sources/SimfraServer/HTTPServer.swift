@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -36,9 +43,12 @@ final class HTTPServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .bind(host: host, port: port) { channel in
+                // No pipelining assistance: the connection task answers requests strictly in
+                // order already, and the assistance switched read interest off and on again
+                // around every request (two epoll_ctl calls each).
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true, withErrorHandling: true)
+                        withPipeliningAssistance: false, withErrorHandling: true)
                     return try Conn(wrappingChannelSynchronously: channel)
                 }
             }
@@ -100,7 +110,7 @@ final class HTTPServer: Sendable {
                         // CORS preflight: unsigned, answered from the bucket's CORS configuration.
                         while try await reader.nextBody() != nil {}
                         let response = preflight(head, cors)
-                        try await write(response, head: head, keepAlive: keepAlive, outbound, allocator)
+                        try await write(response, head: head, keepAlive: keepAlive, outbound, conn.channel)
                         if !keepAlive { return }
                         continue
                     }
@@ -109,11 +119,11 @@ final class HTTPServer: Sendable {
                         switch call {
                         case .failure(let f):
                             // Rejected before reading the body: answer and close rather than drain it.
-                            try await write(f.response, head: head, keepAlive: false, outbound, allocator)
+                            try await write(f.response, head: head, keepAlive: false, outbound, conn.channel)
                             return
                         case .success(let call):
                             if let declared, declared > Self.maxStreamedBody {
-                                try await write(Self.tooLarge(Self.maxStreamedBody), head: head, keepAlive: false, outbound, allocator)
+                                try await write(Self.tooLarge(Self.maxStreamedBody), head: head, keepAlive: false, outbound, conn.channel)
                                 return
                             }
                             if expectContinue {
@@ -136,14 +146,14 @@ final class HTTPServer: Sendable {
                                 leftover += b.readableBytes
                             }
                             let reusable = keepAlive && reader.bodyDone
-                            try await write(response, head: head, keepAlive: reusable, outbound, allocator)
+                            try await write(response, head: head, keepAlive: reusable, outbound, conn.channel)
                             if !reusable { return }
                             continue
                         }
                     }
 
                     if let declared, declared > Self.maxBufferedBody {
-                        try await write(Self.tooLarge(Self.maxBufferedBody), head: head, keepAlive: false, outbound, allocator)
+                        try await write(Self.tooLarge(Self.maxBufferedBody), head: head, keepAlive: false, outbound, conn.channel)
                         return
                     }
                     if expectContinue {
@@ -159,11 +169,11 @@ final class HTTPServer: Sendable {
                         body.writeBuffer(&chunk)
                     }
                     if tooLarge {
-                        try await write(Self.tooLarge(Self.maxBufferedBody), head: head, keepAlive: false, outbound, allocator)
+                        try await write(Self.tooLarge(Self.maxBufferedBody), head: head, keepAlive: false, outbound, conn.channel)
                         return
                     }
                     let response = await respond(head, body: body, local: local)
-                    try await write(response, head: head, keepAlive: keepAlive, outbound, allocator)
+                    try await write(response, head: head, keepAlive: keepAlive, outbound, conn.channel)
                     if !keepAlive { return }
                 }
             }
@@ -231,8 +241,9 @@ final class HTTPServer: Sendable {
 
     private func write(
         _ r: AWSResponse, head: HTTPRequestHead, keepAlive: Bool,
-        _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, _ allocator: ByteBufferAllocator
+        _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, _ channel: any Channel
     ) async throws {
+        let allocator = channel.allocator
         var headers = HTTPHeaders()
         headers.reserveCapacity(r.headers.count + 3)
         var hasLength = false
@@ -246,6 +257,18 @@ final class HTTPServer: Sendable {
         let status = HTTPResponseStatus(statusCode: r.status)
         let responseHead = HTTPResponseHead(version: head.version, status: status, headers: headers)
         if let stream = r.stream, head.method != .HEAD {
+            if stream.length <= Self.inlineStreamLimit {
+                // Small: gathered and sent with its head in one write (one TCP segment).
+                var buffer = allocator.buffer(capacity: stream.length)
+                while let chunk = try await stream.next() { buffer.writeBytes(chunk) }
+                guard buffer.readableBytes == stream.length else { throw StreamShort() }
+                try await outbound.write(contentsOf: [.head(responseHead), .body(.byteBuffer(buffer)), .end(nil)])
+                return
+            }
+            if let file = (stream as? any FileResponseBody)?.takeFile() {
+                try await sendFile(file.fd, offset: file.offset, length: stream.length, head: responseHead, channel)
+                return
+            }
             // Streamed payload: chunks go out as produced; the writer's back-pressure paces us.
             try await outbound.write(.head(responseHead))
             var sent = 0
@@ -268,6 +291,24 @@ final class HTTPServer: Sendable {
     }
 
     struct StreamShort: Error {}
+
+    /// Stream bodies up to this size are read whole and sent in the head's write.
+    static let inlineStreamLimit = 64 * 1024
+
+    /// A file range sent by the kernel (sendfile): no copy through user space. The writes go
+    /// straight to the channel, after everything the async writer was given (each of its
+    /// writes was awaited), so the future tells when the descriptor may be closed.
+    private func sendFile(_ fd: Int32, offset: Int64, length: Int, head: HTTPResponseHead, _ channel: any Channel) async throws {
+        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
+        defer { try? handle.close() }
+        // A file shorter than its metadata says would leave the response short: close instead.
+        var st = stat()
+        guard fstat(fd, &st) == 0, Int64(st.st_size) >= offset + Int64(length) else { throw StreamShort() }
+        let region = FileRegion(fileHandle: handle, readerIndex: Int(offset), endIndex: Int(offset) + length)
+        channel.write(HTTPServerResponsePart.head(head), promise: nil)
+        channel.write(HTTPServerResponsePart.body(.fileRegion(region)), promise: nil)
+        try await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
+    }
 
     static func tooLarge(_ limit: Int) -> AWSResponse {
         let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>RequestEntityTooLarge</Code><Message>Request body exceeds the maximum allowed size of \(limit) bytes</Message></Error>"

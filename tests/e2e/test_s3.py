@@ -1074,6 +1074,11 @@ def test_cli_s3_commands(server, aws_cli, tmp_path):
     (src / "a.txt").write_bytes(b"alpha")
     (src / "sub" / "b.txt").write_bytes(b"bravo")
     (src / "sub" / "c.bin").write_bytes(os.urandom(70_000))
+    # S3's LastModified has whole seconds: files written in the second of their upload would
+    # look newer than their copies, and the second sync below would upload them again.
+    past = time.time() - 60
+    for f in (src / "a.txt", src / "sub" / "b.txt", src / "sub" / "c.bin"):
+        os.utime(f, (past, past))
     r = aws_cli("s3", "cp", str(src / "a.txt"), f"s3://{name}/single/a.txt")
     assert r.returncode == 0, r.stderr
     r = aws_cli("s3", "sync", str(src), f"s3://{name}/synced")

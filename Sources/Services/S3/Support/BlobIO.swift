@@ -90,13 +90,15 @@ enum BlobIO {
     }
 }
 
-/// A GetObject body streamed from an open file: at most `BlobIO.chunkSize` bytes in memory.
-final class FileBody: ResponseBody, @unchecked Sendable {
+/// A GetObject body streamed from an open file: at most `BlobIO.chunkSize` bytes in memory,
+/// or handed whole to the server, which sends large ones with sendfile.
+final class FileBody: FileResponseBody, @unchecked Sendable {
     let length: Int
     private let fd: Int32
     private var offset: Int64
     private var remaining: Int64
     private var closed = false
+    private var started = false
 
     init(fd: Int32, offset: Int64, length: Int64) {
         self.fd = fd
@@ -114,7 +116,14 @@ final class FileBody: ResponseBody, @unchecked Sendable {
         }
     }
 
+    func takeFile() -> (fd: Int32, offset: Int64)? {
+        guard !started, !closed else { return nil }
+        closed = true  // the caller owns the descriptor now
+        return (fd, offset)
+    }
+
     func next() async throws -> [UInt8]? {
+        started = true
         guard remaining > 0, !closed else {
             closeFile()
             return nil
