@@ -1,4 +1,5 @@
 import SimfraCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -35,14 +36,36 @@ package struct BlobStore: Sendable {
     }
 
     /// Rejects anything `S3PathEncoding` would never produce: absolute paths, `.`/`..`/empty
-    /// segments, NUL, paths outside `s3/`, and `s3/.tmp`.
+    /// segments, NUL, paths outside `s3/`, and `s3/.tmp`. One pass over the bytes: it runs on
+    /// every body written, read and removed.
     static func validate(_ relativePath: String) throws(PersistenceError) {
-        let segments = relativePath.split(separator: "/", omittingEmptySubsequences: false)
-        guard segments.count >= 2, segments[0] == Substring(S3PathEncoding.root),
-            !relativePath.utf8.contains(0),
-            segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }),
-            !segments[1].hasPrefix(".")
-        else { throw .io("refusing unsafe blob path \(relativePath.debugDescription)") }
+        var ok = true
+        var segments = 0
+        var segmentLength = 0
+        var dots = 0  // leading dots of the current segment
+        var firstByteOfSecond: UInt8 = 0
+        var prefixOK = false
+        var index = 0
+        for byte in relativePath.utf8 {
+            if index < 3 { prefixOK = index == 0 ? byte == 0x73 : index == 1 ? (prefixOK && byte == 0x33) : (prefixOK && byte == 0x2F) }
+            index += 1
+            if byte == 0 { ok = false; break }
+            if byte == 0x2F {
+                if segmentLength == 0 || (segmentLength <= 2 && dots == segmentLength) { ok = false; break }
+                segments += 1
+                segmentLength = 0
+                dots = 0
+                continue
+            }
+            if segments == 1 && segmentLength == 0 { firstByteOfSecond = byte }
+            if byte == 0x2E && dots == segmentLength { dots += 1 }
+            segmentLength += 1
+        }
+        if segmentLength == 0 || (segmentLength <= 2 && dots == segmentLength) { ok = false }
+        segments += 1
+        guard ok, prefixOK, segments >= 2, firstByteOfSecond != 0x2E else {
+            throw .io("refusing unsafe blob path \(relativePath.debugDescription)")
+        }
     }
 
     /// Writes `bytes` atomically to `relativePath` (replacing any existing file).
@@ -53,12 +76,35 @@ package struct BlobStore: Sendable {
     }
 
     /// A streaming writer for large bodies; call `commit(to:)` or `abort()`.
-    package func makeWriter() throws(PersistenceError) -> BlobWriter {
-        try FileIO.makeDirectories(tmpPath)
-        let path = "\(tmpPath)/\(Hex.random(bytes: 16))"
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    ///
+    /// - Parameter destination: the fresh path the body will be committed to, when known.
+    ///   Without durability (memory-only mode) the body is then written in place: the path is
+    ///   new (a new generation) and nothing names it until the metadata commits, so the temp
+    ///   file and rename buy nothing there.
+    package func makeWriter(destination: String? = nil) throws(PersistenceError) -> BlobWriter {
+        if !durable, let destination {
+            let path = try absolutePath(destination)
+            return BlobWriter(store: self, fd: try Self.createFile(path), tmpPath: path, inPlace: destination)
+        }
+        let path = "\(tmpPath)/\(Self.tempNamePrefix)\(String(Self.tempCounter.add(1, ordering: .relaxed).newValue, radix: 36))"
+        return BlobWriter(store: self, fd: try Self.createFile(path), tmpPath: path, inPlace: nil)
+    }
+
+    /// Temp names: unique by a counter within the process, by a random prefix across processes
+    /// (no random bytes drawn per write).
+    private static let tempNamePrefix = Hex.random(bytes: 8) + "-"
+    private static let tempCounter = Atomic<UInt64>(0)
+
+    /// Creates a new file, making its parent directories only when the first attempt says
+    /// they are missing (a `stat` per write cost more than the rare retry).
+    static func createFile(_ path: String) throws(PersistenceError) -> Int32 {
+        var fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd < 0 && errno == ENOENT {
+            try FileIO.makeDirectories(FileIO.parent(of: path))
+            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        }
         if fd < 0 { throw FileIO.fail("cannot create", path) }
-        return BlobWriter(store: self, fd: fd, tmpPath: path)
+        return fd
     }
 
     package func read(_ relativePath: String) throws(PersistenceError) -> [UInt8] {
@@ -116,18 +162,23 @@ package struct BlobStore: Sendable {
     }
 }
 
-/// Streams one body into `s3/.tmp`, then renames it into place. Not thread-safe.
-package final class BlobWriter {
+/// Streams one body into `s3/.tmp`, then renames it into place (or, in memory-only mode,
+/// straight into its final path). Used by one task at a time, which may hand it to a
+/// blocking thread for the commit's fsyncs: hence `@unchecked Sendable`.
+package final class BlobWriter: @unchecked Sendable {
     private let store: BlobStore
     private var fd: Int32
     private let tmpPath: String
+    /// The relative path being written in place, if any.
+    private let inPlace: String?
     package private(set) var bytesWritten: Int64 = 0
     private var finished = false
 
-    init(store: BlobStore, fd: Int32, tmpPath: String) {
+    init(store: BlobStore, fd: Int32, tmpPath: String, inPlace: String?) {
         self.store = store
         self.fd = fd
         self.tmpPath = tmpPath
+        self.inPlace = inPlace
     }
 
     deinit { abort() }
@@ -146,13 +197,22 @@ package final class BlobWriter {
     package func commit(to relativePath: String) throws(PersistenceError) {
         guard fd >= 0 else { throw .io("commit of a finished blob writer") }
         do throws(PersistenceError) {
+            if relativePath == inPlace {
+                close(fd)
+                fd = -1
+                finished = true
+                return
+            }
             let destination = try store.absolutePath(relativePath)
             if store.durable { try FileIO.fsyncFD(fd, path: tmpPath) }
             close(fd)
             fd = -1
             let parent = FileIO.parent(of: destination)
-            try FileIO.makeDirectories(parent)
-            if rename(tmpPath, destination) != 0 { throw FileIO.fail("cannot rename into", destination) }
+            if rename(tmpPath, destination) != 0 {
+                guard errno == ENOENT else { throw FileIO.fail("cannot rename into", destination) }
+                try FileIO.makeDirectories(parent)
+                if rename(tmpPath, destination) != 0 { throw FileIO.fail("cannot rename into", destination) }
+            }
             finished = true
             if store.durable { try FileIO.fsyncDirectory(parent) }
         } catch {

@@ -18,20 +18,38 @@ package struct ShapeValidator {
         return f.lowercased() + s.dropFirst()
     }
 
+    private func memberPath(_ path: String, _ name: String) -> String {
+        path.isEmpty ? Self.lowerFirst(name) : "\(path).\(Self.lowerFirst(name))"
+    }
+
+    /// False for shapes no value can violate (unconstrained strings, blobs, numbers, and
+    /// booleans, timestamps), which are then not walked at all.
+    private static func mayConstrain(_ shape: Shape) -> Bool {
+        switch shape.kind {
+        case .structure, .union, .list, .map: return true
+        case .string: return shape.enumValues != nil || shape.min != nil || shape.max != nil
+        case .blob, .integer, .long, .float, .double, .short, .byte: return shape.min != nil || shape.max != nil
+        default: return false
+        }
+    }
+
     private mutating func walk(_ value: Value, _ shape: Shape, path: String, depth: Int) {
         guard depth < 64 else { return }
         switch shape.kind {
         case .structure, .union:
             guard case .object(let o) = value else { return }
+            // Paths are built only for members present or missing-and-required: an S3
+            // request names a handful of its shape's ~40 members.
             for m in shape.members {
-                let p = path.isEmpty ? Self.lowerFirst(m.name) : "\(path).\(Self.lowerFirst(m.name))"
                 guard let mv = o[m.name], !mv.isNull else {
                     if shape.required.contains(m.name) && m.location != .statusCode {
-                        problems.append(.missing(path: p, member: m.name))
+                        problems.append(.missing(path: memberPath(path, m.name), member: m.name))
                     }
                     continue
                 }
-                if let ms = model.shape(m.target) { walk(mv, ms, path: p, depth: depth + 1) }
+                if let ms = model.shape(m.target), Self.mayConstrain(ms) {
+                    walk(mv, ms, path: memberPath(path, m.name), depth: depth + 1)
+                }
             }
         case .list:
             guard case .list(let l) = value else { return }

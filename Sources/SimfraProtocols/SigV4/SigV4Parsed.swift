@@ -19,18 +19,39 @@ package struct SigV4Parsed: Sendable {
     /// Just the credential scope, without checking anything else: the server uses it to
     /// detect the service and region before the full verification.
     package static func peekScope(_ request: AWSRequest) -> (accessKey: String, region: String, service: String)? {
-        var credential: Substring?
         if let auth = request.header("authorization"), auth.hasPrefix("AWS4-HMAC-SHA256") {
-            guard let r = auth.range(of: "Credential=") else { return nil }
-            let rest = auth[r.upperBound...]
-            credential = rest.prefix(while: { $0 != "," && $0 != " " })
-        } else if request.rawQuery.contains("X-Amz-Credential=") {
-            if let c = request.queryValue("X-Amz-Credential") { credential = Substring(c) }
+            // Byte scan: String.range(of:) cost 3% of a small S3 request here.
+            var auth = auth
+            return auth.withUTF8 { u -> (accessKey: String, region: String, service: String)? in
+                let needle = Array("Credential=".utf8)
+                var i = 16
+                while i + needle.count <= u.count {
+                    if u[i] == 0x43 && (0..<needle.count).allSatisfy({ u[i + $0] == needle[$0] }) {
+                        var end = i + needle.count
+                        while end < u.count && u[end] != 0x2C && u[end] != 0x20 { end += 1 }
+                        return scopeParts(UnsafeBufferPointer(rebasing: u[(i + needle.count)..<end]))
+                    }
+                    i += 1
+                }
+                return nil
+            }
         }
-        guard let cred = credential else { return nil }
-        let parts = cred.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 5 else { return nil }
-        return (String(parts[0]), String(parts[2]), String(parts[3]))
+        guard request.rawQuery.contains("X-Amz-Credential="), var c = request.queryValue("X-Amz-Credential") else { return nil }
+        return c.withUTF8 { scopeParts($0) }
+    }
+
+    /// `AKID/date/region/service/aws4_request` split into its useful parts.
+    private static func scopeParts(_ u: UnsafeBufferPointer<UInt8>) -> (accessKey: String, region: String, service: String)? {
+        var slashes: [Int] = []
+        for (i, b) in u.enumerated() where b == 0x2F {
+            slashes.append(i)
+            if slashes.count > 4 { return nil }
+        }
+        guard slashes.count == 4 else { return nil }
+        func part(_ from: Int, _ to: Int) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: u[from..<to]), as: UTF8.self)
+        }
+        return (part(0, slashes[0]), part(slashes[1] + 1, slashes[2]), part(slashes[2] + 1, slashes[3]))
     }
 
     package static func parse(_ request: AWSRequest) throws(SigV4Failure) -> SigV4Parsed {

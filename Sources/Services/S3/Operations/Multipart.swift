@@ -165,9 +165,10 @@ extension S3Service {
             throw S3Errors.invalidRequest("Checksum Type mismatch occurred, expected checksum Type: \(ua.lowercased()), actual checksum Type: \(a.lowercased())")
         }
         let algorithm = upload.checksumAlgorithm ?? supplied.algorithm
-        let received = try await receive(body, algorithm: algorithm, limit: MultipartRules.maxPartSize)
+        let fresh = newBlobPath(bucket: upload.bucket, key: upload.key)
+        let received = try await receive(body, algorithm: algorithm, limit: MultipartRules.maxPartSize, destination: fresh)
         let checksum = try verify(received, input: input, supplied: supplied, trailers: body.trailers)
-        let path = try commitBlob(received.writer, bucket: upload.bucket, key: upload.key)
+        let path = try await commitBlob(received.writer, path: fresh)
         let part = Part(number: number, size: received.size, etag: Digests.quotedETag(received.md5), lastModified: now(),
                         blobPath: path, checksum: upload.checksumAlgorithm != nil ? checksum?.value : nil)
         let u = try await commitPart(input, context, part)
@@ -205,7 +206,7 @@ extension S3Service {
             length = r.end - r.start + 1
         }
         if length > MultipartRules.maxPartSize { throw S3Errors.entityTooLarge(length, max: MultipartRules.maxPartSize) }
-        let copied = try copyBody(fd: info.fd, offset: start, length: length, algorithm: upload.checksumAlgorithm,
+        let copied = try await copyBody(fd: info.fd, offset: start, length: length, algorithm: upload.checksumAlgorithm,
                                   bucket: upload.bucket, key: upload.key)
         let part = Part(number: number, size: length, etag: Digests.quotedETag(copied.md5), lastModified: now(),
                         blobPath: copied.path, checksum: copied.checksum)
@@ -330,8 +331,11 @@ extension S3Service {
         let total = parts.reduce(Int64(0)) { $0 + $1.size }
         var path: String?
         if total > 0 {
+            let fresh = newBlobPath(bucket: upload.bucket, key: upload.key)
             let writer: BlobWriter
-            do { writer = try blobs.makeWriter() } catch { throw S3Errors.internalError("cannot create body: \(error)") }
+            do { writer = try blobs.makeWriter(destination: fresh) } catch {
+                throw S3Errors.internalError("cannot create body: \(error)")
+            }
             var digest = BodyDigest(algorithm: nil)
             do {
                 for p in parts where p.size > 0 {
@@ -344,7 +348,7 @@ extension S3Service {
                 writer.abort()
                 throw error
             }
-            path = try commitBlob(writer, bucket: upload.bucket, key: upload.key)
+            path = try await commitBlob(writer, path: fresh)
         }
         var v = upload.template
         v.size = total

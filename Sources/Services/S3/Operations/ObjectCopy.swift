@@ -57,15 +57,18 @@ extension S3Service {
 
     /// Copies `length` bytes of an open source at `offset` into a new committed blob.
     func copyBody(fd: Int32?, offset: Int64, length: Int64, algorithm: String?, bucket: String, key: String)
-        throws(AWSError) -> (path: String?, md5: [UInt8], checksum: String?)
+        async throws(AWSError) -> (path: String?, md5: [UInt8], checksum: String?)
     {
         var digest = BodyDigest(algorithm: algorithm)
         guard let fd, length > 0 else {
             let (md5, c) = digest.finish()
             return (nil, md5, c)
         }
+        let fresh = newBlobPath(bucket: bucket, key: key)
         let writer: BlobWriter
-        do { writer = try blobs.makeWriter() } catch { throw S3Errors.internalError("cannot create body: \(error)") }
+        do { writer = try blobs.makeWriter(destination: fresh) } catch {
+            throw S3Errors.internalError("cannot create body: \(error)")
+        }
         do {
             try BlobIO.copy(fd: fd, offset: offset, length: length, to: writer, digest: &digest)
         } catch {
@@ -73,7 +76,7 @@ extension S3Service {
             throw error
         }
         let (md5, c) = digest.finish()
-        let path = try commitBlob(writer, bucket: bucket, key: key)
+        let path = try await commitBlob(writer, path: fresh)
         return (path, md5, c)
     }
 
@@ -138,7 +141,7 @@ extension S3Service {
         } else {
             let requested = ChecksumAlgorithms.normalized(input.str("ChecksumAlgorithm"))
             let algorithm = requested ?? src.checksum?.algorithm ?? "CRC64NVME"
-            let copied = try copyBody(fd: info.fd, offset: 0, length: src.size, algorithm: algorithm, bucket: bucketName, key: key)
+            let copied = try await copyBody(fd: info.fd, offset: 0, length: src.size, algorithm: algorithm, bucket: bucketName, key: key)
             newPath = copied.path
             nv.blobPath = copied.path
             nv.size = src.size

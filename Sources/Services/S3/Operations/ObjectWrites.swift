@@ -141,15 +141,15 @@ extension S3Service {
         var size: Int64
     }
 
-    /// Reads a request body into a new (uncommitted) blob, hashing it on the way. Never
-    /// holds more than one chunk.
-    func receive(_ body: any BodyStream, algorithm: String?, limit: Int64) async throws -> Received {
+    /// Reads a request body into a new (uncommitted) blob for `destination`, hashing it on
+    /// the way. Never holds more than one chunk.
+    func receive(_ body: any BodyStream, algorithm: String?, limit: Int64, destination: String) async throws -> Received {
         var digest = BodyDigest(algorithm: algorithm)
         var writer: BlobWriter?
         do {
             while let chunk = try await body.next() {
                 if chunk.isEmpty { continue }
-                if writer == nil { writer = try blobs.makeWriter() }
+                if writer == nil { writer = try blobs.makeWriter(destination: destination) }
                 try chunk.withUnsafeBytes { buffer in
                     digest.update(buffer)
                     try writer!.write(buffer)
@@ -194,11 +194,19 @@ extension S3Service {
         return nil
     }
 
-    /// Commits a received blob to a fresh path (fsync + rename).
-    func commitBlob(_ writer: BlobWriter?, bucket: String, key: String) throws(AWSError) -> String? {
+    /// Commits a received blob to its fresh path (fsync + rename). With durability the
+    /// fsyncs run on a blocking thread: they take milliseconds an event loop must not lose.
+    func commitBlob(_ writer: BlobWriter?, path: String) async throws(AWSError) -> String? {
         guard let writer else { return nil }
-        let path = newBlobPath(bucket: bucket, key: key)
-        do { try writer.commit(to: path) } catch { throw S3Errors.internalError("cannot store object body: \(error)") }
+        do {
+            if blobs.durable {
+                try await BlobIO.offload { try writer.commit(to: path) }
+            } else {
+                try writer.commit(to: path)
+            }
+        } catch {
+            throw S3Errors.internalError("cannot store object body: \(error)")
+        }
         return path
     }
 
@@ -287,9 +295,11 @@ extension S3Service {
         }
         var template = try objectTemplate(input, key: key, bucketConfig: config, owner: context.accountId)
         let supplied = try Self.suppliedChecksum(input)
-        let received = try await receive(body, algorithm: supplied.algorithm ?? "CRC64NVME", limit: Self.maxSinglePut)
+        let fresh = newBlobPath(bucket: bucketName, key: key)
+        let received = try await receive(body, algorithm: supplied.algorithm ?? "CRC64NVME", limit: Self.maxSinglePut,
+                                         destination: fresh)
         let checksum = try verify(received, input: input, supplied: supplied, trailers: body.trailers)
-        let path = try commitBlob(received.writer, bucket: bucketName, key: key)
+        let path = try await commitBlob(received.writer, path: fresh)
         template.size = received.size
         template.etag = Digests.quotedETag(received.md5)
         template.blobPath = path

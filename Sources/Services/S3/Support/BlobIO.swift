@@ -153,4 +153,19 @@ final class FileBody: FileResponseBody, @unchecked Sendable {
 
 extension BlobIO {
     static func closeFD(_ fd: Int32) { _ = close(fd) }
+
+    /// Runs blocking file work (fsyncs) on a Dispatch worker thread, so the event-loop thread
+    /// that runs the request's task keeps serving other connections meanwhile.
+    static func offload(_ work: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            DispatchQueue.global().async {
+                do {
+                    try work()
+                    c.resume()
+                } catch {
+                    c.resume(throwing: error)
+                }
+            }
+        }
+    }
 }
