@@ -25,7 +25,18 @@ enum AuthErrors {
             }
         case .incomplete(let m):
             switch family {
-            case .s3: return AWSError(code: "AuthorizationHeaderMalformed", message: m, status: 400)
+            case .s3:
+                // SigV2's malformed requests: S3 answers them as AccessDenied / InvalidArgument.
+                if m.hasPrefix("Query-string authentication") || m.hasPrefix("Invalid date (should be seconds")
+                    || m.hasPrefix("AWS authentication requires a valid Date")
+                {
+                    return AWSError(code: "AccessDenied", message: m, status: 403)
+                }
+                if m.hasPrefix("AWS authorization header is invalid") {
+                    return AWSError(code: "InvalidArgument", message: m, status: 400,
+                                    extra: ["ArgumentName": "Authorization"])
+                }
+                return AWSError(code: "AuthorizationHeaderMalformed", message: m, status: 400)
             case .json: return AWSError(code: "IncompleteSignatureException", message: m, status: 400)
             case .restJson: return AWSError(code: "IncompleteSignatureException", message: m, status: 403)
             case .query: return AWSError(code: "IncompleteSignature", message: m, status: 403)

@@ -145,8 +145,10 @@ final class Dispatcher: Sendable {
         _ original: AWSRequest, endpoint: String, requestId: String, bodyRead: Bool,
         resolvedHint: ProtocolCodec.Resolved? = nil
     ) -> Result<Call, Failure> {
-        // Parse the signature once: its scope also tells the service.
-        let parsedAuth = Result { () throws(SigV4Failure) in try SigV4Parsed.parse(original) }
+        // Parse the signature once: its scope also tells the service. A SigV2 request (S3
+        // only) has no scope; detection then falls back to S3.
+        let v2 = SigV2Parsed.parse(original)
+        let parsedAuth = v2 != nil ? .failure(.missing) : Result { () throws(SigV4Failure) in try SigV4Parsed.parse(original) }
         let scopeService: String?
         switch parsedAuth {
         case .success(let p): scopeService = p.service
@@ -175,10 +177,15 @@ final class Dispatcher: Sendable {
         // Signature.
         let verified: SigV4Verifier.Verified
         do {
-            let parsed = try parsedAuth.get()
-            verified = try verifier.verify(
-                original, parsed: parsed, now: clock.now(), s3Style: isS3 || entry.name == "s3control",
-                bodyHashKnown: bodyRead, lookup: credential)
+            if let v2, isS3 {
+                verified = try verifier.verifyV2(original, parsed: v2, now: clock.now(), region: config.defaultRegion,
+                                                 virtualHostBucket: detected.virtualBucket, lookup: credential)
+            } else {
+                let parsed = try parsedAuth.get()
+                verified = try verifier.verify(
+                    original, parsed: parsed, now: clock.now(), s3Style: isS3 || entry.name == "s3control",
+                    bodyHashKnown: bodyRead, lookup: credential)
+            }
         } catch {
             log(.debug, "auth failed for \(entry.name): \(error)")
             return fail(AuthErrors.error(error, service: entry.name, wire: wire,

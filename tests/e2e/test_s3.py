@@ -992,6 +992,46 @@ def test_presigned_get_and_put(server, bucket):
     assert "<Code>AccessDenied</Code>" in r.text and "Request has expired" in r.text
 
 
+def test_presigned_sigv2_default_boto3(server, s3, bucket, resolve_localhost):
+    """boto3's default generate_presigned_url for S3 signs with SigV2 (AWSAccessKeyId/Signature/Expires)."""
+    put_url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "v2/a b+ü.txt"}, ExpiresIn=300)
+    assert "AWSAccessKeyId=" in put_url and "Signature=" in put_url
+    r = requests.put(put_url, data=b"sigv2 body")
+    assert r.status_code == 200, r.text
+    assert r.headers["ETag"] == f'"{md5_hex(b"sigv2 body")}"'
+    get_url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2/a b+ü.txt"}, ExpiresIn=300)
+    r = requests.get(get_url)
+    assert r.status_code == 200 and r.content == b"sigv2 body"
+    # A signed response override is part of the signature.
+    typed = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2/a b+ü.txt",
+                                                            "ResponseContentType": "text/x-test"}, ExpiresIn=300)
+    r = requests.get(typed)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "text/x-test"
+    # Virtual-host style: the bucket comes from the Host and is part of the signed resource.
+    v = make_client(f"http://s3.localhost:{server.port}", "s3", config=Config(s3={"addressing_style": "virtual"}))
+    vurl = v.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2/a b+ü.txt"}, ExpiresIn=300)
+    assert vurl.startswith(f"http://{bucket}.s3.localhost")
+    r = requests.get(vurl)
+    assert r.status_code == 200 and r.content == b"sigv2 body"
+    # Tampering: another key with the same signature, or a wrong secret.
+    r = requests.get(get_url.replace("a%20b", "a%20c"))
+    assert r.status_code == 403 and "<Code>SignatureDoesNotMatch</Code>" in r.text
+    bad = make_client(server.url, "s3", aws_secret_access_key="not-the-secret")
+    r = requests.get(bad.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2/a b+ü.txt"}))
+    assert r.status_code == 403 and "<Code>SignatureDoesNotMatch</Code>" in r.text
+    unknown = make_client(server.url, "s3", aws_access_key_id="AKIDUNKNOWN0000000000")
+    r = requests.get(unknown.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2/a b+ü.txt"}))
+    assert r.status_code == 403 and "<Code>InvalidAccessKeyId</Code>" in r.text
+    # Missing parameters, and an expired URL.
+    r = requests.get(get_url.split("&Expires=")[0])
+    assert r.status_code == 403 and "<Code>AccessDenied</Code>" in r.text
+    expired = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2/a b+ü.txt"}, ExpiresIn=1)
+    time.sleep(2.1)
+    r = requests.get(expired)
+    assert r.status_code == 403
+    assert "<Code>AccessDenied</Code>" in r.text and "Request has expired" in r.text
+
+
 def test_put_object_latency_with_expect_continue(s3, bucket):
     """boto3 sends Expect: 100-continue on every PutObject; a server that ignores it costs 1 s."""
     s3.put_object(Bucket=bucket, Key="warm", Body=b"x" * 2048)
