@@ -16,6 +16,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        // Hardware CRC32/CRC32C/CRC64NVME (carry-less multiply) for S3's flexible checksums.
+        .target(name: "CChecksums", path: "Sources/CChecksums"),
         .target(name: "SimfraCore", swiftSettings: strict),
         .target(name: "SimfraModels", swiftSettings: strict),
         .target(
@@ -25,7 +27,7 @@ let package = Package(
         .target(
             name: "SimfraProtocols",
             dependencies: [
-                "SimfraCore", "SimfraModels", "CZlib",
+                "SimfraCore", "SimfraModels", "CZlib", "CChecksums",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),

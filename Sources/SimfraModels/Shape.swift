@@ -37,6 +37,9 @@ package final class Shape: Sendable {
     package let requiresLength: Bool
     /// awsQuery wire traits of a service that has since moved to JSON (SQS).
     package let query: QueryTraits?
+    /// `wireName` lower-cased, for header members: the server keeps header names lower-case,
+    /// and lower-casing ~40 S3 header names per request showed in profiles.
+    package let headerKey: String
 
     init(name: String, json: [String: Any]) {
         self.name = name
@@ -77,6 +80,7 @@ package final class Shape: Sendable {
         sparse = json["sparse"] as? Bool ?? false
         requiresLength = json["requiresLength"] as? Bool ?? false
         query = QueryTraits(json["q"])
+        headerKey = (locationName ?? name).lowercased()
     }
 
     package func member(named name: String) -> Member? {
@@ -115,6 +119,9 @@ package final class Member: Sendable {
     package let resultWrapper: String?
     /// awsQuery wire traits of a service that has since moved to JSON (SQS).
     package let query: QueryTraits?
+    /// `wireName` lower-cased, for header members: the server keeps header names lower-case,
+    /// and lower-casing ~40 S3 header names per request showed in profiles.
+    package let headerKey: String
 
     init(name: String, json: [String: Any]) {
         self.name = name
@@ -132,6 +139,7 @@ package final class Member: Sendable {
         eventPayload = json["eventpayload"] as? Bool ?? false
         resultWrapper = json["resultWrapper"] as? String
         query = QueryTraits(json["q"])
+        headerKey = (locationName ?? name).lowercased()
     }
 
     /// The name on the wire for body members: `locationName` when given, else the member name.

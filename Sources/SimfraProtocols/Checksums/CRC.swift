@@ -1,9 +1,12 @@
-// Table-driven (slice-by-8), streaming CRC implementations used by S3 flexible checksums:
+// Streaming CRC implementations used by S3 flexible checksums (kernels in CChecksums:
+// carry-less multiply folding on x86-64, slice-by-8 tables elsewhere):
 //   x-amz-checksum-crc32      CRC32 (IEEE 802.3, reflected poly 0xEDB88320)
 //   x-amz-checksum-crc32c     CRC32C (Castagnoli, reflected poly 0x82F63B78)
 //   x-amz-checksum-crc64nvme  CRC64/NVME (reflected poly 0x9A6C9329AC4BC9B5)
 // All three use init = all ones and xorout = all ones. S3 transmits the base64 of the
 // big-endian bytes of the final value.
+
+import CChecksums
 
 /// Common surface of the S3 CRC checksums, so callers can be generic over the algorithm.
 package protocol CRCChecksum: Sendable {
@@ -62,7 +65,7 @@ package struct CRC32: CRCChecksum {
     package init() {}
 
     package mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        state = crc32Tables.withUnsafeBufferPointer { crcUpdate32(state, bytes, $0) }
+        state = simfra_crc32_update(state, bytes.baseAddress, bytes.count)
     }
 
     package var value: UInt32 { ~state }
@@ -80,7 +83,7 @@ package struct CRC32C: CRCChecksum {
     package init() {}
 
     package mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        state = crc32cTables.withUnsafeBufferPointer { crcUpdate32(state, bytes, $0) }
+        state = simfra_crc32c_update(state, bytes.baseAddress, bytes.count)
     }
 
     package var value: UInt32 { ~state }
@@ -98,7 +101,7 @@ package struct CRC64NVME: CRCChecksum {
     package init() {}
 
     package mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        state = crc64nvmeTables.withUnsafeBufferPointer { crcUpdate64(state, bytes, $0) }
+        state = simfra_crc64nvme_update(state, bytes.baseAddress, bytes.count)
     }
 
     package var value: UInt64 { ~state }
@@ -106,90 +109,6 @@ package struct CRC64NVME: CRCChecksum {
     package static func combine(_ crcA: UInt64, _ crcB: UInt64, lengthB: UInt64) -> UInt64 {
         crcCombine(crcA, crcB, lengthB, poly: 0x9A6C_9329_AC4B_C9B5, width: 64)
     }
-}
-
-// MARK: - Tables
-
-/// 8 consecutive 256-entry tables (slice-by-8) for a reflected CRC.
-private func makeTables<T: FixedWidthInteger & UnsignedInteger>(poly: T) -> [T] {
-    var t = [T](repeating: 0, count: 256 * 8)
-    for n in 0..<256 {
-        var c = T(n)
-        for _ in 0..<8 {
-            c = (c & 1) != 0 ? (c >> 1) ^ poly : c >> 1
-        }
-        t[n] = c
-    }
-    for k in 1..<8 {
-        for n in 0..<256 {
-            let prev = t[(k - 1) * 256 + n]
-            t[k * 256 + n] = (prev >> 8) ^ t[Int(truncatingIfNeeded: prev & 0xFF)]
-        }
-    }
-    return t
-}
-
-private let crc32Tables: [UInt32] = makeTables(poly: UInt32(0xEDB8_8320))
-private let crc32cTables: [UInt32] = makeTables(poly: UInt32(0x82F6_3B78))
-private let crc64nvmeTables: [UInt64] = makeTables(poly: UInt64(0x9A6C_9329_AC4B_C9B5))
-
-// MARK: - Kernels
-
-@inline(__always)
-private func crcUpdate32(_ start: UInt32, _ bytes: UnsafeRawBufferPointer, _ t: UnsafeBufferPointer<UInt32>) -> UInt32 {
-    guard let base = bytes.baseAddress, bytes.count > 0 else { return start }
-    var crc = start
-    var p = base
-    var n = bytes.count
-    while n >= 8 {
-        let lo = UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)) ^ crc
-        let hi = UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-        crc = t[7 * 256 + Int(lo & 0xFF)]
-            ^ t[6 * 256 + Int((lo >> 8) & 0xFF)]
-            ^ t[5 * 256 + Int((lo >> 16) & 0xFF)]
-            ^ t[4 * 256 + Int(lo >> 24)]
-            ^ t[3 * 256 + Int(hi & 0xFF)]
-            ^ t[2 * 256 + Int((hi >> 8) & 0xFF)]
-            ^ t[1 * 256 + Int((hi >> 16) & 0xFF)]
-            ^ t[Int(hi >> 24)]
-        p += 8
-        n -= 8
-    }
-    while n > 0 {
-        let b = p.load(as: UInt8.self)
-        crc = (crc >> 8) ^ t[Int((crc ^ UInt32(b)) & 0xFF)]
-        p += 1
-        n -= 1
-    }
-    return crc
-}
-
-@inline(__always)
-private func crcUpdate64(_ start: UInt64, _ bytes: UnsafeRawBufferPointer, _ t: UnsafeBufferPointer<UInt64>) -> UInt64 {
-    guard let base = bytes.baseAddress, bytes.count > 0 else { return start }
-    var crc = start
-    var p = base
-    var n = bytes.count
-    while n >= 8 {
-        let v = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)) ^ crc
-        crc = t[7 * 256 + Int(v & 0xFF)]
-            ^ t[6 * 256 + Int((v >> 8) & 0xFF)]
-            ^ t[5 * 256 + Int((v >> 16) & 0xFF)]
-            ^ t[4 * 256 + Int((v >> 24) & 0xFF)]
-            ^ t[3 * 256 + Int((v >> 32) & 0xFF)]
-            ^ t[2 * 256 + Int((v >> 40) & 0xFF)]
-            ^ t[1 * 256 + Int((v >> 48) & 0xFF)]
-            ^ t[Int(v >> 56)]
-        p += 8
-        n -= 8
-    }
-    while n > 0 {
-        let b = p.load(as: UInt8.self)
-        crc = (crc >> 8) ^ t[Int((crc ^ UInt64(b)) & 0xFF)]
-        p += 1
-        n -= 1
-    }
-    return crc
 }
 
 // MARK: - Combine (GF(2) polynomial arithmetic, reflected representation)

@@ -56,7 +56,7 @@ package struct RestBinding {
                     }
                 }
             case .header:
-                guard let v = r.header(wire.lowercased()), let ms = model.shape(m.target) else { continue }
+                guard let v = r.header(m.headerKey), let ms = model.shape(m.target) else { continue }
                 if ms.kind == .list, let es = ms.member.flatMap({ model.shape($0.target) }) {
                     var l: [Value] = []
                     for part in Self.splitHeaderList(v) { l.append(try text(part, es, ms.member, defaultFormat: .rfc822)) }
@@ -65,7 +65,7 @@ package struct RestBinding {
                     out[m.name] = try text(v, ms, m, defaultFormat: .rfc822)
                 }
             case .headers:
-                let prefix = wire.lowercased()
+                let prefix = m.headerKey
                 var o: [String: Value] = [:]
                 for h in r.headers where h.name.hasPrefix(prefix) {
                     o[String(h.name.dropFirst(prefix.count))] = .string(h.value)
