@@ -38,8 +38,27 @@ package struct ShapeValidator {
         switch shape.kind {
         case .structure, .union:
             guard case .object(let o) = value else { return }
-            // Paths are built only for members present or missing-and-required: an S3
-            // request names a handful of its shape's ~40 members.
+            // An S3 request names a handful of its shape's ~40 members: check those and the
+            // required ones. Only when that finds a problem is the walk redone in member order,
+            // so that messages list problems as AWS does.
+            if o.count * 2 < shape.members.count {
+                let before = problems.count
+                var clean = true
+                for r in shape.required where o[r]?.isNull ?? true {
+                    clean = false
+                    break
+                }
+                if clean {
+                    for (name, mv) in o where !mv.isNull {
+                        guard let m = shape.member(named: name), let ms = model.shape(m.target), Self.mayConstrain(ms)
+                        else { continue }
+                        walk(mv, ms, path: memberPath(path, m.name), depth: depth + 1)
+                    }
+                    if problems.count == before { return }
+                    problems.removeSubrange(before...)
+                }
+            }
+            // Paths are built only for members present or missing-and-required.
             for m in shape.members {
                 guard let mv = o[m.name], !mv.isNull else {
                     if shape.required.contains(m.name) && m.location != .statusCode {

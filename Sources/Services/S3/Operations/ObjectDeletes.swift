@@ -75,7 +75,7 @@ extension S3Service {
         let (result, commit, removed) = try locked { s throws(AWSError) -> (DeleteResult, Commit, [String]) in
             let b = try bucket(s, bucketName, context, expectedOwner: input.str("ExpectedBucketOwner"))
             let (r, writes, removed) = try deleteLocked(b, key: key, versionId: input.str("VersionId"), ifMatch: input.str("IfMatch"), now: t)
-            return (r, writes.isEmpty ? .done : records.apply(writes), removed)
+            return (r, writes.isEmpty || !records.isPersistent ? .done : records.apply(writes), removed)
         }
         try await commit.wait()
         removeBodies(removed)

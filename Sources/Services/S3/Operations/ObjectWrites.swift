@@ -256,16 +256,20 @@ extension S3Service {
             replaced = existing
         }
         b.objects[key] = [v] + kept
-        var writes = extraWrites
-        writes.append(.put(kind: S3Records.objectKind, account: b.owner, region: b.region,
-                           id: S3Records.objectID(bucket: b.name, key: key, versionId: v.versionId), data: S3Records.encode(v)))
-        for r in replaced where r.versionId != v.versionId {
-            writes.append(.delete(kind: S3Records.objectKind, account: b.owner, region: b.region,
-                                  id: S3Records.objectID(bucket: b.name, key: key, versionId: r.versionId)))
-        }
         let removed = replaced.compactMap(\.blobPath).filter { $0 != v.blobPath }
-        return Committed(commit: records.apply(writes), removed: removed, versionId: b.versioning == nil ? nil : v.versionId,
-                         version: v)
+        // Records are encoded only when something stores them (not in memory-only mode).
+        var commit = Commit.done
+        if records.isPersistent {
+            var writes = extraWrites
+            writes.append(.put(kind: S3Records.objectKind, account: b.owner, region: b.region,
+                               id: S3Records.objectID(bucket: b.name, key: key, versionId: v.versionId), data: S3Records.encode(v)))
+            for r in replaced where r.versionId != v.versionId {
+                writes.append(.delete(kind: S3Records.objectKind, account: b.owner, region: b.region,
+                                      id: S3Records.objectID(bucket: b.name, key: key, versionId: r.versionId)))
+            }
+            commit = records.apply(writes)
+        }
+        return Committed(commit: commit, removed: removed, versionId: b.versioning == nil ? nil : v.versionId, version: v)
     }
 
     /// Output members common to PutObject / CompleteMultipartUpload / CopyObject responses.
