@@ -115,7 +115,9 @@ final class HTTPServer: Sendable {
                         continue
                     }
 
-                    if streaming, Self.mayStream(head), let call = streamingCall(head, local: local) {
+                    if streaming, Self.mayStream(head), !Self.smallPlainBody(head, declared),
+                        let call = streamingCall(head, local: local)
+                    {
                         switch call {
                         case .failure(let f):
                             // Rejected before reading the body: answer and close rather than drain it.
@@ -223,6 +225,15 @@ final class HTTPServer: Sendable {
             return !(head.headers.first(name: "content-type") ?? "").hasPrefix("application/x-www-form-urlencoded")
         default: return false
         }
+    }
+
+    /// A small body with a declared length and no aws-chunked framing costs less buffered:
+    /// one dispatch after it is read (it usually came in the head's packet) instead of a
+    /// streaming call that is routed before the body and then fed chunk by chunk.
+    static func smallPlainBody(_ head: HTTPRequestHead, _ declared: Int?) -> Bool {
+        guard let declared, declared <= inlineStreamLimit else { return false }
+        if (head.headers.first(name: "x-amz-content-sha256") ?? "").hasPrefix("STREAMING") { return false }
+        return !(head.headers.first(name: "content-encoding") ?? "").contains("aws-chunked")
     }
 
     private func streamingCall(_ head: HTTPRequestHead, local: SocketAddress?) -> Result<Dispatcher.Call, Dispatcher.Failure>? {

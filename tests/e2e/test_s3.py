@@ -1257,17 +1257,22 @@ def test_persistence_contract(server_factory, tmp_path, sig):
 
 
 def test_memory_mode_bodies_live_in_a_private_temp_dir(server_factory, tmp_path):
-    """Without a data dir bodies still go to disk (never whole in memory), in
-    $TMPDIR/simfra-s3-<pid>, which a clean shutdown removes and the next start sweeps."""
+    """Without a data dir bodies above 16 KiB go to disk (never whole in memory), in
+    $TMPDIR/simfra-s3-<pid>, which a clean shutdown removes and the next start sweeps;
+    smaller ones stay in memory (a file per small object cost more than its request)."""
     srv = server_factory(env={"TMPDIR": str(tmp_path)})
     c = srv.client("s3")
     c.create_bucket(Bucket="tmpdir-bucket")
-    c.put_object(Bucket="tmpdir-bucket", Key="k", Body=b"on disk")
+    c.put_object(Bucket="tmpdir-bucket", Key="small", Body=b"in memory")
+    big = os.urandom(16 * 1024 + 1)
+    c.put_object(Bucket="tmpdir-bucket", Key="k", Body=big)
     body_dir = tmp_path / f"simfra-s3-{srv.proc.pid}"
     assert body_dir.is_dir()
     assert oct(body_dir.stat().st_mode & 0o777) == "0o700"
     files = [f for _, _, fs in os.walk(body_dir) for f in fs]
     assert len(files) == 1
+    assert c.get_object(Bucket="tmpdir-bucket", Key="k")["Body"].read() == big
+    assert c.get_object(Bucket="tmpdir-bucket", Key="small", Range="bytes=3-")["Body"].read() == b"memory"
     assert srv.stop() == 0
     assert not body_dir.exists()
     # A killed server's directory is removed by the next one.
@@ -1277,6 +1282,40 @@ def test_memory_mode_bodies_live_in_a_private_temp_dir(server_factory, tmp_path)
     assert (tmp_path / f"simfra-s3-{killed.proc.pid}").exists()
     server_factory(env={"TMPDIR": str(tmp_path)})
     assert not (tmp_path / f"simfra-s3-{killed.proc.pid}").exists()
+
+
+def test_small_bodies_in_memory_behave_like_files(s3, bucket):
+    """Bodies kept in memory (memory-only mode, up to 16 KiB) through every path that reads
+    a body: ranges, part numbers, copies (to another key, onto itself, across the size
+    limit), UploadPartCopy with a range, versions."""
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    v1 = s3.put_object(Bucket=bucket, Key="m", Body=b"first body")["VersionId"]
+    s3.put_object(Bucket=bucket, Key="m", Body=b"second body")
+    assert s3.get_object(Bucket=bucket, Key="m", VersionId=v1)["Body"].read() == b"first body"
+    assert s3.get_object(Bucket=bucket, Key="m", Range="bytes=-4")["Body"].read() == b"body"
+    r = s3.get_object(Bucket=bucket, Key="m", PartNumber=1)
+    assert r["Body"].read() == b"second body" and r["ContentLength"] == 11
+    s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "m", "VersionId": v1})
+    assert s3.get_object(Bucket=bucket, Key="copy")["Body"].read() == b"first body"
+    s3.copy_object(Bucket=bucket, Key="m", CopySource={"Bucket": bucket, "Key": "m"}, MetadataDirective="REPLACE",
+                   Metadata={"a": "b"})
+    r = s3.get_object(Bucket=bucket, Key="m")
+    assert r["Body"].read() == b"second body" and r["Metadata"] == {"a": "b"}
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    p1 = s3.upload_part_copy(Bucket=bucket, Key="mp", UploadId=up, PartNumber=1,
+                             CopySource={"Bucket": bucket, "Key": "m"}, CopySourceRange="bytes=0-5")
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=up, MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": p1["CopyPartResult"]["ETag"]}]})
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"second"
+    # The same through an unversioned bucket's self-copy (the body is kept, not copied).
+    other = bucket_name()
+    s3.create_bucket(Bucket=other)
+    s3.put_object(Bucket=other, Key="x", Body=b"unversioned")
+    s3.copy_object(Bucket=other, Key="x", CopySource={"Bucket": other, "Key": "x"}, MetadataDirective="REPLACE",
+                   ContentType="text/plain")
+    r = s3.get_object(Bucket=other, Key="x")
+    assert r["Body"].read() == b"unversioned" and r["ContentType"] == "text/plain"
+    assert r["ETag"] == f'"{md5_hex(b"unversioned")}"'
 
 
 def test_orphan_bodies_removed_at_startup(server_factory, tmp_path):

@@ -38,7 +38,8 @@ struct ContentHeaders: Sendable, Equatable {
 }
 
 /// One version of one object (or a delete marker): everything but the body, which lives in
-/// the blob store at `blobPath` (nil for delete markers and empty bodies).
+/// the blob store at `blobPath` (nil for delete markers and empty bodies), or, for small
+/// bodies in memory-only mode, in `inlineBody`.
 struct ObjectVersion: Sendable, Equatable {
     var key: String
     /// `null` for objects written while versioning was never enabled or suspended.
@@ -64,6 +65,10 @@ struct ObjectVersion: Sendable, Equatable {
     /// Canned ACL (`private` unless set).
     var acl: String
     var owner: String
+    /// The whole body, for bodies up to `S3Service.inlineBodyLimit` without a data dir:
+    /// creating and unlinking a file per small object cost more than the request around it
+    /// (ext4's inode allocator slows down under that churn). Never persisted.
+    var inlineBody: [UInt8]? = nil
 
     static func deleteMarker(key: String, versionId: String, seq: UInt64, now: Double, owner: String) -> ObjectVersion {
         ObjectVersion(

@@ -207,8 +207,9 @@ extension S3Service {
             length = r.end - r.start + 1
         }
         if length > MultipartRules.maxPartSize { throw S3Errors.entityTooLarge(length, max: MultipartRules.maxPartSize) }
-        let copied = try await copyBody(fd: info.fd, offset: start, length: length, algorithm: upload.checksumAlgorithm,
-                                  bucket: upload.bucket, key: upload.key)
+        let copied = try await copyBody(fd: info.fd, inline: info.version.inlineBody, offset: start, length: length,
+                                        algorithm: upload.checksumAlgorithm, bucket: upload.bucket, key: upload.key,
+                                        keepInline: false)
         let part = Part(number: number, size: length, etag: Digests.quotedETag(copied.md5), lastModified: now(),
                         blobPath: copied.path, checksum: copied.checksum)
         let u = try await commitPart(input, context, part)

@@ -55,29 +55,42 @@ extension S3Service {
         return CopySourceInfo(version: v, sourceVersioned: sb.versioning != nil, fd: fd)
     }
 
-    /// Copies `length` bytes of an open source at `offset` into a new committed blob.
-    func copyBody(fd: Int32?, offset: Int64, length: Int64, algorithm: String?, bucket: String, key: String)
-        async throws(AWSError) -> (path: String?, md5: [UInt8], checksum: String?)
+    /// Copies `length` bytes at `offset` of a source (an open file, or an in-memory body)
+    /// into a new committed blob, or into memory when `keepInline` and the source is there.
+    func copyBody(fd: Int32?, inline: [UInt8]?, offset: Int64, length: Int64, algorithm: String?, bucket: String,
+                  key: String, keepInline: Bool)
+        async throws(AWSError) -> (path: String?, inline: [UInt8]?, md5: [UInt8], checksum: String?)
     {
         var digest = BodyDigest(algorithm: algorithm)
-        guard let fd, length > 0 else {
+        guard length > 0, fd != nil || inline != nil else {
             let (md5, c) = digest.finish()
-            return (nil, md5, c)
+            return (nil, nil, md5, c)
+        }
+        let slice = inline.map { Array($0[Int(offset)..<Int(offset + length)]) }
+        if let slice, keepInline {
+            digest.update(slice)
+            let (md5, c) = digest.finish()
+            return (nil, slice, md5, c)
         }
         let fresh = newBlobPath(bucket: bucket, key: key)
         let writer: BlobWriter
         do { writer = try blobs.makeWriter(destination: fresh) } catch {
             throw S3Errors.internalError("cannot create body: \(error)")
         }
-        do {
-            try BlobIO.copy(fd: fd, offset: offset, length: length, to: writer, digest: &digest)
+        do throws(AWSError) {
+            if let slice {
+                digest.update(slice)
+                do { try writer.write(slice) } catch { throw S3Errors.internalError("cannot write object body: \(error)") }
+            } else if let fd {
+                try BlobIO.copy(fd: fd, offset: offset, length: length, to: writer, digest: &digest)
+            }
         } catch {
             writer.abort()
             throw error
         }
         let (md5, c) = digest.finish()
         let path = try await commitBlob(writer, path: fresh)
-        return (path, md5, c)
+        return (path, nil, md5, c)
     }
 
     func copyObject(_ input: Value, _ context: RequestContext) async throws -> Value {
@@ -109,7 +122,7 @@ extension S3Service {
             {
                 throw S3Errors.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
             }
-            let reuse = selfCopy && db.versioning == nil && v.blobPath != nil
+            let reuse = selfCopy && db.versioning == nil && (v.blobPath != nil || v.inlineBody != nil)
             if !reuse, v.size > 0, let p = v.blobPath { info.fd = try BlobIO.openBody(blobs, p) }
             return (info, db.config, reuse)
         }
@@ -133,6 +146,7 @@ extension S3Service {
         var newPath: String?
         if reuse {
             nv.blobPath = src.blobPath
+            nv.inlineBody = src.inlineBody
             nv.size = src.size
             nv.etag = src.etag
             nv.checksum = src.checksum
@@ -141,9 +155,11 @@ extension S3Service {
         } else {
             let requested = ChecksumAlgorithms.normalized(input.str("ChecksumAlgorithm"))
             let algorithm = requested ?? src.checksum?.algorithm ?? "CRC64NVME"
-            let copied = try await copyBody(fd: info.fd, offset: 0, length: src.size, algorithm: algorithm, bucket: bucketName, key: key)
+            let copied = try await copyBody(fd: info.fd, inline: src.inlineBody, offset: 0, length: src.size, algorithm: algorithm,
+                                            bucket: bucketName, key: key, keepInline: inlinesBodies)
             newPath = copied.path
             nv.blobPath = copied.path
+            nv.inlineBody = copied.inline
             nv.size = src.size
             nv.etag = Digests.quotedETag(copied.md5)
             nv.checksum = copied.checksum.map { StoredChecksum(algorithm: algorithm, value: $0, type: "FULL_OBJECT") }
@@ -154,7 +170,7 @@ extension S3Service {
         let committed: Committed
         do {
             committed = try locked { s throws(AWSError) -> Committed in
-                if reuse, s.buckets[bucketName]?.latest(key)?.blobPath != src.blobPath {
+                if reuse, s.buckets[bucketName]?.latest(key)?.seq != src.seq {
                     throw AWSError(code: "OperationAborted",
                                    message: "A conflicting conditional operation is currently in progress against this resource. Please try again.",
                                    status: 409)

@@ -10,6 +10,8 @@ extension S3Service {
         var start: Int64
         var length: Int64
         var fd: Int32?
+        /// The requested range of an in-memory body.
+        var inline: ArraySlice<UInt8>?
         var partsCount: Int?
         var partChecksum: String?
     }
@@ -89,7 +91,13 @@ extension S3Service {
                     f.status = 206
                 }
             }
-            if !head, f.length > 0, let path = v.blobPath { f.fd = try BlobIO.openBody(blobs, path) }
+            if !head, f.length > 0 {
+                if let b = v.inlineBody {
+                    f.inline = b[Int(f.start)..<Int(f.start + f.length)]
+                } else if let path = v.blobPath {
+                    f.fd = try BlobIO.openBody(blobs, path)
+                }
+            }
             return f
         }
         let v = found.version
@@ -133,7 +141,8 @@ extension S3Service {
                 out["ChecksumType"] = .string(c.type)
             }
         }
-        let body: (any ResponseBody)? = found.fd.map { FileBody(fd: $0, offset: found.start, length: found.length) }
+        var body: (any ResponseBody)? = found.fd.map { FileBody(fd: $0, offset: found.start, length: found.length) }
+        if let bytes = found.inline { body = InlineBody(bytes) }
         return StreamedOutput(output: out, body: body, status: found.status == 200 ? nil : found.status)
     }
 

@@ -132,8 +132,16 @@ extension S3Service {
         return (nil, nil)
     }
 
+    /// Largest body kept in memory (memory-only mode; see `ObjectVersion.inlineBody`).
+    static let inlineBodyLimit = 16 * 1024
+
+    /// Whether small bodies stay in memory: only when nothing is persisted.
+    var inlinesBodies: Bool { !blobs.durable && !records.isPersistent }
+
     struct Received {
         var writer: BlobWriter?
+        /// The body, when it was kept in memory (non-empty).
+        var inline: [UInt8]?
         var md5: [UInt8]
         /// Base64 digest of `algorithm` over the body.
         var checksum: String?
@@ -142,14 +150,29 @@ extension S3Service {
     }
 
     /// Reads a request body into a new (uncommitted) blob for `destination`, hashing it on
-    /// the way. Never holds more than one chunk.
-    func receive(_ body: any BodyStream, algorithm: String?, limit: Int64, destination: String) async throws -> Received {
+    /// the way. Never holds more than one chunk, except a body of at most `inlineUpTo`
+    /// bytes, which is kept whole in memory instead of written.
+    func receive(_ body: any BodyStream, algorithm: String?, limit: Int64, destination: String, inlineUpTo: Int = 0)
+        async throws -> Received
+    {
         var digest = BodyDigest(algorithm: algorithm)
         var writer: BlobWriter?
+        var held: [UInt8]? = inlineUpTo > 0 ? [] : nil
         do {
             while let chunk = try await body.next() {
                 if chunk.isEmpty { continue }
-                if writer == nil { writer = try blobs.makeWriter(destination: destination) }
+                if held != nil, held!.count + chunk.count <= inlineUpTo {
+                    digest.update(chunk)
+                    held!.append(contentsOf: chunk)
+                    continue
+                }
+                if writer == nil {
+                    writer = try blobs.makeWriter(destination: destination)
+                    if let h = held {
+                        try writer!.write(h)
+                        held = nil
+                    }
+                }
                 try chunk.withUnsafeBytes { buffer in
                     digest.update(buffer)
                     try writer!.write(buffer)
@@ -162,7 +185,8 @@ extension S3Service {
         }
         let size = digest.size
         let (md5, checksum) = digest.finish()
-        return Received(writer: writer, md5: md5, checksum: checksum, algorithm: algorithm, size: size)
+        return Received(writer: writer, inline: held?.isEmpty == false ? held : nil, md5: md5, checksum: checksum,
+                        algorithm: algorithm, size: size)
     }
 
     /// Checks Content-MD5 and a supplied checksum against what arrived; takes a trailing
@@ -301,12 +325,13 @@ extension S3Service {
         let supplied = try Self.suppliedChecksum(input)
         let fresh = newBlobPath(bucket: bucketName, key: key)
         let received = try await receive(body, algorithm: supplied.algorithm ?? "CRC64NVME", limit: Self.maxSinglePut,
-                                         destination: fresh)
+                                         destination: fresh, inlineUpTo: inlinesBodies ? Self.inlineBodyLimit : 0)
         let checksum = try verify(received, input: input, supplied: supplied, trailers: body.trailers)
         let path = try await commitBlob(received.writer, path: fresh)
         template.size = received.size
         template.etag = Digests.quotedETag(received.md5)
         template.blobPath = path
+        template.inlineBody = received.inline
         template.checksum = checksum
         template.lastModified = now()
         let committed: Committed

@@ -151,6 +151,22 @@ final class FileBody: FileResponseBody, @unchecked Sendable {
     }
 }
 
+/// A GetObject body held in memory (`ObjectVersion.inlineBody`), sent in one piece.
+final class InlineBody: ResponseBody, @unchecked Sendable {
+    let length: Int
+    private var bytes: ArraySlice<UInt8>?
+
+    init(_ bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        length = bytes.count
+    }
+
+    func next() async throws -> [UInt8]? {
+        defer { bytes = nil }
+        return bytes.map(Array.init)
+    }
+}
+
 extension BlobIO {
     static func closeFD(_ fd: Int32) { _ = close(fd) }
 
