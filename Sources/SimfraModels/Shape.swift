@@ -87,6 +87,9 @@ package final class Shape: Sendable {
         memberIndex[name].map { members[$0] }
     }
 
+    /// Position of a member in `members` (Int.max for a name the shape lacks).
+    package func memberIndexOf(_ name: String) -> Int { memberIndex[name] ?? Int.max }
+
     package var isNumeric: Bool {
         switch kind {
         case .integer, .long, .float, .double, .byte, .short, .bigdecimal, .biginteger: return true

@@ -137,7 +137,15 @@ package struct RestBinding {
     /// for the body and the payload member if the shape has one.
     package func bindOutput(_ v: Value, _ shape: Shape, status: inout Int, headers: inout [(String, String)]) {
         guard case .object(let o) = v else { return }
-        for m in shape.members where m.location != .body {
+        // An output names a few of its shape's members (S3's GetObjectOutput has ~50): visit
+        // those, in member order so headers come out in a stable order.
+        let present: [Member]
+        if o.count * 2 < shape.members.count {
+            present = o.keys.map(shape.memberIndexOf).filter { $0 != Int.max }.sorted().map { shape.members[$0] }
+        } else {
+            present = shape.members
+        }
+        for m in present where m.location != .body {
             guard let mv = o[m.name], !mv.isNull, let ms = model.shape(m.target) else { continue }
             let wire = m.locationName ?? m.name
             switch m.location {

@@ -86,13 +86,14 @@ package final class RestRouter: Sendable {
         -> Match?
     {
         for r in routes[method] ?? [] {
-            guard let labels = Self.matchPath(r.segments, segments) else { continue }
+            // Query keys and headers first: they are cheap, and most of S3's routes on
+            // `/{Bucket}/{Key+}` differ only by them (a path match builds the label map).
             var ok = true
             for (k, v) in r.query {
                 guard let got = queryKeys[k] else { ok = false; break }
                 if let v, got != v { ok = false; break }
             }
-            guard ok, r.headers.allSatisfy(hasHeader) else { continue }
+            guard ok, r.headers.allSatisfy(hasHeader), let labels = Self.matchPath(r.segments, segments) else { continue }
             return Match(operation: r.operation, labels: labels)
         }
         return nil

@@ -118,6 +118,8 @@ package final class SigV4Verifier: Sendable {
     func canonicalURI(_ rawPath: String, s3Style: Bool) -> String {
         if rawPath.isEmpty { return "/" }
         if rawPath == "/" { return rawPath }
+        // A path of unreserved characters and slashes encodes to itself in both schemes.
+        if rawPath.utf8.allSatisfy(Self.isUnreservedOrSlash) { return rawPath }
         if s3Style {
             // S3: the path is encoded once; decode what the client sent and encode it our way.
             let decoded = URLEncoding.decode(rawPath, plusIsSpace: false) ?? rawPath
@@ -143,6 +145,14 @@ package final class SigV4Verifier: Sendable {
             out += v
         }
         return out
+    }
+
+    @inline(__always)
+    static func isUnreservedOrSlash(_ c: UInt8) -> Bool {
+        switch c {
+        case 0x41...0x5A, 0x61...0x7A, 0x30...0x39, 0x2D, 0x2E, 0x5F, 0x7E, 0x2F: return true
+        default: return false
+        }
     }
 
     /// Trim and collapse runs of spaces, as SigV4's canonical header values require.
