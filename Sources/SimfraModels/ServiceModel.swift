@@ -89,6 +89,9 @@ package final class ServiceModel: Sendable {
         return op
     }
 
+    /// A member's target shape (cached in the member).
+    package func shape(_ ref: Member) -> Shape? { ref.targetShape(in: self) }
+
     package func shape(_ name: String) -> Shape? {
         if let s = cache.withLock({ $0.shapes[name] }) { return s }
         guard let r = shapeRanges[name] else { return nil }

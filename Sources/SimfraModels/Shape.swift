@@ -1,3 +1,4 @@
+import Synchronization
 /// A resolved shape from a service model. Immutable once built; members refer to their
 /// target shapes by name and the model resolves them (shapes can be recursive).
 package final class Shape: Sendable {
@@ -40,6 +41,9 @@ package final class Shape: Sendable {
     /// `wireName` lower-cased, for header members: the server keeps header names lower-case,
     /// and lower-casing ~40 S3 header names per request showed in profiles.
     package let headerKey: String
+    /// The target shape, resolved on first use: codecs look targets up for every member of
+    /// every request, and the model's shape table sits behind a lock.
+    private let resolved = Atomic<Unmanaged<Shape>?>(nil)
 
     init(name: String, json: [String: Any]) {
         self.name = name
@@ -125,6 +129,9 @@ package final class Member: Sendable {
     /// `wireName` lower-cased, for header members: the server keeps header names lower-case,
     /// and lower-casing ~40 S3 header names per request showed in profiles.
     package let headerKey: String
+    /// The target shape, resolved on first use: codecs look targets up for every member of
+    /// every request, and the model's shape table sits behind a lock.
+    private let resolved = Atomic<Unmanaged<Shape>?>(nil)
 
     init(name: String, json: [String: Any]) {
         self.name = name
@@ -143,6 +150,19 @@ package final class Member: Sendable {
         resultWrapper = json["resultWrapper"] as? String
         query = QueryTraits(json["q"])
         headerKey = (locationName ?? name).lowercased()
+    }
+
+    /// The target shape in `model` (the model this member belongs to), cached.
+    package func targetShape(in model: ServiceModel) -> Shape? {
+        if let u = resolved.load(ordering: .acquiring) { return u.takeUnretainedValue() }
+        guard let shape = model.shape(target) else { return nil }
+        let u = Unmanaged.passRetained(shape)  // held for the model's lifetime (the process)
+        let (stored, existing) = resolved.compareExchange(expected: nil, desired: u, ordering: .acquiringAndReleasing)
+        if !stored, let existing {
+            u.release()
+            return existing.takeUnretainedValue()
+        }
+        return shape
     }
 
     /// The name on the wire for body members: `locationName` when given, else the member name.

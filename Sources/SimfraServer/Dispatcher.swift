@@ -228,7 +228,7 @@ final class Dispatcher: Sendable {
         } catch {
             return fail(error)
         }
-        if !bodyRead, let inRef = op.input, let payload = model.shape(inRef.target)?.payload {
+        if !bodyRead, let inRef = op.input, let payload = model.shape(inRef)?.payload {
             // The payload arrives through the stream, not the input.
             input[payload] = nil
         }

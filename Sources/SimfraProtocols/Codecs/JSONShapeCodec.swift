@@ -24,13 +24,13 @@ package struct JSONShapeCodec {
             out.reserveCapacity(o.count)
             for m in shape.members where m.location == .body {
                 guard let raw = o[m.wireName] ?? (m.locationName != nil ? o[m.name] : nil), !raw.isNull else { continue }
-                guard let ms = model.shape(m.target) else { continue }
+                guard let ms = model.shape(m) else { continue }
                 out[m.name] = try decodeMember(raw, m, ms, path: path.isEmpty ? m.name : "\(path).\(m.name)", depth: depth)
             }
             return .object(out)
         case .list:
             guard case .list(let l) = v else { throw typeError(v, shape, path) }
-            guard let m = shape.member, let ms = model.shape(m.target) else { return v }
+            guard let m = shape.member, let ms = model.shape(m) else { return v }
             var out: [Value] = []
             out.reserveCapacity(l.count)
             for e in l {
@@ -40,7 +40,7 @@ package struct JSONShapeCodec {
             return .list(out)
         case .map:
             guard case .object(let o) = v else { throw typeError(v, shape, path) }
-            guard let m = shape.value, let ms = model.shape(m.target) else { return v }
+            guard let m = shape.value, let ms = model.shape(m) else { return v }
             var out: [String: Value] = [:]
             out.reserveCapacity(o.count)
             for (k, e) in o {
@@ -144,12 +144,12 @@ package struct JSONShapeCodec {
                 first = false
                 w.appendJSONString(m.wireName)
                 w.append(byte: UInt8(ascii: ":"))
-                write(mv, model.shape(m.target), into: &w, format: m.timestampFormat, depth: depth + 1)
+                write(mv, model.shape(m), into: &w, format: m.timestampFormat, depth: depth + 1)
             }
             w.append(byte: UInt8(ascii: "}"))
         case .list:
             guard case .list(let l) = v else { Self.writeGeneric(v, into: &w); return }
-            let ms = shape.member.flatMap { model.shape($0.target) }
+            let ms = shape.member.flatMap { model.shape($0) }
             w.append(byte: UInt8(ascii: "["))
             for (i, e) in l.enumerated() {
                 if i > 0 { w.append(byte: UInt8(ascii: ",")) }
@@ -158,7 +158,7 @@ package struct JSONShapeCodec {
             w.append(byte: UInt8(ascii: "]"))
         case .map:
             guard case .object(let o) = v else { Self.writeGeneric(v, into: &w); return }
-            let vs = shape.value.flatMap { model.shape($0.target) }
+            let vs = shape.value.flatMap { model.shape($0) }
             w.append(byte: UInt8(ascii: "{"))
             var first = true
             for (k, e) in o {

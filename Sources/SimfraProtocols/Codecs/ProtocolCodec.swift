@@ -110,14 +110,14 @@ package struct ProtocolCodec: Sendable {
 
     /// Checks a decoded input against the model's constraints.
     package func validate(_ value: Value, _ op: Operation) throws(AWSError) {
-        guard let inRef = op.input, let shape = model.shape(inRef.target) else { return }
+        guard let inRef = op.input, let shape = model.shape(inRef) else { return }
         let problems = ShapeValidator.validate(value, shape: shape, model: model)
         if !problems.isEmpty { throw inputError(problems) }
     }
 
     /// Decodes the operation's input without checking constraints.
     package func decodeUnvalidated(_ r: AWSRequest, _ res: Resolved) throws(AWSError) -> Value {
-        guard let inRef = res.operation.input, let shape = model.shape(inRef.target) else { return .object([:]) }
+        guard let inRef = res.operation.input, let shape = model.shape(inRef) else { return .object([:]) }
         let value: Value
         do {
             switch wire {
@@ -190,7 +190,7 @@ package struct ProtocolCodec: Sendable {
     // MARK: - Response
 
     package func encodeOutput(_ v: Value, _ op: Operation, requestId: String) -> AWSResponse {
-        let outShape = op.output.flatMap { model.shape($0.target) }
+        let outShape = op.output.flatMap { model.shape($0) }
         switch wire {
         case .query:
             var w = ByteWriter(capacity: 512)
@@ -247,7 +247,7 @@ package struct ProtocolCodec: Sendable {
             binding.bindOutput(v, outShape, status: &status, headers: &headers)
             var body: [UInt8] = []
             if let pName = outShape.payload, let pm = outShape.member(named: pName) {
-                let ps = model.shape(pm.target)
+                let ps = model.shape(pm)
                 switch v[pName] {
                 case .blob(let b)?: body = b
                 case .string(let s)?: body = Array(s.utf8)
@@ -356,15 +356,15 @@ package struct ProtocolCodec: Sendable {
         case (.structure, .object(let o)), (.union, .object(let o)):
             var out: [String: Value] = [:]
             for m in shape.members {
-                guard let mv = o[m.name], !mv.isNull, let ms = model.shape(m.target) else { continue }
+                guard let mv = o[m.name], !mv.isNull, let ms = model.shape(m) else { continue }
                 out[m.wireName] = toWire(mv, ms, depth: depth + 1)
             }
             return .object(out)
         case (.list, .list(let l)):
-            guard let ms = shape.member.flatMap({ model.shape($0.target) }) else { return v }
+            guard let ms = shape.member.flatMap({ model.shape($0) }) else { return v }
             return .list(l.map { toWire($0, ms, depth: depth + 1) })
         case (.map, .object(let o)):
-            guard let vs = shape.value.flatMap({ model.shape($0.target) }) else { return v }
+            guard let vs = shape.value.flatMap({ model.shape($0) }) else { return v }
             return .object(o.mapValues { toWire($0, vs, depth: depth + 1) })
         case (.timestamp, _):
             return JSONShapeCodec.seconds(v).map(Value.timestamp) ?? v

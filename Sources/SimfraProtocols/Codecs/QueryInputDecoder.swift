@@ -73,7 +73,7 @@ package struct QueryInputDecoder {
     private func structure(_ shape: Shape, prefix: String, depth: Int) throws(InputFailure) -> Value {
         var out: [String: Value] = [:]
         for m in shape.members {
-            guard let ms = model.shape(m.target) else { continue }
+            guard let ms = model.shape(m) else { continue }
             for key in bases(m, ms, prefix: prefix) where prefixes.contains(key) {
                 if let v = try value(ms, member: m, key: key, depth: depth + 1) { out[m.name] = v }
                 break
@@ -90,7 +90,7 @@ package struct QueryInputDecoder {
         case .list:
             // `Name=` (empty) is how query clients send an empty list.
             if let v = params[key], v.isEmpty { return .list([]) }
-            guard let m = shape.member, let ms = model.shape(m.target) else { return nil }
+            guard let m = shape.member, let ms = model.shape(m) else { return nil }
             var base = key
             if !isFlattened(shape, member) {
                 base = [m.query?.locationName, m.locationName, "member"].compactMap { $0 }
@@ -104,7 +104,7 @@ package struct QueryInputDecoder {
             }
             return .list(out)
         case .map:
-            guard let km = shape.key, let vm = shape.value, let vs = model.shape(vm.target) else { return nil }
+            guard let km = shape.key, let vm = shape.value, let vs = model.shape(vm) else { return nil }
             let base = isFlattened(shape, member) ? key : join(key, "entry")
             let keyNames = [km.query?.locationName, km.locationName, "key"].compactMap { $0 }
             let valueNames = [vm.query?.locationName, vm.locationName, "value"].compactMap { $0 }

@@ -31,10 +31,10 @@ package struct RestBinding {
             // dozens of optional header members).
             switch m.location {
             case .uri:
-                if let v = labels[wire], let ms = model.shape(m.target) { out[m.name] = try text(v, ms, m, defaultFormat: .iso8601) }
+                if let v = labels[wire], let ms = model.shape(m) { out[m.name] = try text(v, ms, m, defaultFormat: .iso8601) }
             case .querystring:
                 if r.rawQuery.isEmpty { continue }
-                guard let ms = model.shape(m.target) else { continue }
+                guard let ms = model.shape(m) else { continue }
                 let all = q()
                 if ms.kind == .map {
                     // A map bound to the query string takes every parameter not bound elsewhere.
@@ -47,7 +47,7 @@ package struct RestBinding {
                     }
                     if !o.isEmpty { out[m.name] = .object(o) }
                 } else if let vs = all[wire] {
-                    if ms.kind == .list, let es = ms.member.flatMap({ model.shape($0.target) }) {
+                    if ms.kind == .list, let es = ms.member.flatMap({ model.shape($0) }) {
                         var l: [Value] = []
                         for v in vs { l.append(try text(v, es, ms.member, defaultFormat: .iso8601)) }
                         out[m.name] = .list(l)
@@ -56,8 +56,8 @@ package struct RestBinding {
                     }
                 }
             case .header:
-                guard let v = r.header(m.headerKey), let ms = model.shape(m.target) else { continue }
-                if ms.kind == .list, let es = ms.member.flatMap({ model.shape($0.target) }) {
+                guard let v = r.header(m.headerKey), let ms = model.shape(m) else { continue }
+                if ms.kind == .list, let es = ms.member.flatMap({ model.shape($0) }) {
                     var l: [Value] = []
                     for part in Self.splitHeaderList(v) { l.append(try text(part, es, ms.member, defaultFormat: .rfc822)) }
                     out[m.name] = .list(l)
@@ -77,7 +77,7 @@ package struct RestBinding {
                 hasBodyMembers = true
             }
         }
-        if let payloadName = shape.payload, let pm = shape.member(named: payloadName), let ps = model.shape(pm.target) {
+        if let payloadName = shape.payload, let pm = shape.member(named: payloadName), let ps = model.shape(pm) {
             if let v = try payload(r.body, ps, pm) { out[pm.name] = v }
         } else if hasBodyMembers && !r.body.isEmpty {
             let body = try bodyStructure(r.body, shape)
@@ -146,14 +146,14 @@ package struct RestBinding {
             present = shape.members
         }
         for m in present where m.location != .body {
-            guard let mv = o[m.name], !mv.isNull, let ms = model.shape(m.target) else { continue }
+            guard let mv = o[m.name], !mv.isNull, let ms = model.shape(m) else { continue }
             let wire = m.locationName ?? m.name
             switch m.location {
             case .statusCode:
                 if let i = mv.intValue { status = Int(i) }
             case .header:
                 if case .list(let l) = mv {
-                    let es = ms.member.flatMap { model.shape($0.target) }
+                    let es = ms.member.flatMap { model.shape($0) }
                     headers.append((wire, l.map { headerText($0, es, nil) }.joined(separator: ",")))
                 } else {
                     headers.append((wire, headerText(mv, ms, m)))

@@ -45,7 +45,7 @@ package final class RestRouter: Sendable {
             // Required query and header members disambiguate routes sharing a template
             // (UploadPart is PUT /{Bucket}/{Key+} with required partNumber and uploadId).
             var headers: [String] = []
-            if let input = op.input, let shape = model.shape(input.target) {
+            if let input = op.input, let shape = model.shape(input) {
                 for m in shape.members where shape.required.contains(m.name) {
                     let wire = m.locationName ?? m.name
                     if m.location == .querystring, !query.contains(where: { $0.0 == wire }) { query.append((wire, nil)) }

@@ -50,7 +50,7 @@ package struct ShapeValidator {
                 }
                 if clean {
                     for (name, mv) in o where !mv.isNull {
-                        guard let m = shape.member(named: name), let ms = model.shape(m.target), Self.mayConstrain(ms)
+                        guard let m = shape.member(named: name), let ms = model.shape(m), Self.mayConstrain(ms)
                         else { continue }
                         walk(mv, ms, path: memberPath(path, m.name), depth: depth + 1)
                     }
@@ -66,23 +66,23 @@ package struct ShapeValidator {
                     }
                     continue
                 }
-                if let ms = model.shape(m.target), Self.mayConstrain(ms) {
+                if let ms = model.shape(m), Self.mayConstrain(ms) {
                     walk(mv, ms, path: memberPath(path, m.name), depth: depth + 1)
                 }
             }
         case .list:
             guard case .list(let l) = value else { return }
             checkLength(l.count, shape, value: value, path: path)
-            if let m = shape.member, let ms = model.shape(m.target) {
+            if let m = shape.member, let ms = model.shape(m) {
                 for (i, e) in l.enumerated() { walk(e, ms, path: "\(path).\(i + 1).member", depth: depth + 1) }
             }
         case .map:
             guard case .object(let o) = value else { return }
             checkLength(o.count, shape, value: value, path: path)
-            if let vm = shape.value, let vs = model.shape(vm.target) {
+            if let vm = shape.value, let vs = model.shape(vm) {
                 for (k, e) in o { walk(e, vs, path: "\(path).\(k)", depth: depth + 1) }
             }
-            if let km = shape.key, let ks = model.shape(km.target) {
+            if let km = shape.key, let ks = model.shape(km) {
                 for k in o.keys { walk(.string(k), ks, path: path, depth: depth + 1) }
             }
         case .string:

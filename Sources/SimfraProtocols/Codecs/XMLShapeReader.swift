@@ -11,7 +11,7 @@ package struct XMLShapeReader {
         guard depth < 64 else { throw InputFailure(.type("XML nested too deeply")) }
         var out: [String: Value] = [:]
         for m in shape.members where m.location == .body {
-            guard let ms = model.shape(m.target) else { continue }
+            guard let ms = model.shape(m) else { continue }
             let name = m.locationName ?? m.name
             if m.xmlAttribute {
                 if let a = e.attributes[name] { out[m.name] = try scalar(a, ms, m) }
@@ -21,7 +21,7 @@ package struct XMLShapeReader {
                 let items = e.children(name)
                 if items.isEmpty { continue }
                 var l: [Value] = []
-                for c in items { l.append(try value(c, ms.member.flatMap { model.shape($0.target) }, ms.member, depth: depth + 1)) }
+                for c in items { l.append(try value(c, ms.member.flatMap { model.shape($0) }, ms.member, depth: depth + 1)) }
                 out[m.name] = .list(l)
                 continue
             }
@@ -38,7 +38,7 @@ package struct XMLShapeReader {
             return try structure(e, shape, depth: depth + 1)
         case .list:
             let em = shape.member
-            let es = em.flatMap { model.shape($0.target) }
+            let es = em.flatMap { model.shape($0) }
             let name = em?.locationName ?? "member"
             var l: [Value] = []
             for c in e.children(name) { l.append(try value(c, es, em, depth: depth + 1)) }
@@ -46,7 +46,7 @@ package struct XMLShapeReader {
         case .map:
             let kn = shape.key?.locationName ?? "key"
             let vn = shape.value?.locationName ?? "value"
-            let vs = shape.value.flatMap { model.shape($0.target) }
+            let vs = shape.value.flatMap { model.shape($0) }
             var o: [String: Value] = [:]
             for entry in e.children("entry") {
                 guard let k = entry.child(kn)?.text, let v = entry.child(vn) else { continue }

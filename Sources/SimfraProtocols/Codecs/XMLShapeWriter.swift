@@ -15,7 +15,7 @@ package struct XMLShapeWriter {
     package func writeMembers(_ v: Value, _ shape: Shape, into w: inout ByteWriter, depth: Int = 0) {
         guard case .object(let o) = v else { return }
         for m in shape.members where m.location == .body && !m.xmlAttribute {
-            guard let mv = o[m.name], !mv.isNull, let ms = model.shape(m.target) else { continue }
+            guard let mv = o[m.name], !mv.isNull, let ms = model.shape(m) else { continue }
             writeMember(mv, m, ms, into: &w, depth: depth)
         }
     }
@@ -27,7 +27,7 @@ package struct XMLShapeWriter {
         if ms.kind == .list && flattened {
             guard case .list(let l) = v else { return }
             let em = ms.member
-            let es = em.flatMap { model.shape($0.target) }
+            let es = em.flatMap { model.shape($0) }
             // A flattened list repeats the member's own name (its element's locationName wins in restXml).
             let elem = m.query?.locationName ?? m.locationName ?? em?.query?.locationName ?? em?.locationName ?? m.name
             for e in l { element(elem, e, es, ref: em, into: &w, depth: depth + 1) }
@@ -60,7 +60,7 @@ package struct XMLShapeWriter {
         case .list:
             guard case .list(let l) = v else { return }
             let em = shape.member
-            let es = em.flatMap { model.shape($0.target) }
+            let es = em.flatMap { model.shape($0) }
             let elem = em?.query?.locationName ?? em?.locationName ?? (ec2 ? "item" : "member")
             open(name, nil, into: &w)
             for e in l { element(elem, e, es, ref: em, into: &w, depth: depth + 1) }
@@ -87,7 +87,7 @@ package struct XMLShapeWriter {
         open(kn, nil, into: &w)
         w.appendXMLEscaped(k)
         close(kn, into: &w)
-        element(vn, e, shape.value.flatMap { model.shape($0.target) }, ref: shape.value, into: &w, depth: depth + 1)
+        element(vn, e, shape.value.flatMap { model.shape($0) }, ref: shape.value, into: &w, depth: depth + 1)
     }
 
     private func attributes(_ v: Value, _ shape: Shape, ns: XMLNamespace?) -> [(String, String)]? {
@@ -97,7 +97,7 @@ package struct XMLShapeWriter {
         }
         if case .object(let o) = v {
             for m in shape.members where m.xmlAttribute {
-                if let mv = o[m.name], let ms = model.shape(m.target) {
+                if let mv = o[m.name], let ms = model.shape(m) {
                     attrs.append((m.locationName ?? m.name, scalarText(mv, ms, format: m.timestampFormat)))
                 }
             }

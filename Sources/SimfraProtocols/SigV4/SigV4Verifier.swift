@@ -8,7 +8,14 @@ import Synchronization
 /// HMACs, and a client signs with the same scope all day (3.1 µs vs 11.5 µs per verify).
 package final class SigV4Verifier: Sendable {
     package static let maxSkew: Double = 15 * 60
-    private let keyCache = Mutex<[String: SymmetricKey]>([:])
+    private let keyCache = Mutex<[String: Keyed]>([:])
+
+    /// A signing key and an HMAC already keyed with it: keying hashes the padded key twice,
+    /// which was a quarter of a verification; a copy of the keyed state costs nothing.
+    private struct Keyed: @unchecked Sendable {
+        let key: SymmetricKey
+        let mac: HMAC<SHA256>
+    }
 
     package init() {}
 
@@ -62,11 +69,19 @@ package final class SigV4Verifier: Sendable {
         }
 
         let canonical = canonicalRequestBytes(request, parsed, payloadHash: payloadHash, s3Style: s3Style)
-        let stringToSign =
-            "AWS4-HMAC-SHA256\n\(parsed.amzDate)\n\(parsed.scope)\n\(Hex.encode(digest: SHA256.hash(data: canonical)))"
-        let key = signingKey(secret: cred.secretAccessKey, date: parsed.scopeDate, region: parsed.region,
-                             service: parsed.service)
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key)
+        var stringToSign = ByteWriter(capacity: 160)
+        stringToSign.append("AWS4-HMAC-SHA256\n")
+        stringToSign.append(parsed.amzDate)
+        stringToSign.append(byte: 0x0A)
+        stringToSign.append(parsed.scope)
+        stringToSign.append(byte: 0x0A)
+        stringToSign.append(Hex.encode(digest: SHA256.hash(data: canonical)))
+        let keyed = keyed(secret: cred.secretAccessKey, date: parsed.scopeDate, region: parsed.region,
+                          service: parsed.service)
+        var hmac = keyed.mac
+        hmac.update(data: stringToSign.bytes)
+        let mac = hmac.finalize()
+        let key = keyed.key
         guard constantTimeEquals(Hex.encode(digest: mac), parsed.signature.lowercased()) else {
             throw .signatureMismatch(
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
@@ -177,17 +192,22 @@ package final class SigV4Verifier: Sendable {
     }
 
     package func signingKey(secret: String, date: String, region: String, service: String) -> SymmetricKey {
+        keyed(secret: secret, date: date, region: region, service: service).key
+    }
+
+    private func keyed(secret: String, date: String, region: String, service: String) -> Keyed {
         let cacheKey = "\(secret)/\(date)/\(region)/\(service)"
         if let k = keyCache.withLock({ $0[cacheKey] }) { return k }
         var k = SymmetricKey(data: Array(("AWS4" + secret).utf8))
         for part in [date, region, service, "aws4_request"] {
             k = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: k)))
         }
+        let entry = Keyed(key: k, mac: HMAC<SHA256>(key: k))
         keyCache.withLock { cache in
             if cache.count > 4096 { cache.removeAll() }
-            cache[cacheKey] = k
+            cache[cacheKey] = entry
         }
-        return k
+        return entry
     }
 }
 
