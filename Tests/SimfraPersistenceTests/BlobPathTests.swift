@@ -98,8 +98,12 @@ import Crypto
 
     @Test func validateRejectsUnsafePaths() {
         for bad in ["", "/s3/a/b", "s3", "s3/", "s3/../x", "s3/a/../../etc", "s3/./a", "s3/a//b", "s3/.tmp/x",
-                    "x/a/b", "s3/a\u{0}/b", "s3/a/b/.."] {
+                    "x/a/b", "s3/a\u{0}/b", "s3/a/b/..", "s3x/a/b", "S3/a/b", "s3/a/.", "s3/../", "s3/a/b/", "s3/.x/y",
+                    "s/3/a", "s3//a"] {
             #expect(throws: PersistenceError.self, "\(bad.debugDescription)") { try BlobStore.validate(bad) }
+        }
+        for good in ["s3/a", "s3/a/...", "s3/a/.b", "s3/a..b/c", "s3/b/ff/0123-abc"] {
+            #expect((try? BlobStore.validate(good)) != nil, "\(good.debugDescription)")
         }
     }
 
