@@ -317,6 +317,18 @@ def test_flexible_checksums(s3, bucket, algorithm):
     assert attrs["Checksum"][f"Checksum{algorithm}"] == value
 
 
+def test_default_crc64nvme_when_no_checksum_sent(server, bucket):
+    """An upload without a checksum gets S3's default CRC64NVME, returned by PutObject and stored."""
+    plain = make_client(server.url, "s3", config=Config(request_checksum_calculation="when_required",
+                                                        response_checksum_validation="when_required"))
+    body = os.urandom(20_000)
+    r = plain.put_object(Bucket=bucket, Key="default-crc", Body=body)
+    assert r["ChecksumCRC64NVME"] == crc("CRC64NVME", body)
+    assert r["ChecksumType"] == "FULL_OBJECT"
+    g = plain.get_object(Bucket=bucket, Key="default-crc", ChecksumMode="ENABLED")
+    assert g["Body"].read() == body and g["ChecksumCRC64NVME"] == r["ChecksumCRC64NVME"]
+
+
 def test_checksum_header_mismatch(s3, bucket):
     body = b"checksummed"
     good = b64(hashlib.sha256(body).digest())

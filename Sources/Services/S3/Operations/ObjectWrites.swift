@@ -348,8 +348,9 @@ extension S3Service {
         removeBodies(committed.removed)
         var out: Value = ["ETag": .string(template.etag)]
         if let v = committed.versionId { out["VersionId"] = .string(v) }
-        // The checksum header comes back when the client sent or asked for one.
-        if supplied.algorithm != nil || !body.trailers.isEmpty, let c = checksum {
+        // The checksum comes back whether the client sent one or S3 added its default
+        // (CRC64NVME, for uploads without a checksum).
+        if let c = checksum {
             out[c.member] = .string(c.value)
             out["ChecksumType"] = .string(c.type)
         }
