@@ -327,6 +327,17 @@ def test_default_crc64nvme_when_no_checksum_sent(server, bucket):
     assert r["ChecksumType"] == "FULL_OBJECT"
     g = plain.get_object(Bucket=bucket, Key="default-crc", ChecksumMode="ENABLED")
     assert g["Body"].read() == body and g["ChecksumCRC64NVME"] == r["ChecksumCRC64NVME"]
+    # A multipart upload created without a checksum gets the full-object CRC64NVME of the whole body.
+    up = plain.create_multipart_upload(Bucket=bucket, Key="default-mpu")["UploadId"]
+    first, second = b"a" * (5 * 1024 * 1024), b"tail bytes"
+    e1 = plain.upload_part(Bucket=bucket, Key="default-mpu", UploadId=up, PartNumber=1, Body=first)["ETag"]
+    e2 = plain.upload_part(Bucket=bucket, Key="default-mpu", UploadId=up, PartNumber=2, Body=second)["ETag"]
+    done = plain.complete_multipart_upload(Bucket=bucket, Key="default-mpu", UploadId=up, MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
+    assert done["ChecksumType"] == "FULL_OBJECT"
+    assert done["ChecksumCRC64NVME"] == crc("CRC64NVME", first + second)
+    h = plain.head_object(Bucket=bucket, Key="default-mpu", ChecksumMode="ENABLED")
+    assert h["ChecksumCRC64NVME"] == done["ChecksumCRC64NVME"] and h["ETag"].endswith('-2"')
 
 
 def test_checksum_header_mismatch(s3, bucket):

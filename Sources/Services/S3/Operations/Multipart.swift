@@ -329,16 +329,18 @@ extension S3Service {
                 throw S3Errors.invalidRequest("The upload was created using a \(a.lowercased()) checksum. The complete request must include the checksum for each part. It was missing for part \(parts.first { $0.checksum == nil }?.number ?? 0) in the request.")
             }
         }
-        // Concatenate the parts into one body (streamed, bounded memory).
+        // Concatenate the parts into one body (streamed, bounded memory). An upload created
+        // without a checksum gets S3's default, a full-object CRC64NVME, computed on the way.
         let total = parts.reduce(Int64(0)) { $0 + $1.size }
         var path: String?
+        let defaultChecksum = upload.checksumAlgorithm == nil
+        var digest = BodyDigest(algorithm: defaultChecksum ? "CRC64NVME" : nil)
         if total > 0 {
             let fresh = newBlobPath(bucket: upload.bucket, key: upload.key)
             let writer: BlobWriter
             do { writer = try blobs.makeWriter(destination: fresh) } catch {
                 throw S3Errors.internalError("cannot create body: \(error)")
             }
-            var digest = BodyDigest(algorithm: nil)
             do {
                 for p in parts where p.size > 0 {
                     guard let pp = p.blobPath else { continue }
@@ -352,13 +354,16 @@ extension S3Service {
             }
             path = try await commitBlob(writer, path: fresh)
         }
+        if defaultChecksum, let value = digest.finish().checksum {
+            checksum = StoredChecksum(algorithm: "CRC64NVME", value: value, type: "FULL_OBJECT")
+        }
         var v = upload.template
         v.size = total
         v.etag = Digests.multipartETag(parts.map(\.etag))
         v.blobPath = path
         v.checksum = checksum
         v.partSizes = parts.map(\.size)
-        v.partChecksums = checksum != nil ? parts.compactMap(\.checksum) : []
+        v.partChecksums = checksum != nil && !defaultChecksum ? parts.compactMap(\.checksum) : []
         v.lastModified = now()
         let committed: Committed
         let partPaths: [String]
