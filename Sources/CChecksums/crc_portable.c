@@ -50,25 +50,22 @@ static inline uint64_t load_le64(const uint8_t *p) {
     return v;
 }
 
-static uint32_t slice8_32(uint32_t crc, const uint8_t *p, size_t n, const uint32_t t[8][256]) {
-    for (; n >= 8; p += 8, n -= 8) {
-        uint64_t v = load_le64(p) ^ crc;
-        crc = t[7][v & 0xFF] ^ t[6][(v >> 8) & 0xFF] ^ t[5][(v >> 16) & 0xFF] ^ t[4][(v >> 24) & 0xFF] ^
-              t[3][(v >> 32) & 0xFF] ^ t[2][(v >> 40) & 0xFF] ^ t[1][(v >> 48) & 0xFF] ^ t[0][v >> 56];
+// Slice-by-8 over a reflected CRC of either width: eight table lookups per 8-byte word, then
+// bytewise for the tail. One body, instantiated for the 32- and 64-bit state types.
+#define SIMFRA_DEFINE_SLICE8(name, type)                                                             \
+    static type name(type crc, const uint8_t *p, size_t n, const type t[8][256]) {                 \
+        for (; n >= 8; p += 8, n -= 8) {                                                            \
+            uint64_t v = load_le64(p) ^ crc;                                                        \
+            crc = t[7][v & 0xFF] ^ t[6][(v >> 8) & 0xFF] ^ t[5][(v >> 16) & 0xFF] ^                 \
+                  t[4][(v >> 24) & 0xFF] ^ t[3][(v >> 32) & 0xFF] ^ t[2][(v >> 40) & 0xFF] ^        \
+                  t[1][(v >> 48) & 0xFF] ^ t[0][v >> 56];                                           \
+        }                                                                                           \
+        for (; n > 0; p++, n--) crc = (type)((crc >> 8) ^ t[0][(crc ^ *p) & 0xFF]);                \
+        return crc;                                                                                 \
     }
-    for (; n > 0; p++, n--) crc = (crc >> 8) ^ t[0][(crc ^ *p) & 0xFF];
-    return crc;
-}
 
-static uint64_t slice8_64(uint64_t crc, const uint8_t *p, size_t n, const uint64_t t[8][256]) {
-    for (; n >= 8; p += 8, n -= 8) {
-        uint64_t v = load_le64(p) ^ crc;
-        crc = t[7][v & 0xFF] ^ t[6][(v >> 8) & 0xFF] ^ t[5][(v >> 16) & 0xFF] ^ t[4][(v >> 24) & 0xFF] ^
-              t[3][(v >> 32) & 0xFF] ^ t[2][(v >> 40) & 0xFF] ^ t[1][(v >> 48) & 0xFF] ^ t[0][v >> 56];
-    }
-    for (; n > 0; p++, n--) crc = (crc >> 8) ^ t[0][(crc ^ *p) & 0xFF];
-    return crc;
-}
+SIMFRA_DEFINE_SLICE8(slice8_32, uint32_t)
+SIMFRA_DEFINE_SLICE8(slice8_64, uint64_t)
 
 uint32_t simfra_crc32_portable(uint32_t state, const void *buf, size_t len) {
     return slice8_32(state, buf, len, crc32_table);
