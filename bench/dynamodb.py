@@ -69,9 +69,7 @@ def requests_for(port, table):
 
 def start_simfra(binary):
     port = fb.free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIMFRA_")}
-    env.update({"SIMFRA_PORT": str(port), "SIMFRA_HOST": fb.HOST})
-    proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    proc = subprocess.Popen([binary], env=fb.simfra_env(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)  # fb.stop signals the process group
     while fb.probe(port, "/_simfra/health") != 200:
         time.sleep(0.01)
@@ -80,7 +78,7 @@ def start_simfra(binary):
 
 def start_moto():
     port = fb.free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", fb.HOST, "-p", str(port)],
+    proc = subprocess.Popen(fb.MOTO_ARGV + [str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     while fb.probe(port, "/moto-api/") is None:
         time.sleep(0.05)

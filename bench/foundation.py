@@ -248,6 +248,25 @@ def preflight_sts(port: int) -> tuple[bool, str]:
 # --------------------------------------------------------------------------
 
 
+def simfra_env(port: int, **extra: str) -> dict[str, str]:
+    """A hermetic environment for Simfra on `port`: the calling shell's SIMFRA_* settings are dropped."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIMFRA_")}
+    env.update(SIMFRA_HOST=HOST, SIMFRA_PORT=str(port), **extra)
+    return env
+
+
+MOTO_ARGV = [sys.executable, "-m", "moto.server", "-H", HOST, "-p"]
+
+
+def simfra_server(binary: str, workdir: str, env_fn=None) -> "Server":
+    return Server("simfra", lambda port: [binary], env_fn or simfra_env, "/_simfra/health", workdir)
+
+
+def moto_server(workdir: str) -> "Server":
+    return Server("moto", lambda port: MOTO_ARGV + [str(port)], lambda port: dict(os.environ, MOTO_PORT=str(port)),
+                  "/moto-api/", workdir)
+
+
 class Server:
     def __init__(self, name: str, argv_fn, env_fn, health_path: str, workdir: str):
         self.name = name
@@ -621,20 +640,9 @@ def main(argv=None) -> int:
     try:
         servers = []
         if not args.skip_simfra:
-            def simfra_env(port):
-                # hermetic: ignore any SIMFRA_* settings of the calling shell
-                env = {k: v for k, v in os.environ.items() if not k.startswith("SIMFRA_")}
-                env["SIMFRA_HOST"] = HOST
-                env["SIMFRA_PORT"] = str(port)
-                return env
-            servers.append(Server("simfra", lambda port: [simfra_bin], simfra_env,
-                                  "/_simfra/health", workdir))
+            servers.append(simfra_server(simfra_bin, workdir))
         if not args.skip_moto:
-            servers.append(Server(
-                "moto",
-                lambda port: [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
-                lambda port: dict(os.environ, MOTO_PORT=str(port)),
-                "/moto-api/", workdir))
+            servers.append(moto_server(workdir))
         for srv in servers:
             r = {"name": srv.name, "ok": False}
             try:

@@ -25,7 +25,7 @@ import botocore.credentials
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from foundation import free_port, probe, tree_cpu_seconds, tree_rss_mib  # noqa: E402
+from foundation import free_port, probe, simfra_env, tree_cpu_seconds, tree_rss_mib  # noqa: E402
 
 CREDS = botocore.credentials.Credentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 TABLE = "bench"
@@ -33,10 +33,7 @@ TABLE = "bench"
 
 def start(binary, data_dir=None):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIMFRA_")}
-    env.update({"SIMFRA_PORT": str(port), "SIMFRA_HOST": "127.0.0.1"})
-    if data_dir:
-        env["SIMFRA_DATA_DIR"] = data_dir
+    env = simfra_env(port, **({"SIMFRA_DATA_DIR": data_dir} if data_dir else {}))
     t0 = time.perf_counter()
     proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while probe(port, "/_simfra/health") != 200:

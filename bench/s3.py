@@ -168,16 +168,11 @@ def main(argv=None) -> int:
             simfra_bin, kind = fb.resolve_simfra_bin(args.simfra_bin)
             results["meta"]["simfra_bin"], results["meta"]["simfra_build"] = simfra_bin, kind
 
-            def simfra_env(port):
-                env = {k: v for k, v in os.environ.items() if not k.startswith("SIMFRA_")}
-                env.update(SIMFRA_HOST=HOST, SIMFRA_PORT=str(port))
-                if args.data_dir:
-                    env["SIMFRA_DATA_DIR"] = tempfile.mkdtemp(prefix="data-", dir=workdir)
-                return env
-            servers.append(fb.Server("simfra", lambda port: [simfra_bin], simfra_env, "/_simfra/health", workdir))
+            def data_dir_env(port):
+                return fb.simfra_env(port, SIMFRA_DATA_DIR=tempfile.mkdtemp(prefix="data-", dir=workdir))
+            servers.append(fb.simfra_server(simfra_bin, workdir, data_dir_env if args.data_dir else None))
         if not args.skip_moto:
-            servers.append(fb.Server("moto", lambda port: [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
-                                     lambda port: dict(os.environ, MOTO_PORT=str(port)), "/moto-api/", workdir))
+            servers.append(fb.moto_server(workdir))
         for srv in servers:
             try:
                 results[srv.name] = bench(srv, args, wrk, workdir)

@@ -413,16 +413,9 @@ def main(argv=None) -> int:
     try:
         servers = []
         if not args.skip_simfra:
-            def simfra_env(port):
-                env = {k: v for k, v in os.environ.items() if not k.startswith("SIMFRA_")}
-                env["SIMFRA_HOST"] = HOST
-                env["SIMFRA_PORT"] = str(port)
-                return env
-            servers.append(fb.Server("simfra", lambda port: [simfra_bin], simfra_env, "/_simfra/health", workdir))
+            servers.append(fb.simfra_server(simfra_bin, workdir))
         if not args.skip_moto:
-            servers.append(fb.Server(
-                "moto", lambda port: [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
-                lambda port: dict(os.environ, MOTO_PORT=str(port)), "/moto-api/", workdir))
+            servers.append(fb.moto_server(workdir))
         for srv in servers:
             r = {"name": srv.name, "ok": False}
             try:

@@ -27,6 +27,29 @@ public enum Hex {
         }
     }
 
+    /// 128 bits in UUID layout (`8-4-4-4-12` lower-case hex digits), `high` first.
+    public static func uuid(high: UInt64, low: UInt64) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(36)
+        func hex(_ v: UInt64, _ count: Int) {
+            var shift = (count - 1) * 4
+            while shift >= 0 {
+                out.append(digits[Int((v >> UInt64(shift)) & 0xF)])
+                shift -= 4
+            }
+        }
+        hex(high >> 32, 8)
+        out.append(UInt8(ascii: "-"))
+        hex((high >> 16) & 0xFFFF, 4)
+        out.append(UInt8(ascii: "-"))
+        hex(high & 0xFFFF, 4)
+        out.append(UInt8(ascii: "-"))
+        hex(low >> 48, 4)
+        out.append(UInt8(ascii: "-"))
+        hex(low & 0xFFFF_FFFF_FFFF, 12)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Random lowercase hex, drawing 8 bytes per RNG call: each call is a getrandom
     /// syscall, and drawing byte by byte cost 16 of them per S3 upload.
     public static func random(bytes: Int) -> String {

@@ -12,22 +12,6 @@ public final class RequestIDGenerator: Sendable {
     }
 
     public func next() -> String {
-        let n = counter.add(1, ordering: .relaxed).newValue
-        let a = prefix
-        var out = [UInt8]()
-        out.reserveCapacity(36)
-        func hex(_ v: UInt64, _ digits: Int) {
-            var shift = (digits - 1) * 4
-            while shift >= 0 {
-                out.append(Hex.digits[Int((v >> UInt64(shift)) & 0xF)])
-                shift -= 4
-            }
-        }
-        hex(a >> 32, 8); out.append(UInt8(ascii: "-"))
-        hex((a >> 16) & 0xFFFF, 4); out.append(UInt8(ascii: "-"))
-        hex(a & 0xFFFF, 4); out.append(UInt8(ascii: "-"))
-        hex((n >> 48) & 0xFFFF, 4); out.append(UInt8(ascii: "-"))
-        hex(n & 0xFFFF_FFFF_FFFF, 12)
-        return String(decoding: out, as: UTF8.self)
+        Hex.uuid(high: prefix, low: counter.add(1, ordering: .relaxed).newValue)
     }
 }

@@ -264,6 +264,6 @@ final class Dispatcher: Sendable {
 
     /// S3's `x-amz-id-2`: an opaque base64 token; derived from the request id, no RNG.
     static func hostId(_ requestId: String) -> String {
-        Data((requestId + requestId).utf8).base64EncodedString()
+        Base64.encode(requestId + requestId)
     }
 }

@@ -3,6 +3,12 @@ import Testing
 @testable import SimfraCore
 
 struct CoreTests {
+    @Test func uuidLayout() {
+        #expect(Hex.uuid(high: 0x0123_4567_89AB_CDEF, low: 0xFEDC_BA98_7654_3210) == "01234567-89ab-cdef-fedc-ba9876543210")
+        let id = RequestIDGenerator().next()
+        #expect(id.utf8.count == 36 && id.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12])
+    }
+
     @Test func hexRoundTrip() {
         #expect(Hex.encode([0x00, 0xAB, 0xFF]) == "00abff")
         #expect(Hex.decode("00abFF") == [0x00, 0xAB, 0xFF])

@@ -73,11 +73,11 @@ import Testing
     @Test func base64RoundTripAndStrictness() {
         for n in 0..<40 {
             let b = (0..<n).map { UInt8(($0 * 37 + n) % 256) }
-            #expect(SQSBase64.decode(SQSBase64.encode(b)) == b)
+            #expect(Base64.decodeCanonical(Base64.encode(b)) == b)
         }
-        #expect(SQSBase64.encode(Array("hello".utf8)) == "aGVsbG8=")
-        #expect(SQSBase64.decode("aGVsbG8") == nil)
-        #expect(SQSBase64.decode("a$==") == nil)
+        #expect(Base64.encode(Array("hello".utf8)) == "aGVsbG8=")
+        #expect(Base64.decodeCanonical("aGVsbG8") == nil)
+        #expect(Base64.decodeCanonical("a$==") == nil)
     }
 
     @Test func receiptHandleRoundTrip() {

@@ -232,38 +232,3 @@ enum KeyPart: Sendable, Hashable, Comparable {
         return h
     }
 }
-
-enum Base64 {
-    private static let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    static func encode(_ data: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((data.count + 2) / 3 * 4)
-        var i = 0
-        while i < data.count {
-            let b0 = data[i], b1 = i + 1 < data.count ? data[i + 1] : 0, b2 = i + 2 < data.count ? data[i + 2] : 0
-            out.append(table[Int(b0 >> 2)])
-            out.append(table[Int((b0 & 3) << 4 | b1 >> 4)])
-            out.append(i + 1 < data.count ? table[Int((b1 & 15) << 2 | b2 >> 6)] : UInt8(ascii: "="))
-            out.append(i + 2 < data.count ? table[Int(b2 & 63)] : UInt8(ascii: "="))
-            i += 3
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func decode(_ s: String) -> [UInt8]? {
-        var rev = [Int](repeating: -1, count: 256)
-        for (i, c) in table.enumerated() { rev[Int(c)] = i }
-        var out: [UInt8] = []
-        var acc = 0, bits = 0
-        for c in s.utf8 {
-            if c == UInt8(ascii: "=") { break }
-            let v = rev[Int(c)]
-            if v < 0 { return nil }
-            acc = acc << 6 | v
-            bits += 6
-            if bits >= 8 { bits -= 8; out.append(UInt8((acc >> bits) & 0xFF)) }
-        }
-        return out
-    }
-}

@@ -45,11 +45,11 @@ struct ReceiptHandle: Equatable {
         for i in (0..<8).reversed() { b.append(UInt8((nonce >> (8 * UInt64(i))) & 0xFF)) }
         let ks = ReceiptHandle.keystream(nonce)
         for (i, x) in plain.enumerated() { b.append(x ^ ks[i]) }
-        return SQSBase64.encode(b)
+        return Base64.encode(b)
     }
 
     static func decode(_ s: String) -> ReceiptHandle? {
-        guard s.utf8.count == 48, let b = SQSBase64.decode(s), b.count == byteCount else { return nil }
+        guard s.utf8.count == 48, let b = Base64.decodeCanonical(s), b.count == byteCount else { return nil }
         var nonce: UInt64 = 0
         for i in 0..<8 { nonce = nonce << 8 | UInt64(b[i]) }
         let ks = keystream(nonce)
@@ -105,24 +105,6 @@ final class IdentifierSource: Sendable {
         let lo = IdentifierSource.mix(seedB &+ n &* 0xD1B5_4A32_D192_ED03)
         let h = (hi & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
         let l = (lo & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
-        var out = [UInt8]()
-        out.reserveCapacity(36)
-        func hex(_ v: UInt64, _ digits: Int) {
-            var shift = (digits - 1) * 4
-            while shift >= 0 {
-                out.append(Hex.digits[Int((v >> UInt64(shift)) & 0xF)])
-                shift -= 4
-            }
-        }
-        hex(h >> 32, 8)
-        out.append(UInt8(ascii: "-"))
-        hex((h >> 16) & 0xFFFF, 4)
-        out.append(UInt8(ascii: "-"))
-        hex(h & 0xFFFF, 4)
-        out.append(UInt8(ascii: "-"))
-        hex(l >> 48, 4)
-        out.append(UInt8(ascii: "-"))
-        hex(l & 0xFFFF_FFFF_FFFF, 12)
-        return String(decoding: out, as: UTF8.self)
+        return Hex.uuid(high: h, low: l)
     }
 }

@@ -7,6 +7,7 @@
 // big-endian bytes of the final value.
 
 import CChecksums
+import SimfraCore
 
 /// Common surface of the S3 CRC checksums, so callers can be generic over the algorithm.
 package protocol CRCChecksum: Sendable {
@@ -53,7 +54,7 @@ extension CRCChecksum {
 
     /// Base64 of `bigEndianBytes`: the form used in `x-amz-checksum-*` headers.
     package var base64: String {
-        CRCBytes.base64(bigEndianBytes)
+        Base64.encode(bigEndianBytes)
     }
 }
 
@@ -155,38 +156,5 @@ package enum CRCBytes {
             out[i] = UInt8(truncatingIfNeeded: v >> T(8 * (n - 1 - i)))
         }
         return out
-    }
-
-    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    /// Standard base64 with padding (RFC 4648 §4).
-    package static func base64(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        let a = alphabet
-        var i = 0
-        while i + 3 <= bytes.count {
-            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out.append(a[Int(v >> 18)])
-            out.append(a[Int((v >> 12) & 63)])
-            out.append(a[Int((v >> 6) & 63)])
-            out.append(a[Int(v & 63)])
-            i += 3
-        }
-        let rest = bytes.count - i
-        if rest == 1 {
-            let v = UInt32(bytes[i]) << 16
-            out.append(a[Int(v >> 18)])
-            out.append(a[Int((v >> 12) & 63)])
-            out.append(UInt8(ascii: "="))
-            out.append(UInt8(ascii: "="))
-        } else if rest == 2 {
-            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out.append(a[Int(v >> 18)])
-            out.append(a[Int((v >> 12) & 63)])
-            out.append(a[Int((v >> 6) & 63)])
-            out.append(UInt8(ascii: "="))
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

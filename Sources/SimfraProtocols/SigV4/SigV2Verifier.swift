@@ -164,7 +164,7 @@ package enum SigV2 {
         var matched = false
         for resource in candidateResources(request, virtualHostBucket: virtualHostBucket) {
             let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Array((head + resource).utf8), using: key)
-            if constantTimeEquals(CRCBytes.base64(Array(mac)), provided) { matched = true }
+            if constantTimeEquals(Base64.encode(Array(mac)), provided) { matched = true }
         }
         guard matched else { throw .signatureMismatch(signatureMismatchMessage) }
     }

@@ -119,14 +119,3 @@ package enum Timestamp {
     private static func daysFromCivil(_ y: Int, _ m: Int, _ d: Int) -> Int { AmzDate.daysFromCivil(y, m, d) }
     private static func civilFromDays(_ z: Int) -> (Int, Int, Int) { AmzDate.civilFromDays(z) }
 }
-
-package enum Base64 {
-    package static func encode(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
-
-    package static func decode(_ s: String) -> [UInt8]? {
-        if let d = Data(base64Encoded: s) { return Array(d) }
-        // Some clients omit padding.
-        let padded = s + String(repeating: "=", count: (4 - s.utf8.count % 4) % 4)
-        return Data(base64Encoded: padded).map(Array.init)
-    }
-}

@@ -78,13 +78,8 @@ extension S3Service {
             var paths: [String] = []
             for (id, u) in s.uploads where u.bucket == name {
                 s.uploads[id] = nil
-                writes.append(.delete(kind: S3Records.uploadKind, account: b.owner, region: b.region,
-                                      id: S3Records.uploadID(bucket: name, uploadId: id)))
-                for p in u.parts.values {
-                    writes.append(.delete(kind: S3Records.partKind, account: b.owner, region: b.region,
-                                          id: S3Records.partID(bucket: name, uploadId: id, part: p.number)))
-                    if let path = p.blobPath { paths.append(path) }
-                }
+                writes += Self.uploadRemoval(u, owner: b.owner, region: b.region)
+                paths += u.parts.values.compactMap(\.blobPath)
             }
             s.buckets[name] = nil
             return (records.apply(writes), paths)

@@ -285,17 +285,22 @@ extension S3Service {
         return out
     }
 
+    /// The record deletions of an upload that ends (completed, aborted, or gone with its bucket).
+    static func uploadRemoval(_ u: Upload, owner: String, region: String) -> [DurableWrite] {
+        var writes: [DurableWrite] = [.delete(kind: S3Records.uploadKind, account: owner, region: region,
+                                              id: S3Records.uploadID(bucket: u.bucket, uploadId: u.uploadId))]
+        for p in u.parts.values {
+            writes.append(.delete(kind: S3Records.partKind, account: owner, region: region,
+                                  id: S3Records.partID(bucket: u.bucket, uploadId: u.uploadId, part: p.number)))
+        }
+        return writes
+    }
+
     func abortMultipartUpload(_ input: Value, _ context: RequestContext) async throws -> Value {
         let (commit, paths) = try locked { s throws(AWSError) -> (Commit, [String]) in
             let (b, u) = try uploadLocked(s, input, context)
             s.uploads[u.uploadId] = nil
-            var writes: [DurableWrite] = [.delete(kind: S3Records.uploadKind, account: b.owner, region: b.region,
-                                                  id: S3Records.uploadID(bucket: b.name, uploadId: u.uploadId))]
-            for p in u.parts.values {
-                writes.append(.delete(kind: S3Records.partKind, account: b.owner, region: b.region,
-                                      id: S3Records.partID(bucket: b.name, uploadId: u.uploadId, part: p.number)))
-            }
-            return (records.apply(writes), u.parts.values.compactMap(\.blobPath))
+            return (records.apply(Self.uploadRemoval(u, owner: b.owner, region: b.region)), u.parts.values.compactMap(\.blobPath))
         }
         try await commit.wait()
         removeBodies(paths)
@@ -371,12 +376,7 @@ extension S3Service {
             (committed, partPaths) = try locked { s throws(AWSError) -> (Committed, [String]) in
                 let (b, u) = try uploadLocked(s, input, context)
                 s.uploads[u.uploadId] = nil
-                var writes: [DurableWrite] = [.delete(kind: S3Records.uploadKind, account: b.owner, region: b.region,
-                                                      id: S3Records.uploadID(bucket: b.name, uploadId: u.uploadId))]
-                for p in u.parts.values {
-                    writes.append(.delete(kind: S3Records.partKind, account: b.owner, region: b.region,
-                                          id: S3Records.partID(bucket: b.name, uploadId: u.uploadId, part: p.number)))
-                }
+                let writes = Self.uploadRemoval(u, owner: b.owner, region: b.region)
                 do throws(AWSError) {
                     let c = try commitVersionLocked(&s, bucketName: b.name, v, context: context, ifMatch: input.str("IfMatch"),
                                                     ifNoneMatch: input.str("IfNoneMatch"), extraWrites: writes)

@@ -25,11 +25,11 @@ extension SQSService {
         s += ",\"sourceArn\":"
         JSONDocument.writeString(sourceArn, into: &s)
         s += "}"
-        return SQSBase64.encode(s)
+        return Base64.encode(s)
     }
 
     static func decodeTaskHandle(_ handle: String) -> (taskId: String, sourceArn: String)? {
-        guard let raw = SQSBase64.decode(handle), let doc = JSONDocument.parse(String(decoding: raw, as: UTF8.self)),
+        guard let raw = Base64.decodeCanonical(handle), let doc = JSONDocument.parse(String(decoding: raw, as: UTF8.self)),
             let id = doc["taskId"]?.stringValue, let arn = doc["sourceArn"]?.stringValue
         else { return nil }
         return (id, arn)

@@ -113,7 +113,7 @@ extension SQSService {
         let limit = try pageSize(input)
         var rest = names.sorted()
         if let token = input.string("NextToken"), !token.isEmpty {
-            guard let raw = SQSBase64.decode(token), let doc = JSONDocument.parse(String(decoding: raw, as: UTF8.self)),
+            guard let raw = Base64.decodeCanonical(token), let doc = JSONDocument.parse(String(decoding: raw, as: UTF8.self)),
                 let after = doc["after"]?.stringValue
             else { throw SQSError.invalidParameterValue("Invalid NextToken value.") }
             rest = rest.filter { $0 > after }
@@ -126,7 +126,7 @@ extension SQSService {
         var tokenText = "{\"after\":"
         JSONDocument.writeString(last, into: &tokenText)
         tokenText += "}"
-        return (page, SQSBase64.encode(tokenText))
+        return (page, Base64.encode(tokenText))
     }
 
     func listQueues(_ input: Value, _ ctx: RequestContext) throws -> Value {
