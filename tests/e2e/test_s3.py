@@ -1380,6 +1380,36 @@ def test_orphan_bodies_removed_at_startup(server_factory, tmp_path):
     assert not (data / "s3" / ".tmp" / "partial").exists()
 
 
+@pytest.mark.parametrize("size", [40_000, 300_000], ids=["gathered", "sendfile"])
+def test_body_file_shorter_than_metadata_is_never_sent_as_whole(server_factory, tmp_path, size):
+    """A body file cut short behind the server's back: the GET fails on the client (the
+    connection closes before Content-Length bytes), never a 200 with a short body, and the
+    server keeps serving."""
+    data = tmp_path / "data"
+    srv = server_factory(data_dir=data)
+    c = srv.client("s3", config=Config(retries={"max_attempts": 1}, signature_version="s3v4"))
+    c.create_bucket(Bucket="cut")
+    c.put_object(Bucket="cut", Key="k", Body=os.urandom(size))
+    files = [os.path.join(d, f) for d, _, fs in os.walk(data / "s3" / "cut") for f in fs]
+    assert len(files) == 1
+    os.truncate(files[0], size // 2)
+    url = c.generate_presigned_url("get_object", Params={"Bucket": "cut", "Key": "k"})
+    started = time.monotonic()
+    try:
+        r = requests.get(url, timeout=10)
+        body = r.content
+    except requests.exceptions.Timeout:
+        pytest.fail("the GET hung instead of failing")
+    except requests.exceptions.RequestException:
+        # Connection closed short of Content-Length: the client knows the body is incomplete,
+        # and is told at once rather than left waiting for bytes that will not come.
+        assert time.monotonic() - started < 3
+    else:
+        pytest.fail(f"a cut body was answered {r.status_code} with {len(body)} of {size} bytes")
+    c.put_object(Bucket="cut", Key="ok", Body=b"still serving")
+    assert c.get_object(Bucket="cut", Key="ok")["Body"].read() == b"still serving"
+
+
 # ======================================================================================
 # Memory: 1 GiB up and down with a bounded server RSS
 # ======================================================================================
