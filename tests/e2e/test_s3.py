@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import email.utils
 import hashlib
 import http.client
 import io
@@ -1066,9 +1067,12 @@ def test_presigned_sigv2_default_boto3(server, s3, bucket, resolve_localhost):
     unknown = make_client(server.url, "s3", aws_access_key_id="AKIDUNKNOWN0000000000")
     r = requests.get(unknown.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2/a b+ü.txt"}))
     assert r.status_code == 403 and "<Code>InvalidAccessKeyId</Code>" in r.text
-    # Missing parameters, and an expired URL.
+    # Missing parameters, a header with no signature part, and an expired URL.
     r = requests.get(get_url.split("&Expires=")[0])
     assert r.status_code == 403 and "<Code>AccessDenied</Code>" in r.text
+    r = requests.get(get_url.split("?")[0], headers={"Authorization": "AWS AKIAIOSFODNN7EXAMPLE",
+                                                    "Date": email.utils.formatdate(usegmt=True)})
+    assert r.status_code == 400 and "<Code>InvalidArgument</Code>" in r.text
     expired = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2/a b+ü.txt"}, ExpiresIn=1)
     time.sleep(2.1)
     r = requests.get(expired)
