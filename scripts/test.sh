@@ -16,4 +16,17 @@ fi
 
 swift build --build-tests
 swift test --skip-build
-python3 -m pytest tests/e2e -q -p no:cacheprovider
+
+# The Terraform tier (tests/terraform) spends most of its time waiting on the provider, so it
+# runs beside the end-to-end suite; its output follows the suite's.
+tf_log=$(mktemp)
+python3 -m pytest tests/terraform -q -p no:cacheprovider >"$tf_log" 2>&1 &
+tf_pid=$!
+e2e_rc=0
+python3 -m pytest tests/e2e -q -p no:cacheprovider || e2e_rc=$?
+tf_rc=0
+wait "$tf_pid" || tf_rc=$?
+echo "--- Terraform tier (tests/terraform)"
+cat "$tf_log"
+rm -f "$tf_log"
+[ "$e2e_rc" -eq 0 ] && [ "$tf_rc" -eq 0 ]
