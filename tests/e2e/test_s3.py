@@ -934,9 +934,17 @@ def test_lifecycle_encryption_notification(s3, bucket):
         s3.get_bucket_lifecycle_configuration(Bucket=bucket)
     assert err(ei)[:2] == (404, "NoSuchLifecycleConfiguration")
     rules = [{"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 30}}]
-    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
-    got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    put = s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+    # S3's default since 2024, echoed as a header on Put and Get (Terraform waits for it).
+    assert put["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K"
+    got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+    assert got["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K"
+    got = got["Rules"]
     assert got[0]["ID"] == "expire" and got[0]["Expiration"]["Days"] == 30 and got[0]["Filter"]["Prefix"] == "logs/"
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules},
+                                          TransitionDefaultMinimumObjectSize="varies_by_storage_class")
+    got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+    assert got["TransitionDefaultMinimumObjectSize"] == "varies_by_storage_class"
     s3.delete_bucket_lifecycle(Bucket=bucket)
     with pytest.raises(ClientError):
         s3.get_bucket_lifecycle_configuration(Bucket=bucket)

@@ -134,15 +134,28 @@ extension S3Service {
             for r in rules {
                 guard let status = r.str("Status"), status == "Enabled" || status == "Disabled" else { throw S3Errors.malformedXML() }
             }
-            try await setConfig(input, context, "Lifecycle", .list(rules))
-            return [:]
+            // Since September 2024 S3 applies a 128 KiB minimum object size to transitions
+            // unless told otherwise, and echoes the setting as a header on Put and Get (the
+            // Terraform provider waits until Get returns what it sent).
+            let minSize = input.str("TransitionDefaultMinimumObjectSize") ?? Self.defaultTransitionMinimumSize
+            try await updateBucket(input, context) { (b: Bucket) throws(AWSError) in
+                b.config["Lifecycle"] = .list(rules)
+                b.config["LifecycleMinimumObjectSize"] = .string(minSize)
+            }
+            return ["TransitionDefaultMinimumObjectSize": .string(minSize)]
         case "GetBucketLifecycleConfiguration":
             let rules = try config(input, context, "Lifecycle") {
                 S3Errors.notFound("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist", bucket: $0)
             }
-            return ["Rules": rules]
+            let minSize = try readBucket(input, context) { (b: Bucket) throws(AWSError) -> String? in
+                b.config["LifecycleMinimumObjectSize"]?.stringValue
+            }
+            return ["Rules": rules, "TransitionDefaultMinimumObjectSize": .string(minSize ?? Self.defaultTransitionMinimumSize)]
         case "DeleteBucketLifecycle":
-            try await setConfig(input, context, "Lifecycle", nil)
+            try await updateBucket(input, context) { (b: Bucket) throws(AWSError) in
+                b.config["Lifecycle"] = nil
+                b.config["LifecycleMinimumObjectSize"] = nil
+            }
             return [:]
 
         // Default encryption (SSE-S3 unless configured)
@@ -209,6 +222,8 @@ extension S3Service {
             return nil
         }
     }
+
+    static let defaultTransitionMinimumSize = "all_storage_classes_128K"
 
     static func isJSONObject(_ s: String) -> Bool {
         guard s.utf8.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "{") else { return false }
