@@ -184,7 +184,7 @@ final class Dispatcher: Sendable {
                 let parsed = try parsedAuth.get()
                 verified = try verifier.verify(
                     original, parsed: parsed, now: clock.now(), s3Style: isS3 || entry.name == "s3control",
-                    bodyHashKnown: bodyRead, lookup: credential)
+                    bodyHashKnown: bodyRead, signingName: entry.facts.signingName, lookup: credential)
             }
         } catch {
             log(.debug, "auth failed for \(entry.name): \(error)")
