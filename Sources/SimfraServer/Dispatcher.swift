@@ -192,6 +192,16 @@ final class Dispatcher: Sendable {
                                          queryCompatible: model.metadata.awsQueryCompatible))
         }
 
+        // aws-chunked bodies must declare their decoded length, checked before any byte of
+        // the body is read or stored (streamed or buffered alike).
+        if AWSChunkedDecoder.isChunked(payloadHash: verified.payloadHash) {
+            do {
+                _ = try BodyDecoding.decodedContentLength(original)
+            } catch {
+                return fail(error)
+            }
+        }
+
         // Body encodings the signature covered, undone now that it checked out. S3 keeps
         // Content-Encoding as object metadata and never inflates.
         var request = original
