@@ -273,9 +273,9 @@ def signing_key(date):
 
 
 def chunked_put(server, bucket, key, data, decoded_length, extra=b"", chunk=8, upper_sigs=False,
-                payload="STREAMING-AWS4-HMAC-SHA256-PAYLOAD", content_length=None):
+                payload="STREAMING-AWS4-HMAC-SHA256-PAYLOAD", content_length=None, query=""):
     """A raw aws-chunked PUT signed as SDKs sign it; returns the RawResponse."""
-    url = f"{server.url}/{bucket}/{key}"
+    url = f"{server.url}/{bucket}/{key}" + (f"?{query}" if query else "")
     headers = {"Host": f"127.0.0.1:{server.port}", "Content-Encoding": "aws-chunked", "X-Amz-Content-SHA256": payload}
     if decoded_length is not None:
         headers["X-Amz-Decoded-Content-Length"] = str(decoded_length)
@@ -301,7 +301,7 @@ def chunked_put(server, bucket, key, data, decoded_length, extra=b"", chunk=8, u
         body += f"x-amz-checksum-crc32:{crc}\r\n\r\n".encode()
     body += extra
     hdrs["Content-Length"] = str(content_length if content_length is not None else len(body))
-    target = f"/{bucket}/{key}"
+    target = f"/{bucket}/{key}" + (f"?{query}" if query else "")
     head = f"PUT {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items()) + "\r\n"
     with RawHTTP(server) as c:
         c.send(head.encode() + body)
@@ -371,6 +371,18 @@ def test_chunked_put_over_an_existing_object_keeps_it(server, s3, bucket):
     r = chunked_put(server, bucket, "keep", DATA, len(DATA) + 5)
     assert r.status == 400
     assert s3.get_object(Bucket=bucket, Key="keep")["Body"].read() == b"original"
+
+
+def test_chunked_upload_part_with_bad_framing_stores_no_part(server, s3, bucket):
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mpu")["UploadId"]
+    query = f"partNumber=1&uploadId={upload}"
+    for declared, extra in [(len(DATA) + 1, b""), (len(DATA), b"junk"), (None, b"")]:
+        r = chunked_put(server, bucket, "mpu", DATA, declared, extra=extra, query=query)
+        assert r.status in (400, 411), r.body
+        assert s3.list_parts(Bucket=bucket, Key="mpu", UploadId=upload).get("Parts", []) == []
+    r = chunked_put(server, bucket, "mpu", DATA, len(DATA), query=query)
+    assert r.status == 200, r.body
+    assert [p["Size"] for p in s3.list_parts(Bucket=bucket, Key="mpu", UploadId=upload)["Parts"]] == [len(DATA)]
 
 
 # --------------------------------------------------------------------------------------
