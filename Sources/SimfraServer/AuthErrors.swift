@@ -74,6 +74,36 @@ enum AuthErrors {
             default: return AWSError(code: family == .query ? "SignatureDoesNotMatch" : "InvalidSignatureException",
                                      message: m, status: family == .json ? 400 : 403)
             }
+        case .wrongService(let expected, let got, let presigned):
+            // S3 names the scope's service; the others name their own (with AWS's trailing
+            // ". ", as real AWS sends it).
+            let m = "Credential should be scoped to correct service: '\(expected)'. "
+            switch family {
+            case .s3:
+                if presigned {
+                    return AWSError(code: "AuthorizationQueryParametersError",
+                                    message: "Error parsing the X-Amz-Credential parameter; incorrect service \"\(got)\". This endpoint belongs to \"s3\".",
+                                    status: 400)
+                }
+                return AWSError(code: "AuthorizationHeaderMalformed",
+                                message: "The authorization header is malformed; incorrect service \"\(got)\". This endpoint belongs to \"s3\".",
+                                status: 400)
+            case .json: return AWSError(code: "InvalidSignatureException", message: m, status: 400)
+            case .restJson: return AWSError(code: "InvalidSignatureException", message: m, status: 403)
+            case .query: return AWSError(code: "SignatureDoesNotMatch", message: m, status: 403)
+            }
+        case .missingContentSHA256:
+            return AWSError(code: "InvalidRequest", message: "Missing required header for this request: x-amz-content-sha256",
+                            status: 400)
+        case .invalidContentSHA256(let v):
+            return AWSError(
+                code: "InvalidArgument",
+                message: "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.",
+                status: 400, extra: ["ArgumentName": "x-amz-content-sha256", "ArgumentValue": .string(v)])
+        case .unsupportedPayload:
+            return AWSError(code: "NotImplemented",
+                            message: "A header you provided implies functionality that is not implemented",
+                            status: 501, extra: ["Header": "x-amz-content-sha256"])
         case .contentHashMismatch:
             return AWSError(code: "XAmzContentSHA256Mismatch",
                             message: "The provided 'x-amz-content-sha256' header does not match what was computed.", status: 400)

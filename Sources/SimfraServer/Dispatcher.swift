@@ -184,12 +184,22 @@ final class Dispatcher: Sendable {
                 let parsed = try parsedAuth.get()
                 verified = try verifier.verify(
                     original, parsed: parsed, now: clock.now(), s3Style: isS3 || entry.name == "s3control",
-                    bodyHashKnown: bodyRead, lookup: credential)
+                    bodyHashKnown: bodyRead, signingName: entry.facts.signingName, lookup: credential)
             }
         } catch {
             log(.debug, "auth failed for \(entry.name): \(error)")
             return fail(AuthErrors.error(error, service: entry.name, wire: wire,
                                          queryCompatible: model.metadata.awsQueryCompatible))
+        }
+
+        // aws-chunked bodies must declare their decoded length, checked before any byte of
+        // the body is read or stored (streamed or buffered alike).
+        if AWSChunkedDecoder.isChunked(payloadHash: verified.payloadHash) {
+            do {
+                _ = try BodyDecoding.decodedContentLength(original)
+            } catch {
+                return fail(error)
+            }
         }
 
         // Body encodings the signature covered, undone now that it checked out. S3 keeps

@@ -18,10 +18,14 @@ package final class VerifyingBodyStream: BodyStream {
         self.pull = pull
         let hash = verified.payloadHash
         if AWSChunkedDecoder.isChunked(payloadHash: hash) {
+            // The dispatcher refused a missing or malformed decoded length before the body
+            // was read; a nil here cannot happen and would still fail the length check below.
+            let declared = try? BodyDecoding.decodedContentLength(request)
             chunked = AWSChunkedDecoder(
                 payloadHash: hash, seedSignature: verified.parsed.signature, signingKey: verified.signingKey,
-                amzDate: verified.parsed.amzDate, scope: verified.parsed.scope, trailerHeader: request.header("x-amz-trailer"))
-            declaredLength = request.header("x-amz-decoded-content-length").flatMap { Int($0) }
+                amzDate: verified.parsed.amzDate, scope: verified.parsed.scope, trailerHeader: request.header("x-amz-trailer"),
+                expectedLength: declared ?? 0)
+            declaredLength = declared
             expectedSHA256 = nil
         } else {
             declaredLength = request.header("content-length").flatMap { Int($0) }
@@ -61,10 +65,7 @@ package final class VerifyingBodyStream: BodyStream {
             guard c.finished else {
                 throw AWSError(code: "IncompleteBody", message: "The request body terminated unexpectedly", status: 400)
             }
-            if let d = declaredLength, d != c.decodedLength {
-                throw AWSError(code: "IncompleteBody",
-                               message: "You did not provide the number of bytes specified by the Content-Length HTTP header", status: 400)
-            }
+            if declaredLength != c.decodedLength { throw BodyDecoding.chunkedError(.lengthMismatch) }
         }
         if let h = hasher, let expected = expectedSHA256, Hex.encode(digest: h.finalize()) != expected {
             throw AWSError(code: "XAmzContentSHA256Mismatch",

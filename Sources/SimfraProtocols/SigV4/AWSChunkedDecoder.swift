@@ -32,6 +32,9 @@ package struct AWSChunkedDecoder {
     private var remaining = 0
     private var chunkSig: String?
     private var chunkHasher = SHA256()
+    /// X-Amz-Decoded-Content-Length: the data may not run past it (checked as chunks
+    /// arrive, so an oversized body fails before it is stored) and must reach it.
+    private let expectedLength: Int?
     package private(set) var decodedLength = 0
     package private(set) var finished = false
     /// Trailing headers (`x-amz-checksum-crc32: …`), lower-cased names.
@@ -42,10 +45,12 @@ package struct AWSChunkedDecoder {
     /// - Parameters:
     ///   - payloadHash: the request's x-amz-content-sha256 value.
     ///   - trailerHeader: the request's `x-amz-trailer` (which checksum trails the body).
+    ///   - expectedLength: the validated X-Amz-Decoded-Content-Length.
     package init(
         payloadHash: String, seedSignature: String, signingKey: SymmetricKey, amzDate: String, scope: String,
-        trailerHeader: String?
+        trailerHeader: String?, expectedLength: Int? = nil
     ) {
+        self.expectedLength = expectedLength
         signed = payloadHash.hasPrefix("STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
         expectTrailer = payloadHash.hasSuffix("-TRAILER")
         if signed {
@@ -73,10 +78,11 @@ package struct AWSChunkedDecoder {
                 }
                 let line = String(decoding: buffer[pos..<eol], as: UTF8.self)
                 pos = eol + 2
-                let parts = line.split(separator: ";", maxSplits: 1)
-                guard let first = parts.first, let size = Int(String(first.trimmingCharacters(in: " ")), radix: 16), size >= 0 else {
+                let parts = line.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)
+                guard let first = parts.first, let size = Self.chunkSize(first) else {
                     throw .malformed("bad chunk size line")
                 }
+                if let expectedLength, size > expectedLength - decodedLength { throw .lengthMismatch }
                 chunkSig = nil
                 if parts.count > 1 {
                     let ext = parts[1]
@@ -113,7 +119,7 @@ package struct AWSChunkedDecoder {
                     // The final zero-length chunk of a body without trailers.
                     state = .done
                     finished = true
-                    return
+                    continue
                 }
                 try verifyChunk()
                 state = .header
@@ -128,15 +134,36 @@ package struct AWSChunkedDecoder {
                     try finishTrailers()
                     state = .done
                     finished = true
-                    return
+                    continue
                 }
                 guard let colon = line.firstIndex(of: ":") else { throw .malformed("bad trailer line") }
                 trailers[line[..<colon].lowercased()] = String(line[line.index(after: colon)...]).trimmingCharacters(in: " ").description
             case .done:
-                if buffer.count > pos { pos = buffer.count }
+                // Nothing may follow the final chunk and its trailers: such bytes would be
+                // silently dropped from what the signature and length promised.
+                if buffer.count > pos { throw .malformed("data after the final chunk") }
                 return
             }
         }
+    }
+
+    /// A chunk size: 1 to 15 hex digits (60 bits: no overflow), nothing else (no sign, no
+    /// spaces); at most the largest object S3 takes, so sums cannot overflow either.
+    static func chunkSize(_ s: Substring) -> Int? {
+        let u = s.utf8
+        guard !u.isEmpty, u.count <= 15 else { return nil }
+        var v = 0
+        for c in u {
+            let d: Int
+            switch c {
+            case 0x30...0x39: d = Int(c - 0x30)
+            case 0x61...0x66: d = Int(c - 0x61 + 10)
+            case 0x41...0x46: d = Int(c - 0x41 + 10)
+            default: return nil
+            }
+            v = v << 4 | d
+        }
+        return v <= BodyDecoding.maxDecodedLength ? v : nil
     }
 
     private func findCRLF(from: Int) -> Int? {
@@ -153,7 +180,8 @@ package struct AWSChunkedDecoder {
         let emptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         let sts = "AWS4-HMAC-SHA256-PAYLOAD\n\(s.amzDate)\n\(s.scope)\n\(s.previous)\n\(emptyHash)\n\(Hex.encode(digest: chunkHasher.finalize()))"
         let mac = Hex.encode(digest: HMAC<SHA256>.authenticationCode(for: Array(sts.utf8), using: s.key))
-        guard constantTimeEquals(mac, sig.lowercased()) else { throw .badChunkSignature }
+        // Exactly as AWS compares: 64 lowercase hex digits, no case folding.
+        guard constantTimeEquals(mac, sig) else { throw .badChunkSignature }
         s.previous = mac
         signing = s
         chunkSig = nil
@@ -173,7 +201,7 @@ package struct AWSChunkedDecoder {
             }
             let sts = "AWS4-HMAC-SHA256-TRAILER\n\(s.amzDate)\n\(s.scope)\n\(s.previous)\n\(Hex.encode(digest: SHA256.hash(data: Array(canonical.utf8))))"
             let mac = Hex.encode(digest: HMAC<SHA256>.authenticationCode(for: Array(sts.utf8), using: s.key))
-            guard constantTimeEquals(mac, trailerSig.lowercased()) else { throw .badChunkSignature }
+            guard constantTimeEquals(mac, trailerSig) else { throw .badChunkSignature }
         }
     }
 

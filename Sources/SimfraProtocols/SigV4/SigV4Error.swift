@@ -13,6 +13,16 @@ package enum SigV4Failure: Error, Sendable, Equatable {
     case expired(String)
     /// x-amz-content-sha256 does not match the body.
     case contentHashMismatch
-    /// The session token presented does not match the temporary credential.
+    /// The session token presented does not match the temporary credential, or a session
+    /// token came with long-term keys (which have none).
     case badSessionToken
+    /// The credential scope names another service than the one the request is for:
+    /// `expected` is the target's signing name, `got` the scope's.
+    case wrongService(expected: String, got: String, presigned: Bool)
+    /// S3 with header auth and no x-amz-content-sha256.
+    case missingContentSHA256
+    /// S3: x-amz-content-sha256 neither a SHA-256 in hex nor one of AWS's literal values.
+    case invalidContentSHA256(String)
+    /// A literal AWS defines that Simfra does not verify (SigV4a's ECDSA streaming).
+    case unsupportedPayload(String)
 }

@@ -33,13 +33,33 @@ package final class SigV4Verifier: Sendable {
     ///     `x-amz-content-sha256`; every other service double-encodes.
     ///   - bodyHashKnown: false when the body is streamed and not yet read: a literal
     ///     x-amz-content-sha256 is then checked by whoever reads the stream.
+    ///   - signingName: the target service's SigV4 signing name (the model's, e.g. `dynamodb`
+    ///     for DynamoDB Streams); a scope naming another service is refused. nil: unchecked.
     package func verify(
         _ request: AWSRequest, parsed: SigV4Parsed, now: Double, s3Style: Bool, bodyHashKnown: Bool = true,
-        lookup: (String) -> Credential?
+        signingName: String? = nil, lookup: (String) -> Credential?
     ) throws(SigV4Failure) -> Verified {
+        // The scope is checked before the key, as AWS reads the credential before looking it up.
+        if let signingName, parsed.service != signingName {
+            throw .wrongService(expected: signingName, got: parsed.service, presigned: parsed.presigned)
+        }
+        // S3 demands x-amz-content-sha256 on header-signed requests and accepts only a hex
+        // SHA-256 or its literal values (AWS's own order: before the signature is computed).
+        let declared = request.header("x-amz-content-sha256")
+        let declaredKind = declared.map(PayloadHash.classify)
+        if s3Style {
+            if declared == nil && !parsed.presigned { throw .missingContentSHA256 }
+            if let declared, declaredKind == .invalid { throw .invalidContentSHA256(declared) }
+            if let declared, declaredKind == .streamingECDSA { throw .unsupportedPayload(declared) }
+        }
         guard let cred = lookup(parsed.accessKeyId) else { throw .unknownAccessKey(parsed.accessKeyId) }
         if let exp = cred.expiration, now > exp { throw .unknownAccessKey(parsed.accessKeyId) }
-        if let token = cred.sessionToken, parsed.securityToken != token { throw .badSessionToken }
+        if let token = cred.sessionToken {
+            if parsed.securityToken != token { throw .badSessionToken }
+        } else if let token = parsed.securityToken, !token.isEmpty {
+            // Long-term keys have no session: AWS refuses a token sent with them.
+            throw .badSessionToken
+        }
         guard let t = AmzDate.seconds(parsed.amzDate) else { throw .incomplete("Invalid X-Amz-Date") }
         if parsed.presigned {
             let expires = Double(parsed.expires ?? 604_800)
@@ -57,11 +77,19 @@ package final class SigV4Verifier: Sendable {
 
         // Payload hash: declared, or computed from the (already read) body.
         let payloadHash: String
-        if let declared = request.header("x-amz-content-sha256") {
-            payloadHash = declared
-            if bodyHashKnown && declared.utf8.count == 64 && !declared.hasPrefix("STREAMING") {
-                if Hex.encode(digest: SHA256.hash(data: request.body)) != declared.lowercased() { throw .contentHashMismatch }
+        if let declared, let declaredKind {
+            switch declaredKind {
+            case .invalid, .streamingECDSA:
+                // Not S3 (refused above): the service hashes the body itself, so a client that
+                // signed this value cannot match.
+                throw .signatureMismatch(Self.mismatchMessage)
+            case .sha256:
+                if bodyHashKnown && Hex.encode(digest: SHA256.hash(data: request.body)) != declared.lowercased() {
+                    throw .contentHashMismatch
+                }
+            case .unsigned, .streamingSigned, .streamingUnsignedTrailer: break
             }
+            payloadHash = declared
         } else if parsed.presigned && s3Style {
             payloadHash = "UNSIGNED-PAYLOAD"
         } else {
@@ -83,11 +111,13 @@ package final class SigV4Verifier: Sendable {
         let mac = hmac.finalize()
         let key = keyed.key
         guard constantTimeEquals(Hex.encode(digest: mac), parsed.signature.lowercased()) else {
-            throw .signatureMismatch(
-                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+            throw .signatureMismatch(Self.mismatchMessage)
         }
         return Verified(credential: cred, parsed: parsed, payloadHash: payloadHash, signingKey: key)
     }
+
+    static let mismatchMessage =
+        "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 
     private func skewMessage(_ amzDate: String, _ now: Double, late: Bool) -> String {
         if late {

@@ -103,13 +103,25 @@ extension S3Service {
         var headers = Self.contentHeaders(input)
         if headers.contentType == nil { headers.contentType = "binary/octet-stream" }
         let ownership = bucketConfig["Ownership"]?["Rules"]?.listValue?.first?.str("ObjectOwnership")
+        let metadata = input["Metadata"]?.objectValue?.compactMapValues { $0.stringValue } ?? [:]
+        try Self.checkMetadataSize(metadata)
         return ObjectVersion(
             key: key, versionId: "null", seq: 0, isDeleteMarker: false, lastModified: 0, size: 0, etag: "", blobPath: nil,
-            headers: headers, metadata: input["Metadata"]?.objectValue?.compactMapValues { $0.stringValue } ?? [:],
+            headers: headers, metadata: metadata,
             storageClass: try Self.storageClass(input), tags: try Self.parseTaggingHeader(input.str("Tagging")),
             checksum: nil, partSizes: [], partChecksums: [],
             encryption: try Self.encryption(input, bucketConfig: bucketConfig["Encryption"]),
             acl: try Self.objectACL(input, ownership: ownership), owner: owner)
+    }
+
+    /// S3's limit on user-defined metadata: the UTF-8 bytes of every name (without
+    /// `x-amz-meta-`) and value together.
+    static let maxMetadataSize = 2048
+
+    static func checkMetadataSize(_ metadata: [String: String]) throws(AWSError) {
+        var size = 0
+        for (k, v) in metadata { size += k.utf8.count + v.utf8.count }
+        if size > maxMetadataSize { throw S3Errors.metadataTooLarge(size, max: maxMetadataSize) }
     }
 
     /// What the client said about the body's checksum: a value in a header (to verify), or

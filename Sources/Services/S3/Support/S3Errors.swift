@@ -86,6 +86,12 @@ enum S3Errors {
                  extra: ["ProposedSize": .integer(proposed), "MaxSizeAllowed": .integer(max)])
     }
 
+    /// The message as S3 sends it (no final period; AWS's error table adds one).
+    static func metadataTooLarge(_ size: Int, max: Int) -> AWSError {
+        AWSError(code: "MetadataTooLarge", message: "Your metadata headers exceed the maximum allowed metadata size", status: 400,
+                 extra: ["Size": .integer(Int64(size)), "MaxSizeAllowed": .integer(Int64(max))])
+    }
+
     static func badDigest(_ algorithm: String) -> AWSError {
         AWSError(code: "BadDigest", message: "The \(algorithm) you specified did not match the calculated checksum.", status: 400)
     }
