@@ -135,7 +135,7 @@ func awsCode(_ body: () async throws -> Void) async -> String? {
     @Test func unversionedOverwriteRemovesOldBody() async throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let s3 = S3Service(records: MemoryOnlyRecords(), blobs: BlobStore(dataDir: dir), clock: FixedClock())
+        let s3 = S3Service(records: MemoryOnlyRecords(), blobs: BlobStore(dataDir: dir, grace: 0), clock: FixedClock())
         _ = try await s3.call("CreateBucket", ["Bucket": "plain"])
         for i in 0..<3 {
             _ = try await s3.call("PutObject", ["Bucket": "plain", "Key": "../../x", "Body": .blob(Array(repeating: UInt8(i), count: 10))])
@@ -144,6 +144,36 @@ func awsCode(_ body: () async throws -> Void) async -> String? {
         #expect(bodyFiles(dir).count == 1)
         _ = try await s3.call("DeleteObject", ["Bucket": "plain", "Key": "../../x"])
         #expect(bodyFiles(dir).isEmpty)
+    }
+
+    /// A durable store keeps replaced and deleted bodies for its grace period (so a live copy
+    /// of the data dir finds every body its copied metadata names), then removes them.
+    @Test func replacedBodiesOutliveTheirGracePeriodOnly() async throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let blobs = BlobStore(dataDir: dir, grace: 0.4)
+        let s3 = S3Service(records: MemoryOnlyRecords(), blobs: blobs, clock: FixedClock())
+        _ = try await s3.call("CreateBucket", ["Bucket": "plain"])
+        for i in 0..<3 {
+            _ = try await s3.call("PutObject", ["Bucket": "plain", "Key": "k", "Body": .blob(Array(repeating: UInt8(i), count: 10))])
+        }
+        _ = try await s3.call("DeleteObject", ["Bucket": "plain", "Key": "k"])
+        // Every body written is still on disk, unchanged, right after the delete.
+        let kept = bodyFiles(dir)
+        #expect(kept.count == 3)
+        #expect(blobs.reaper?.pendingCount == 3)
+        for name in kept {
+            let bytes = try #require(FileManager.default.contents(atPath: "\(dir)/s3/\(name)"))
+            #expect(bytes.count == 10)
+        }
+        var waited = 0
+        while !bodyFiles(dir).isEmpty && waited < 100 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        #expect(bodyFiles(dir).isEmpty)
+        #expect(blobs.reaper?.pendingCount == 0)
+        #expect(waited >= 4)  // not before the grace period
     }
 }
 
