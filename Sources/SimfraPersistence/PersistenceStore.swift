@@ -243,7 +243,7 @@ package final class PersistenceStore: Sendable {
 
     /// Refuses a WAL that SQLite would replay only in part (see `WALScanner`).
     static func refuseDamagedWAL(_ walPath: String) throws(PersistenceError) {
-        let scan = WALScanner.scan(try FileIO.readAll(walPath))
+        let scan = try WALScanner.scan(path: walPath)
         guard scan.isDamaged else { return }
         let where_ = scan.firstBadFrame == 0 ? "its header" : "frame \(scan.firstBadFrame ?? 0)"
         var advice = "move \(walPath) aside to start from the last checkpoint"

@@ -65,6 +65,7 @@ import Testing
         #expect(!scan.isDamaged)
         #expect(scan.replayEnd == wal.count)
         #expect(scan.replayedFrames == (wal.count - 32) / Self.frameSize(scan))
+        #expect(try WALScanner.scan(path: dir.wal) == scan)
     }
 
     @Test func tornTailStillStarts() throws {
@@ -113,6 +114,7 @@ import Testing
         #expect(scan.lostCommits == 4)
         #expect(scan.replayedFrames == commits[1])
         #expect(scan.replayEnd == 32 + commits[1] * size)
+        #expect(try WALScanner.scan(path: dir.wal) == scan)
 
         let before = Self.fingerprint(dir)
         let message = try #require(Self.refusal(dir))
