@@ -41,7 +41,8 @@ public enum DataDirBackup {
         case .file, .other: throw .io("\(destination) exists and is not a directory")
         }
 
-        // 1. Database snapshot.
+        // 1. Database snapshot. The grace period of the bodies it names runs from here.
+        let started = monotonicSeconds()
         let target = "\(destination)/simfra.db"
         let db = try SQLiteConnection(path: dbPath, flags: SQLiteConnection.readOnly)
         try db.exec("PRAGMA busy_timeout=10000")
@@ -57,10 +58,12 @@ public enum DataDirBackup {
         // 2. Bodies, then 3. key and bootstrap files.
         var summary = Summary(bodies: 0, linked: 0, bytes: 0)
         try FileIO.makeDirectory("\(destination)/s3")
-        try copyTree(from: "\(source)/s3", to: "\(destination)/s3", skipping: [".tmp"], link: true, summary: &summary)
+        try copyTree(from: "\(source)/s3", to: "\(destination)/s3", skipping: [".tmp"], link: true, started: started,
+                     summary: &summary)
         try FileIO.makeDirectory("\(destination)/bootstrap")
         var ignored = Summary(bodies: 0, linked: 0, bytes: 0)
-        try copyTree(from: "\(source)/bootstrap", to: "\(destination)/bootstrap", skipping: [], link: false, summary: &ignored)
+        try copyTree(from: "\(source)/bootstrap", to: "\(destination)/bootstrap", skipping: [], link: false, started: nil,
+                     summary: &ignored)
         let key = "\(source)/.master_key"
         if FileIO.kind(key) == .file {
             try FileIO.copyFile(key, to: "\(destination)/.master_key", mode: 0o600, durable: true)
@@ -70,10 +73,11 @@ public enum DataDirBackup {
     }
 
     /// Recreates `from` under `to`: regular files linked (or copied), directories recursed,
-    /// anything else skipped. A file that vanishes meanwhile was unreferenced (its grace
-    /// period ended) and is skipped.
-    private static func copyTree(from: String, to: String, skipping: Set<String>, link: Bool, summary: inout Summary)
-        throws(PersistenceError)
+    /// anything else skipped. A body that vanishes within the grace period after `started`
+    /// was not named by the snapshot and is skipped; one that vanishes later might have been,
+    /// so the backup fails rather than be silently incomplete.
+    private static func copyTree(from: String, to: String, skipping: Set<String>, link: Bool, started: Double?,
+                                 summary: inout Summary) throws(PersistenceError)
     {
         for name in FileIO.list(from) where !skipping.contains(name) {
             let source = "\(from)/\(name)"
@@ -81,7 +85,7 @@ public enum DataDirBackup {
             switch FileIO.kind(source) {
             case .directory:
                 try FileIO.makeDirectory(target)
-                try copyTree(from: source, to: target, skipping: [], link: link, summary: &summary)
+                try copyTree(from: source, to: target, skipping: [], link: link, started: started, summary: &summary)
             case .file:
                 let size = FileIO.size(source) ?? 0
                 do throws(PersistenceError) {
@@ -91,8 +95,12 @@ public enum DataDirBackup {
                         try FileIO.copyFile(source, to: target, mode: mode_t(FileIO.mode(source) ?? 0o600), durable: true)
                     }
                 } catch {
-                    if FileIO.kind(source) == .missing { continue }
-                    throw error
+                    guard FileIO.kind(source) == .missing else { throw error }
+                    if let started, monotonicSeconds() - started >= BlobStore.defaultGrace {
+                        throw .io(
+                            "copying the bodies took longer than their \(Int(BlobStore.defaultGrace)) s grace period, so some may be missing: back up to the same file system as \(from) (bodies are hard-linked there) or pause writes")
+                    }
+                    continue
                 }
                 summary.bodies += 1
                 summary.bytes += size
@@ -101,6 +109,12 @@ public enum DataDirBackup {
             }
         }
         try FileIO.fsyncDirectory(to)
+    }
+
+    private static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     private static func fsyncFile(_ path: String) throws(PersistenceError) {

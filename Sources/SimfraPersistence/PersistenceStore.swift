@@ -234,10 +234,18 @@ package final class PersistenceStore: Sendable {
             return try inspectOpen(uri: fileURI(dbPath) + "?immutable=1", dbPath: dbPath)
         }
         try refuseDamagedWAL(walPath)
-        let snapshot = try FileIO.makeTemporaryDirectory(prefix: "simfra-inspect-")
+        guard let snapshot = try? FileIO.makeTemporaryDirectory(prefix: "simfra-inspect-") else {
+            // No private snapshot possible (no usable temp dir): inspect in place rather than
+            // refuse a healthy directory; only `-shm` can be written then.
+            return try inspectOpen(uri: fileURI(dbPath), dbPath: dbPath)
+        }
         defer { FileIO.removeTree(snapshot) }
-        try FileIO.linkOrCopy(dbPath, to: "\(snapshot)/simfra.db", durable: false)
-        try FileIO.linkOrCopy(walPath, to: "\(snapshot)/simfra.db-wal", durable: false)
+        do throws(PersistenceError) {
+            try FileIO.linkOrCopy(dbPath, to: "\(snapshot)/simfra.db", durable: false)
+            try FileIO.linkOrCopy(walPath, to: "\(snapshot)/simfra.db-wal", durable: false)
+        } catch {
+            return try inspectOpen(uri: fileURI(dbPath), dbPath: dbPath)
+        }
         return try inspectOpen(uri: fileURI("\(snapshot)/simfra.db"), dbPath: dbPath)
     }
 
