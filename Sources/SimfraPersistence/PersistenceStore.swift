@@ -49,12 +49,13 @@ package final class PersistenceStore: Sendable {
         }
     }
 
-    /// WAL pages after which SQLite checkpoints on its own (about 1 GiB at 4 KiB pages)
-    /// instead of SQLite's default 1,000. A checkpoint followed by a WAL restart between
+    /// WAL pages after which SQLite checkpoints on its own (256 MiB at 4 KiB pages) instead
+    /// of SQLite's default 1,000 (4 MiB). A checkpoint followed by a WAL restart between
     /// copying `simfra.db` and copying `simfra.db-wal` is the one thing that can make a live
     /// `cp -a` inconsistent; Simfra folds the WAL at start and at a clean stop instead, so a
-    /// running server restarts its WAL only once per ~1 GiB of writes.
-    package static let walAutocheckpointPages = 262_144
+    /// running server restarts its WAL only once per 256 MiB of writes (hours of typical
+    /// use), at the price of a WAL file up to that size while it runs.
+    package static let walAutocheckpointPages = 65_536
 
     package let dataDir: String
     package let dbPath: String
@@ -189,7 +190,7 @@ package final class PersistenceStore: Sendable {
             try db.exec("PRAGMA synchronous=NORMAL")
             try db.exec("PRAGMA foreign_keys=OFF")
             try migrate(db, from: existingVersion, sealer: sealer)
-            // Fold the previous run's WAL into the database now, then never rewrite the WAL
+            // Fold the previous run's WAL into the database now, then rarely rewrite the WAL
             // while serving (see `walAutocheckpointPages`): a live `cp -a` stays consistent.
             try db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
             try db.exec("PRAGMA wal_autocheckpoint=\(walAutocheckpointPages)")

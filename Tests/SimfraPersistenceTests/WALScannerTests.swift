@@ -203,6 +203,23 @@ import Testing
         store.close()
     }
 
+    /// While serving, the WAL is not checkpointed and restarted every 4 MiB (SQLite's
+    /// default), which could hit a live copy between `simfra.db` and `simfra.db-wal`.
+    @Test func walIsNotRestartedEveryFewMegabytesWhileServing() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let store = try PersistenceStore.open(dataDir: dir.path, keyHex: Self.keyHex)
+        for batch in 0..<30 {
+            try store.applySync((0..<100).map { .put(key("u\(batch)-\($0)"), Array(repeating: UInt8(batch), count: 2000)) })
+        }
+        let wal = try #require(dir.bytes(dir.wal))
+        #expect(wal.count > 6 << 20)
+        let scan = WALScanner.scan(wal)
+        #expect(scan.replayEnd == wal.count)  // one generation, every frame replayable
+        store.close()
+        #expect((FileIO.size(dir.wal) ?? 0) == 0)  // a clean stop folds it
+    }
+
     @Test func crashedStoreReopensAndCheckpointsAtStart() throws {
         let dir = try Self.crashedDir(records: 20)
         defer { dir.cleanup() }
