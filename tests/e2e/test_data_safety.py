@@ -279,3 +279,10 @@ def test_live_cp_a_under_write_load_serves_every_listed_object(server_factory, t
     assert not errors, errors[:3]
     for c in copies:
         assert check_copy(server_factory, c) > 0
+
+
+def test_wrong_key_after_kill9_is_refused_without_touching_shm_or_wal(crashed_dir):
+    """The inspection replays the WAL in a private snapshot: before, a read-only open here
+    rewrote simfra.db-shm on every refused start."""
+    (crashed_dir / ".master_key").write_bytes(b"\x07" * 32)
+    assert_refused(crashed_dir, "wrong key")
