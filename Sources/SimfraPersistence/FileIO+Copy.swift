@@ -77,8 +77,17 @@ extension FileIO {
         }
     }
 
-    /// Whether `path` (a directory) holds anything but the names in `ignoring`.
-    static func hasEntries(_ path: String, ignoring: Set<String> = []) -> Bool {
-        list(path).contains { !ignoring.contains($0) }
+    /// Whether the tree under `path` holds any file (not a directory), apart from the
+    /// top-level names in `ignoring`. Stops at the first one.
+    static func containsFile(_ path: String, ignoring: Set<String> = []) -> Bool {
+        for name in list(path) where !ignoring.contains(name) {
+            let child = "\(path)/\(name)"
+            switch kind(child) {
+            case .missing: continue
+            case .directory: if containsFile(child) { return true }
+            case .file, .other: return true
+            }
+        }
+        return false
     }
 }

@@ -266,7 +266,8 @@ package final class PersistenceStore: Sendable {
 
     /// Refuses a missing or empty `simfra.db` beside what only a database that existed leaves
     /// behind: S3 bodies, a non-empty WAL, or a generated master key. A first start (no such
-    /// files, or only the empty `s3/` and `bootstrap/` directories a first start makes) is fine.
+    /// files, or only the empty `s3/` and `bootstrap/` directories a first start makes) is
+    /// fine, and so are empty bucket directories and temp files in `s3/.tmp`.
     static func refuseLostDatabase(dataDir: String, dbPath: String, keyPath: String) throws(PersistenceError) {
         switch FileIO.kind(dbPath) {
         case .missing: break
@@ -276,7 +277,7 @@ package final class PersistenceStore: Sendable {
         let state = FileIO.kind(dbPath) == .missing ? "missing" : "empty"
         var evidence: [String] = []
         if (FileIO.size("\(dbPath)-wal") ?? 0) > 0 { evidence.append("a non-empty \(dbPath)-wal") }
-        if FileIO.hasEntries("\(dataDir)/s3", ignoring: [".tmp"]) { evidence.append("S3 bodies in \(dataDir)/s3") }
+        if FileIO.containsFile("\(dataDir)/s3", ignoring: [".tmp"]) { evidence.append("S3 bodies in \(dataDir)/s3") }
         if FileIO.kind(keyPath) != .missing { evidence.append(keyPath) }
         guard !evidence.isEmpty else { return }
         throw .corrupt(

@@ -198,6 +198,7 @@ import Testing
         try fm.createDirectory(atPath: "\(dir.path)/bootstrap", withIntermediateDirectories: true)
         _ = fm.createFile(atPath: dir.wal, contents: Data())
         _ = fm.createFile(atPath: "\(dir.path)/s3/.tmp/partial", contents: Data("x".utf8))
+        try fm.createDirectory(atPath: "\(dir.path)/s3/empty-bucket/ab", withIntermediateDirectories: true)
         let store = try PersistenceStore.open(dataDir: dir.path, keyHex: nil)
         try store.putSync(key("a"), [1])
         store.close()
