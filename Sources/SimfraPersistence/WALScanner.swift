@@ -58,7 +58,7 @@ package enum WALScanner {
         }
     }
 
-    /// Scans a WAL file one frame at a time (a WAL can reach a gigabyte), reading only.
+    /// Scans a WAL file one frame at a time (a WAL can reach hundreds of MiB), reading only.
     package static func scan(path: String) throws(PersistenceError) -> WALScan {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw FileIO.fail("cannot open", path) }
