@@ -13,17 +13,26 @@ import Darwin
 /// place and the parent directory is fsynced, so a body is either absent or complete.
 ///
 /// Intended protocol for S3: write the body (with a fresh `generation`), then commit the
-/// metadata record naming that path, then remove the previous body; at startup call
-/// `removeOrphans(keep:)` with every path the metadata references.
+/// metadata record naming that path, then `retire` the previous body (removed after a grace
+/// period); at startup call `removeOrphans(keep:)` with every path the metadata references.
+/// A body file is never rewritten in place.
 package struct BlobStore: Sendable {
     package let dataDir: String
     /// Whether bodies and directory entries are fsynced. Off only for the private temp
     /// directory of memory-only mode, where nothing has to survive a crash.
     package let durable: Bool
 
-    package init(dataDir: String, durable: Bool = true) {
+    /// Where replaced and deleted bodies wait out their grace period (durable stores only).
+    package let reaper: BodyReaper?
+
+    /// Seconds a replaced or deleted body stays on disk (see `BodyReaper`): a live copy of the
+    /// data directory must copy `s3/` within this long after copying `simfra.db-wal`.
+    package static let defaultGrace: Double = 60
+
+    package init(dataDir: String, durable: Bool = true, grace: Double = BlobStore.defaultGrace) {
         self.dataDir = dataDir
         self.durable = durable
+        self.reaper = durable && grace > 0 ? BodyReaper(dataDir: dataDir, grace: grace) : nil
     }
 
     var rootPath: String { "\(dataDir)/\(S3PathEncoding.root)" }
@@ -121,6 +130,19 @@ package struct BlobStore: Sendable {
     package func remove(_ relativePath: String) throws(PersistenceError) {
         let path = try absolutePath(relativePath)
         if unlink(path) != 0 && errno != ENOENT { throw FileIO.fail("cannot remove", path) }
+    }
+
+    /// Removes bodies that metadata no longer names: after the grace period in a durable
+    /// store (so a live copy of the directory still finds them), at once otherwise.
+    package func retire(_ relativePaths: [String]) {
+        var valid: [String] = []
+        valid.reserveCapacity(relativePaths.count)
+        for p in relativePaths where (try? Self.validate(p)) != nil { valid.append(p) }
+        if let reaper {
+            reaper.retire(valid)
+        } else {
+            for p in valid { unlink("\(dataDir)/\(p)") }
+        }
     }
 
     /// Deletes every file under `s3/` whose relative path is not in `keep`, every file in

@@ -49,6 +49,14 @@ package final class PersistenceStore: Sendable {
         }
     }
 
+    /// WAL pages after which SQLite checkpoints on its own (256 MiB at 4 KiB pages) instead
+    /// of SQLite's default 1,000 (4 MiB). A checkpoint followed by a WAL restart between
+    /// copying `simfra.db` and copying `simfra.db-wal` is the one thing that can make a live
+    /// `cp -a` inconsistent; Simfra folds the WAL at start and at a clean stop instead, so a
+    /// running server restarts its WAL only once per 256 MiB of writes (hours of typical
+    /// use), at the price of a WAL file up to that size while it runs.
+    package static let walAutocheckpointPages = 65_536
+
     package let dataDir: String
     package let dbPath: String
     package let blobs: BlobStore
@@ -121,6 +129,10 @@ package final class PersistenceStore: Sendable {
         }
         let sealer = sealerFactory(key)
 
+        // 2b. A database that is gone while what it described is still here: refuse rather
+        //     than start empty (which would sweep every S3 body and let SQLite drop the WAL).
+        try refuseLostDatabase(dataDir: dataDir, dbPath: dbPath, keyPath: keyPath)
+
         // 3. If a lock file exists, take the lock first (opening it writes nothing), so that
         //    we never inspect a database another process is writing.
         let heldLock = try acquireLock(dataDir, create: false)
@@ -178,6 +190,10 @@ package final class PersistenceStore: Sendable {
             try db.exec("PRAGMA synchronous=NORMAL")
             try db.exec("PRAGMA foreign_keys=OFF")
             try migrate(db, from: existingVersion, sealer: sealer)
+            // Fold the previous run's WAL into the database now, then rarely rewrite the WAL
+            // while serving (see `walAutocheckpointPages`): a live `cp -a` stays consistent.
+            try db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+            try db.exec("PRAGMA wal_autocheckpoint=\(walAutocheckpointPages)")
 
             let reader = try SQLiteConnection(path: dbPath, flags: SQLiteConnection.readOnly)
             try configure(reader)
@@ -202,16 +218,73 @@ package final class PersistenceStore: Sendable {
     }
 
     /// Read-only validation of an existing, non-empty database file: header, `quick_check`,
-    /// schema version and key check. Never writes to the database file.
+    /// schema version and key check. Writes nothing in the data directory, not even `-shm`.
     static func inspect(dbPath: String) throws(PersistenceError) -> Inspection {
         let header = try FileIO.readPrefix(dbPath, count: 16)
         guard header == sqliteHeader else {
             throw .corrupt("\(dbPath) is not a SQLite database (bad header); refusing to touch it: move it aside or restore a backup")
         }
         // With no (or an empty) WAL the main file is complete: open it immutable so that not
-        // even `-wal`/`-shm` files are created. Otherwise a normal read-only open replays it.
-        let walSize = FileIO.size("\(dbPath)-wal") ?? 0
-        let uri = walSize > 0 ? fileURI(dbPath) : fileURI(dbPath) + "?immutable=1"
+        // even `-wal`/`-shm` files are created. Otherwise SQLite must replay the WAL, and even
+        // a read-only connection writes the `-shm` index beside it: check the WAL for damage,
+        // then open a private snapshot (hard links, or copies across file systems) of the two
+        // files in a temporary directory, so a refused start leaves every file as it was.
+        let walPath = "\(dbPath)-wal"
+        let walSize = FileIO.size(walPath) ?? 0
+        guard walSize > 0 else {
+            return try inspectOpen(uri: fileURI(dbPath) + "?immutable=1", dbPath: dbPath)
+        }
+        try refuseDamagedWAL(walPath)
+        guard let snapshot = try? FileIO.makeTemporaryDirectory(prefix: "simfra-inspect-") else {
+            // No private snapshot possible (no usable temp dir): inspect in place rather than
+            // refuse a healthy directory; only `-shm` can be written then.
+            return try inspectOpen(uri: fileURI(dbPath), dbPath: dbPath)
+        }
+        defer { FileIO.removeTree(snapshot) }
+        do throws(PersistenceError) {
+            try FileIO.linkOrCopy(dbPath, to: "\(snapshot)/simfra.db", durable: false)
+            try FileIO.linkOrCopy(walPath, to: "\(snapshot)/simfra.db-wal", durable: false)
+        } catch {
+            return try inspectOpen(uri: fileURI(dbPath), dbPath: dbPath)
+        }
+        return try inspectOpen(uri: fileURI("\(snapshot)/simfra.db"), dbPath: dbPath)
+    }
+
+    /// Refuses a WAL that SQLite would replay only in part (see `WALScanner`).
+    static func refuseDamagedWAL(_ walPath: String) throws(PersistenceError) {
+        let scan = try WALScanner.scan(path: walPath)
+        guard scan.isDamaged else { return }
+        let where_ = scan.firstBadFrame == 0 ? "its header" : "frame \(scan.firstBadFrame ?? 0)"
+        var advice = "move \(walPath) aside to start from the last checkpoint"
+        if scan.headerValid {
+            advice = "to keep the \(scan.replayedFrames) frames before the damage run `truncate -s \(scan.replayEnd) \(walPath)` (copy it first), or "
+                + advice
+        }
+        throw .corrupt(
+            "\(walPath) is damaged at \(where_): SQLite would silently drop \(scan.lostCommits) committed transaction(s) after it; refusing to start: \(advice)")
+    }
+
+    /// Refuses a missing or empty `simfra.db` beside what only a database that existed leaves
+    /// behind: S3 bodies, a non-empty WAL, or a generated master key. A first start (no such
+    /// files, or only the empty `s3/` and `bootstrap/` directories a first start makes) is
+    /// fine, and so are empty bucket directories and temp files in `s3/.tmp`.
+    static func refuseLostDatabase(dataDir: String, dbPath: String, keyPath: String) throws(PersistenceError) {
+        switch FileIO.kind(dbPath) {
+        case .missing: break
+        case .file: if (FileIO.size(dbPath) ?? 0) > 0 { return }
+        case .directory, .other: return  // reported by the inspection
+        }
+        let state = FileIO.kind(dbPath) == .missing ? "missing" : "empty"
+        var evidence: [String] = []
+        if (FileIO.size("\(dbPath)-wal") ?? 0) > 0 { evidence.append("a non-empty \(dbPath)-wal") }
+        if FileIO.containsFile("\(dataDir)/s3", ignoring: [".tmp"]) { evidence.append("S3 bodies in \(dataDir)/s3") }
+        if FileIO.kind(keyPath) != .missing { evidence.append(keyPath) }
+        guard !evidence.isEmpty else { return }
+        throw .corrupt(
+            "\(dbPath) is \(state) but the directory still holds \(evidence.joined(separator: " and ")); refusing to start (starting empty would delete them): restore simfra.db from a backup, or use a new SIMFRA_DATA_DIR")
+    }
+
+    private static func inspectOpen(uri: String, dbPath: String) throws(PersistenceError) -> Inspection {
         do throws(PersistenceError) {
             let db = try SQLiteConnection(path: uri, flags: SQLiteConnection.readOnly | SQLITE_OPEN_URI)
             defer { db.close() }

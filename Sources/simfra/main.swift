@@ -1,6 +1,11 @@
 import Foundation
 import SimfraServer
 
+// `simfra backup <dir>` runs instead of the server (Backup.swift).
+if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "backup" {
+    exit(BackupCommand.main(Array(CommandLine.arguments.dropFirst(2)), environment: ProcessInfo.processInfo.environment))
+}
+
 // No top-level `await` in this file: with one, main would already run as a task and NIO could
 // no longer become the concurrency executor (every request would hop through libdispatch).
 let onEventLoops = Simfra.useEventLoopsForConcurrency()

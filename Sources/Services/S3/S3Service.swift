@@ -70,7 +70,8 @@ public final class S3Service: StreamingAWSService, StreamingOutputService, State
     /// Memory-only mode with a temporary directory of its own.
     package convenience init(memoryOnlyWith records: any DurableRecords = MemoryOnlyRecords(), clock: any SimfraClock = SystemClock()) throws {
         let dir = try Self.makeTemporaryDirectory()
-        self.init(records: records, blobs: BlobStore(dataDir: dir), clock: clock, temporaryDirectory: dir)
+        // No grace period: nobody copies a private temporary directory.
+        self.init(records: records, blobs: BlobStore(dataDir: dir, grace: 0), clock: clock, temporaryDirectory: dir)
     }
 
     /// Removes the memory-only body directory (call on SIGTERM/SIGINT).
@@ -169,9 +170,11 @@ public final class S3Service: StreamingAWSService, StreamingOutputService, State
 
     func now() -> Double { clock.now().rounded(.down) }
 
-    /// Removes body files no longer referenced (after the metadata that dropped them committed).
+    /// Removes body files no longer referenced (after the metadata that dropped them
+    /// committed), after the blob store's grace period so a live copy of the data directory
+    /// still finds every body its copied metadata names.
     func removeBodies(_ paths: [String]) {
-        for p in paths { try? blobs.remove(p) }
+        blobs.retire(paths)
     }
 
     /// A fresh body path for `key` in `bucket`.

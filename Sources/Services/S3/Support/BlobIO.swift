@@ -25,8 +25,19 @@ enum BlobIO {
     static func openBody(_ blobs: BlobStore, _ relativePath: String) throws(AWSError) -> Int32 {
         let path = blobs.dataDir + "/" + relativePath
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw S3Errors.internalError("object body missing") }
+        if fd < 0 {
+            // Metadata names a body the disk does not have (deleted by hand, a damaged copy
+            // of the data dir): the request gets InternalError; the operator gets the path.
+            let reason = String(cString: strerror(errno))
+            logError("s3: object body \(path) cannot be opened (\(reason)); answering 500 InternalError")
+            throw S3Errors.internalError("object body missing")
+        }
         return fd
+    }
+
+    /// One line on stderr (the server's log), unbuffered.
+    static func logError(_ line: String) {
+        FileHandle.standardError.write(Data("simfra: \(line)\n".utf8))
     }
 
     /// Reads up to `count` bytes at `offset` (short only at end of file).
