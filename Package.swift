@@ -59,7 +59,7 @@ let package = Package(
         // Linked against the shared Swift runtime on purpose: NIO becomes the concurrency
         // executor through a runtime symbol a static runtime hides (--static-swift-stdlib
         // saves 6 MB of RSS but costs 50% more CPU per request at one connection).
-        .executableTarget(name: "simfra", dependencies: ["SimfraServer", "SimfraCore"], swiftSettings: strict),
+        .executableTarget(name: "simfra", dependencies: ["SimfraServer", "SimfraCore", "SimfraPersistence"], swiftSettings: strict),
         .testTarget(
             name: "SimfraPersistenceTests",
             dependencies: ["SimfraPersistence", .product(name: "Crypto", package: "swift-crypto")],
