@@ -55,35 +55,35 @@ def gen_framing(rng: random.Random, ctx: Ctx) -> Iterator[Case]:
                              b"18446744073709551616", b"43, 43", b"43,44", b"4 3", b"\xff", b"43\x00"])
             h = [(k_, v) for k_, v in _sts_headers(ctx).items()] + [("Content-Length", cl)]
             yield Case(serialize("POST", "/", h, STS_BODY), "any", f"cl:{repr(cl)[:20]}",
-                       f"Content-Length: {cl!r}", timeout=3)
+                       f"Content-Length: {cl!r}", timeout=5)
         elif k == 1:  # duplicate / conflicting Content-Length
             v2 = rng.choice([b"43", b"44", b"0"])
             h = list(_sts_headers(ctx).items()) + [("Content-Length", b"43"), ("Content-Length", v2)]
             yield Case(serialize("POST", "/", h, STS_BODY), "any", f"cl:duplicate-{v2 == b'43'}",
-                       f"Content-Length twice (43, {v2.decode()})", timeout=3)
+                       f"Content-Length twice (43, {v2.decode()})", timeout=5)
         elif k == 2:  # body shorter than Content-Length, then EOF
             cut = rng.randrange(len(STS_BODY))
             h = list(_sts_headers(ctx).items()) + [("Content-Length", str(len(STS_BODY)))]
             raw = serialize("POST", "/", h, b"") + STS_BODY[:cut]
             yield Case(raw, "any", "cl:short-body", f"{cut} of {len(STS_BODY)} body bytes, then FIN",
-                       half_close=True, may_close=True, timeout=3)
+                       half_close=True, may_close=True, timeout=5)
         elif k == 3:  # body longer than Content-Length: the extra bytes are a second request
             extra = rng.choice([b"garbage\r\n\r\n", b"\xff\xfe\r\n\r\n", b"\r\n\r\n", b"GET / HTTP/1.1\r\n"])
             raw = _valid(ctx) + extra
             # Empty lines and a head cut by EOF owe no second answer; bytes that are no request do.
             owed_close = extra in (b"\r\n\r\n", b"GET / HTTP/1.1\r\n")
             yield Case(raw, "any", f"cl:long-body", f"valid request + {extra!r} then FIN", responses=2,
-                       half_close=owed_close, may_close=owed_close, timeout=3)
+                       half_close=owed_close, may_close=owed_close, timeout=5)
         elif k == 4:  # Transfer-Encoding values
             te = rng.choice([b"gzip", b"chunked, gzip", b"identity", b"xchunked", b"chunked\x00", b"CHUNKED",
                              b"chunked;q=1", b"\xff", b"deflate, chunked", b"chunked, chunked"])
             h = [(a, b) for a, b in _sts_headers(ctx).items()] + [("Transfer-Encoding", te)]
             raw = serialize("POST", "/", h, b"", content_length=False) + _chunked(STS_BODY)
-            yield Case(raw, "any", f"te:{repr(te)[:20]}", f"Transfer-Encoding: {te!r}", timeout=3)
+            yield Case(raw, "any", f"te:{repr(te)[:20]}", f"Transfer-Encoding: {te!r}", timeout=5)
         elif k == 5:  # both Transfer-Encoding and Content-Length (smuggling shape)
             h = list(_sts_headers(ctx).items()) + [("Transfer-Encoding", "chunked"), ("Content-Length", "4")]
             raw = serialize("POST", "/", h, b"", content_length=False) + _chunked(STS_BODY)
-            yield Case(raw, "any", "te+cl", "Transfer-Encoding: chunked and Content-Length: 4", timeout=3)
+            yield Case(raw, "any", "te+cl", "Transfer-Encoding: chunked and Content-Length: 4", timeout=5)
         elif k == 6:  # broken chunked framing
             body = _chunked(STS_BODY, [10, 20, 13])
             mut = rng.randrange(8)
@@ -105,7 +105,7 @@ def gen_framing(rng: random.Random, ctx: Ctx) -> Iterator[Case]:
                 body, desc = body[:-2] + b"x-trailer\xff: \x00\r\n\r\n", "garbage trailer"
             h = list(_sts_headers(ctx).items()) + [("Transfer-Encoding", "chunked")]
             raw = serialize("POST", "/", h, b"", content_length=False) + body
-            yield Case(raw, "any", f"chunked:{m.klass(desc, 24)}", desc, half_close=mut == 4, may_close=mut == 4, timeout=3)
+            yield Case(raw, "any", f"chunked:{m.klass(desc, 24)}", desc, half_close=mut == 4, may_close=mut == 4, timeout=5)
         elif k == 7:  # request line
             line = rng.choice([
                 b"POST /caf\xc3\xa9 HTTP/1.1", b"POST /\xff HTTP/1.1", b"POST /a b HTTP/1.1", b"POST / HTTP/9.9",
@@ -115,7 +115,7 @@ def gen_framing(rng: random.Random, ctx: Ctx) -> Iterator[Case]:
                 b"POST /?\xff=1 HTTP/1.1", b"POST /%zz HTTP/1.1", b"POST // HTTP/1.1"])
             hdrs = b"".join(f"{a}: {b}\r\n".encode() for a, b in _sts_headers(ctx).items())
             raw = line + b"\r\n" + hdrs + b"Content-Length: %d\r\n\r\n" % len(STS_BODY) + STS_BODY
-            yield Case(raw, "any", f"request-line:{repr(line[:24])}", f"request line {line[:80]!r}", timeout=3)
+            yield Case(raw, "any", f"request-line:{repr(line[:24])}", f"request line {line[:80]!r}", timeout=5)
         elif k == 8:  # header syntax
             bad = rng.choice([b"Foo Bar: x", b"F\xffoo: x", b": x", b"NoColon", b"X-A: a\x00b", b" folded: x",
                               b"X-A: a\r\n continued", b"X-A: a\rb", b"X-\x01: x", b"X-A:\xff\xfe",
@@ -123,7 +123,7 @@ def gen_framing(rng: random.Random, ctx: Ctx) -> Iterator[Case]:
             hdrs = b"".join(f"{a}: {b}\r\n".encode() for a, b in _sts_headers(ctx).items())
             raw = (b"POST / HTTP/1.1\r\n" + hdrs + bad + b"\r\nContent-Length: %d\r\n\r\n" % len(STS_BODY)
                    + STS_BODY)
-            yield Case(raw, "any", f"header:{repr(bad)[:24]}", f"header line {bad!r}", timeout=3)
+            yield Case(raw, "any", f"header:{repr(bad)[:24]}", f"header line {bad!r}", timeout=5)
         elif k == 9:  # header sizes
             what = rng.randrange(4)
             h = list(_sts_headers(ctx).items())
@@ -139,7 +139,7 @@ def gen_framing(rng: random.Random, ctx: Ctx) -> Iterator[Case]:
             else:
                 h.append(("Cookie", "c" * 100000))
                 desc = "100 KB cookie"
-            yield Case(serialize("POST", "/", h, STS_BODY), "any", f"header-size:{m.klass(desc, 24)}", desc, timeout=3)
+            yield Case(serialize("POST", "/", h, STS_BODY), "any", f"header-size:{m.klass(desc, 24)}", desc, timeout=5)
         elif k == 10:  # pipelined garbage and odd preludes
             what = rng.randrange(5)
             if what == 0:
@@ -152,7 +152,7 @@ def gen_framing(rng: random.Random, ctx: Ctx) -> Iterator[Case]:
                 raw, desc, n = b"\r\n\r\n\r\n" + _valid(ctx), "empty lines before a request", 1
             else:
                 raw, desc, n = _valid(ctx).replace(b"\r\n", b"\n"), "bare LF line endings", 1
-            yield Case(raw, "any", f"pipeline:{m.klass(desc, 24)}", desc, responses=n, timeout=3)
+            yield Case(raw, "any", f"pipeline:{m.klass(desc, 24)}", desc, responses=n, timeout=5)
         else:  # Expect / Connection / body to DynamoDB with gzip claims
             what = rng.randrange(3)
             body = b"{}"
@@ -167,7 +167,7 @@ def gen_framing(rng: random.Random, ctx: Ctx) -> Iterator[Case]:
                 h["Content-Encoding"] = "gzip"
                 desc = "Content-Encoding gzip over a non-gzip body"
             h2 = {a: (b.encode("latin-1") if isinstance(b, str) else b) for a, b in h.items()}
-            yield Case(serialize("POST", "/", h2, body), "any", f"misc:{m.klass(desc, 24)}", desc, timeout=3)
+            yield Case(serialize("POST", "/", h2, body), "any", f"misc:{m.klass(desc, 24)}", desc, timeout=5)
 
 
 # --------------------------------------------------------------------------------------

@@ -222,9 +222,10 @@ def _key(rng: random.Random) -> bytes:
 def gen_headers(rng: random.Random, ctx: Ctx) -> Iterator[Case]:
     b, o = ctx.BUCKET, ctx.OBJECT
     yield Case(ctx.s3("PUT", f"/{b}/meta", b"x", {"x-amz-meta-big": "v" * 3000}), "s3", "hdr:metadata-2k",
-               "PUT object with 3 KB of user metadata (MetadataTooLarge)")
+               "PUT object with 3 KB of user metadata (MetadataTooLarge)", must_fail=True)
     many = {f"x-amz-meta-m{i}": "v" for i in range(3000)}
-    yield Case(ctx.s3("PUT", f"/{b}/meta", b"x", many), "s3", "hdr:many-meta", "3,000 metadata headers")
+    yield Case(ctx.s3("PUT", f"/{b}/meta", b"x", many), "s3", "hdr:many-meta", "3,000 metadata headers",
+               must_fail=True)
     while True:
         k = rng.randrange(6)
         if k == 0:  # PUT object with a hostile header value
