@@ -16,6 +16,8 @@ Knobs (environment):
     SIMFRA_FUZZ_BUDGET   seconds per category (default 12; the whole tier stays under ~2 min)
     SIMFRA_FUZZ_TIMEOUT  per-request timeout, seconds (default 10)
     SIMFRA_FUZZ_REPORT   write a JSON report (summary + one reproducer per failing class) here
+    SIMFRA_FUZZ_ONLY     comma-separated input numbers (the #N of a reproducer): send only those,
+                         e.g. SIMFRA_FUZZ_ONLY=17 pytest tests/e2e/test_fuzz.py -k s3_xml
 
 Run one category:  python3 -m pytest tests/e2e/test_fuzz.py -k s3_xml -q -p no:cacheprovider
 """
@@ -36,6 +38,7 @@ from fuzzgen.engine import Ctx, Runner, failure_report, summary_table
 SEED = int(os.environ.get("SIMFRA_FUZZ_SEED", "10"))
 SCALE = float(os.environ.get("SIMFRA_FUZZ_SCALE", "1"))
 BUDGET = float(os.environ.get("SIMFRA_FUZZ_BUDGET", "12"))
+ONLY = {int(x) for x in os.environ.get("SIMFRA_FUZZ_ONLY", "").split(",") if x.strip()} or None
 
 # category -> (generator, inputs at scale 1)
 CATEGORIES = {
@@ -65,10 +68,13 @@ def fuzz_summary(request):
         return
     table = summary_table([r for r in _results], SEED)
     tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    if tr is not None:
-        tr.write_line("")
-        for line in table.splitlines():
-            tr.write_line(line)
+    capman = request.config.pluginmanager.get_plugin("capturemanager")
+    if tr is not None and capman is not None:
+        # Module teardown runs under capture: print past it, or a passing run shows nothing.
+        with capman.global_and_fixture_disabled():
+            tr.write_line("")
+            for line in table.splitlines():
+                tr.write_line(line)
     report = os.environ.get("SIMFRA_FUZZ_REPORT")
     if report:
         doc = {"seed": SEED, "table": table, "categories": []}
@@ -87,9 +93,11 @@ def fuzz_summary(request):
 def _crash_excerpt(text: str, hit) -> str:
     """The crash line and the crashing thread's first frames, not the whole backtrace."""
     lines = text.splitlines()
-    for i, line in enumerate(lines):
-        if "crashed:" in line or "Fatal error" in line:
-            return "\n".join(lines[max(0, i - 2):i + 5])
+    for pat in (r"Fatal error", r"^Thread .* crashed:", r"crashed"):
+        for i, line in enumerate(lines):
+            if re.search(pat, line):
+                head = next((x for x in lines if "Program crashed" in x), "")
+                return "\n".join(([head] if head and head != line else []) + lines[i:i + 4])
     return text[max(0, hit.start() - 200):hit.start() + 400]
 
 
@@ -115,7 +123,8 @@ def test_fuzz(category, simfra_bin, fuzz_summary, request):
     ctx.setup()
     # One stream of randomness per category, derived from the seed, so -k runs reproduce.
     rng = random.Random(f"{SEED}:{category}")
-    runner = Runner(ctx, start, category, max_cases=max(1, int(count * SCALE)), budget_s=BUDGET, log=log)
+    runner = Runner(ctx, start, category, max_cases=max(1, int(count * SCALE)), budget_s=BUDGET, log=log,
+                    only=ONLY)
     try:
         stats = runner.run(gen(rng, ctx))
     finally:
@@ -142,5 +151,6 @@ def test_fuzz(category, simfra_bin, fuzz_summary, request):
         problems.append(f"final server exited with {exit_codes[-1]} on SIGTERM")
     if stderr_hits:
         problems.append("fatal output on stderr:\n" + "\n---\n".join(h[:1000] for h in stderr_hits[:3]))
-    assert not problems, (f"seed {SEED}, category {category}, {stats.inputs} inputs, outcomes "
-                          f"{dict(stats.outcomes)}\n" + "\n".join(problems))
+    if problems:
+        pytest.fail(f"seed {SEED}, category {category}, {stats.inputs} inputs, outcomes {dict(stats.outcomes)}\n"
+                    + "\n".join(problems), pytrace=False)

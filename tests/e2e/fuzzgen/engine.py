@@ -117,6 +117,7 @@ class Case:
     should_fail: bool = False
     head: bool = False
     timeout: float = REQUEST_TIMEOUT
+    index: int = -1  # position in the category's deterministic stream (SIMFRA_FUZZ_ONLY replays it)
 
     def reproducer(self, limit: int = 600) -> str:
         head, sep, body = self.raw.partition(b"\r\n\r\n")
@@ -125,7 +126,7 @@ class Case:
         b = repr(body[:limit]) + (f" ...(+{len(body) - limit} bytes, {len(body)} total)"
                                  if len(body) > limit else "")
         extra = " half-close" if self.half_close else ""
-        return f"[{self.name}] {self.desc}{extra}\n    head={hs}\n    body={b}"
+        return f"#{self.index} [{self.name}] {self.desc}{extra}\n    head={hs}\n    body={b}"
 
 
 class Ctx:
@@ -312,6 +313,9 @@ class Stats:
     codes: Counter = field(default_factory=Counter)
     slowest: list = field(default_factory=list)  # (seconds, reproducer) of the 5 slowest inputs
 
+    def __repr__(self) -> str:
+        return f"<Stats {self.category}: {self.inputs} inputs, {dict(self.outcomes)}>"
+
     def distinct_failures(self) -> "OrderedDict[tuple, tuple[Failure, int]]":
         out: OrderedDict = OrderedDict()
         for f in self.failures:
@@ -330,7 +334,9 @@ class Runner:
     HEALTH_EVERY = 25
 
     def __init__(self, ctx: Ctx, restart: Callable[[], object], category: str,
-                 max_cases: int, budget_s: float, log: Callable[[str], None] = lambda s: None):
+                 max_cases: int, budget_s: float, log: Callable[[str], None] = lambda s: None,
+                 only: Optional[set] = None):
+        self.only = only
         self.ctx = ctx
         self.restart = restart
         self.stats = Stats(category)
@@ -447,11 +453,21 @@ class Runner:
         start = time.monotonic()
         it: Iterator[Case] = iter(cases)
         since_check = 0
-        while self.stats.inputs < self.max_cases and time.monotonic() - start < self.budget_s:
+        index = -1
+        while time.monotonic() - start < self.budget_s:
+            index += 1
+            if self.only is not None:
+                if index > max(self.only):
+                    break
+            elif index >= self.max_cases:
+                break
             try:
                 case = next(it)
             except StopIteration:
                 break
+            case.index = index
+            if self.only is not None and index not in self.only:
+                continue
             self.stats.inputs += 1
             t0 = time.monotonic()
             outcome, detail, _ = self._exchange(case)
