@@ -90,5 +90,5 @@ def klass(desc: str, width: int = 48) -> str:
     'nested <a> depth 5000' and '... depth 100' group together."""
     import re
     s = re.sub(r"b'[^']*'|b\"[^\"]*\"", "B", desc)
-    s = re.sub(r"(?<![A-Za-z])\d+", "N", s)
+    s = re.sub(r"(?<![A-Za-z\d])\d+", "N", s)
     return s[:width]
