@@ -4,8 +4,10 @@ documents, structure-aware type confusion, deep nesting, number and escape edge 
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
+import zlib
 from typing import Iterator
 
 from . import mutate as m
@@ -151,6 +153,8 @@ def gen_json(rng: random.Random, ctx: Ctx) -> Iterator[Case]:
             yield Case(serialize("POST", "/", h, b"{}"), "any", "json:target", f"X-Amz-Target {prefix}.{tgt[:40]!r}")
         elif r < 0.12:  # restJson1: Lambda labels and bodies
             yield _lambda_case(rng, ctx)
+        elif r < 0.27:  # documents inside strings, legacy conditions, tokens, gzip
+            yield _extra_case(rng, ctx)
         else:
             body, desc = json_mutation(rng, doc)
             yield _case(ctx, service, prefix, ver, op, body, m.klass(desc), desc)
@@ -174,3 +178,118 @@ def _lambda_case(rng: random.Random, ctx: Ctx) -> Case:
     h = sign("POST", ctx.netloc, "/2015-03-31/functions", "lambda", body, {"Content-Type": "application/json"})
     return Case(serialize("POST", "/2015-03-31/functions", h, body), "restjson", "restjson:body",
                 f"Lambda CreateFunction: {desc}")
+
+
+# --------------------------------------------------------------------------------------
+# Parsers behind the codec: JSON documents inside strings (SQS policies), DynamoDB's
+# legacy conditions, opaque tokens (receipt handles, shard iterators, pagination), gzip.
+# --------------------------------------------------------------------------------------
+
+_BOMB: list = []
+
+
+def gzip_bomb() -> bytes:
+    """gzip of 256 MiB of zeros (~250 KB): far past the inflate limit, built once."""
+    if not _BOMB:
+        c = zlib.compressobj(9, zlib.DEFLATED, 31)
+        block = b"\0" * (1 << 20)
+        out = [c.compress(block) for _ in range(256)]
+        out.append(c.flush())
+        _BOMB.append(b"".join(out))
+    return _BOMB[0]
+
+
+def _inner_document(rng: random.Random) -> tuple[str, str]:
+    d = m.pick_depth(rng)
+    k = rng.randrange(7)
+    if k == 0:
+        return '{"a":' * d + "1" + "}" * d, f"policy object nested {d}"
+    if k == 1:
+        return "[" * d + "]" * d, f"policy array nested {d}"
+    if k == 2:
+        return '{"Version":"2012-10-17","Statement":[' + ",".join(['{"Effect":"Allow"}'] * 5000) + "]}", "5,000 statements"
+    if k == 3:
+        return rng.choice(['{"a":', "{", '{"a":1', '{"a":"\\ud800"}', '{"a":1e999999}', "null", "[]", '""', "{}{}",
+                           '{"deadLetterTargetArn":1,"maxReceiveCount":"x"}', '{"redrivePermission":"byQueue","sourceQueueArns":' + "[" * d]), "malformed inner JSON"
+    if k == 4:
+        return '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:x","maxReceiveCount":' + "9" * rng.choice([20, 400]) + "}", "huge maxReceiveCount"
+    if k == 5:
+        return '{"Statement":[{"Condition":' + '{"StringEquals":' * d + '"x"' + "}" * d + "}]}", f"policy condition nested {d}"
+    return "\u0000\u00ff\ud7ff" * 10, "control and non-ASCII characters"
+
+
+def _extra_case(rng: random.Random, ctx: Ctx) -> Case:
+    k = rng.randrange(6)
+    if k == 0:  # SQS attributes holding JSON documents
+        attr = rng.choice(["Policy", "RedrivePolicy", "RedriveAllowPolicy"])
+        inner, desc = _inner_document(rng)
+        if rng.random() < 0.5:
+            doc = {"QueueUrl": ctx.queue_url, "Attributes": {attr: inner}}
+            op = "SetQueueAttributes"
+        else:
+            doc = {"QueueName": ctx.unique("fzq"), "Attributes": {attr: inner}}
+            op = "CreateQueue"
+        return _case(ctx, "sqs", "AmazonSQS", "1.0", op, json.dumps(doc).encode(), f"inner:{attr}:{m.klass(desc, 24)}",
+                     f"{attr}: {desc}")
+    if k == 1:  # DynamoDB legacy conditions
+        op = rng.choice(["Scan", "Query", "PutItem", "UpdateItem"])
+        bad = rng.choice([
+            {"ComparisonOperator": "XX", "AttributeValueList": [{"S": "a"}]},
+            {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"S": "a"}]},
+            {"ComparisonOperator": "IN", "AttributeValueList": [{"N": str(i)} for i in range(5000)]},
+            {"ComparisonOperator": "EQ", "AttributeValueList": []},
+            {"ComparisonOperator": "EQ"},
+            {"ComparisonOperator": "NULL", "AttributeValueList": [{"S": "a"}]},
+            {"Exists": "maybe"}, {"Exists": False, "Value": {"S": "a"}}, {"Value": {"Q": "a"}},
+            {"ComparisonOperator": "EQ", "AttributeValueList": [{"M": {"a": {"M": {}}}}] * 1000},
+        ])
+        t = ctx.TABLE
+        if op == "Scan":
+            doc = {"TableName": t, "ScanFilter": {"n": bad}, "ConditionalOperator": rng.choice(["AND", "XOR", ""])}
+        elif op == "Query":
+            doc = {"TableName": t, "KeyConditions": {"pk": bad, "sk": {"ComparisonOperator": "GT", "AttributeValueList": [{"N": "0"}]}}}
+        elif op == "PutItem":
+            doc = {"TableName": t, "Item": {"pk": {"S": "lc"}, "sk": {"N": "1"}}, "Expected": {"n": bad}}
+        else:
+            doc = {"TableName": t, "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}},
+                   "AttributeUpdates": {"n": rng.choice([{"Action": "XX"}, {"Action": "ADD", "Value": {"S": "a"}},
+                                                         {"Action": "DELETE", "Value": {"SS": []}}, {"Value": bad}])},
+                   "Expected": {"n": bad}}
+        return _case(ctx, "dynamodb", "DynamoDB_20120810", "1.0", op, json.dumps(doc).encode(), f"legacy:{op}",
+                     f"legacy condition {json.dumps(bad)[:80]}")
+    if k == 2:  # opaque tokens
+        tok = rng.choice(["", "x", "AAAA", "!!!", "\u00e9", "A" * 100000, "eyJhIjoxfQ==", "null", "0", "%00",
+                          "a" * 1024 + "==", "-1"])
+        which = rng.randrange(4)
+        if which == 0:
+            return _case(ctx, "sqs", "AmazonSQS", "1.0", "DeleteMessage",
+                         json.dumps({"QueueUrl": ctx.queue_url, "ReceiptHandle": tok}).encode(), "token:receipt-handle",
+                         f"ReceiptHandle {tok[:20]!r}")
+        if which == 1:
+            return _case(ctx, "sqs", "AmazonSQS", "1.0", "ChangeMessageVisibility",
+                         json.dumps({"QueueUrl": ctx.queue_url, "ReceiptHandle": tok, "VisibilityTimeout": 5}).encode(),
+                         "token:receipt-handle", f"ReceiptHandle {tok[:20]!r}")
+        if which == 2:
+            body = json.dumps({"ShardIterator": tok, "Limit": 10}).encode()
+            return _case(ctx, "dynamodb", "DynamoDBStreams_20120810", "1.0", "GetRecords", body,
+                         "token:shard-iterator", f"ShardIterator {tok[:20]!r}")
+        body = json.dumps({"TableName": ctx.TABLE, "ExclusiveStartKey": {"pk": {"S": tok}, "zz": {"N": "1"}}}).encode()
+        return _case(ctx, "dynamodb", "DynamoDB_20120810", "1.0", "Scan", body, "token:exclusive-start-key",
+                     f"ExclusiveStartKey {tok[:20]!r}")
+    # gzip bodies (inflated before decoding for JSON services)
+    plain = json.dumps({"TableName": ctx.TABLE}).encode()
+    g = rng.randrange(5)
+    if g == 0:
+        body, desc = gzip_bomb(), "gzip bomb (256 MiB of zeros)"
+    elif g == 1:
+        body, desc = gzip.compress(plain)[:-6], "truncated gzip"
+    elif g == 2:
+        body, desc = gzip.compress(plain) + b"trailing", "gzip + trailing bytes"
+    elif g == 3:
+        body, desc = plain, "plain body labelled gzip"
+    else:
+        body, desc = gzip.compress(plain) + gzip.compress(plain), "two gzip members"
+    h = sign("POST", ctx.netloc, "/", "dynamodb", body, {"X-Amz-Target": "DynamoDB_20120810.DescribeTable",
+                                                         "Content-Type": "application/x-amz-json-1.0",
+                                                         "Content-Encoding": "gzip"})
+    return Case(serialize("POST", "/", h, body), "json", f"gzip:{m.klass(desc, 24)}", f"DynamoDB DescribeTable: {desc}")
