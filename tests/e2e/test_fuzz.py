@@ -13,7 +13,7 @@ failing class; the test still fails. At the end the server must stop cleanly (ex
 Knobs (environment):
     SIMFRA_FUZZ_SEED     seed (default 10; printed)
     SIMFRA_FUZZ_SCALE    multiplies every category's input count (default 1)
-    SIMFRA_FUZZ_BUDGET   seconds per category (default 12; the whole tier stays under ~2 min)
+    SIMFRA_FUZZ_BUDGET   seconds per category (default 11; the whole tier stays under ~2 min)
     SIMFRA_FUZZ_TIMEOUT  per-request timeout, seconds (default 10)
     SIMFRA_FUZZ_REPORT   write a JSON report (summary + one reproducer per failing class) here
     SIMFRA_FUZZ_ONLY     comma-separated input numbers (the #N of a reproducer): send only those,
@@ -37,7 +37,7 @@ from fuzzgen.engine import Ctx, Runner, failure_report, summary_table
 
 SEED = int(os.environ.get("SIMFRA_FUZZ_SEED", "10"))
 SCALE = float(os.environ.get("SIMFRA_FUZZ_SCALE", "1"))
-BUDGET = float(os.environ.get("SIMFRA_FUZZ_BUDGET", "12"))
+BUDGET = float(os.environ.get("SIMFRA_FUZZ_BUDGET", "11"))
 ONLY = {int(x) for x in os.environ.get("SIMFRA_FUZZ_ONLY", "").split(",") if x.strip()} or None
 
 # category -> (generator, inputs at scale 1)
