@@ -41,7 +41,7 @@ def _targets(ctx: Ctx):
                                                       "Resource": "*"}]})}}),
         ("sqs", "AmazonSQS", "1.0", "CreateQueue",
          {"QueueName": "fz-q", "Attributes": {"RedrivePolicy": json.dumps(
-             {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:dlq", "maxReceiveCount": 3})}}),
+             {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:fuzz-queue", "maxReceiveCount": 3})}}),
         ("kms", "TrentService", "1.1", "Encrypt", {"KeyId": "alias/x", "Plaintext": "aGVsbG8="}),
         ("logs", "Logs_20140328", "1.1", "PutLogEvents",
          {"logGroupName": "g", "logStreamName": "s", "logEvents": [{"timestamp": 1, "message": "m"}]}),
