@@ -312,6 +312,7 @@ class Stats:
     seconds: float = 0.0
     codes: Counter = field(default_factory=Counter)
     slowest: list = field(default_factory=list)  # (seconds, reproducer) of the 5 slowest inputs
+    rss_mib: float = 0.0  # the last server's resident memory when the category ended
 
     def __repr__(self) -> str:
         return f"<Stats {self.category}: {self.inputs} inputs, {dict(self.outcomes)}>"
@@ -378,6 +379,8 @@ class Runner:
                 outcome, detail = self._judge(case, resp)
                 if not outcome.startswith("ok"):
                     return outcome, detail, resp
+                if (resp.header("Connection") or "").lower() == "close":
+                    break  # the server said so: later pipelined requests are not owed an answer
             return outcome, detail, resp
         finally:
             try:
@@ -496,25 +499,38 @@ class Runner:
                     self.stats.outcomes["FAIL:crash"] += 1
                     self._recover("batch health check failed")
         self.stats.seconds = time.monotonic() - start
+        self.stats.rss_mib = rss_mib(self.ctx.server)
         return self.stats
+
+
+def rss_mib(server) -> float:
+    try:
+        with open(f"/proc/{server.proc.pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, AttributeError, ValueError):
+        pass
+    return 0.0
 
 
 def summary_table(all_stats: list[Stats], seed: int) -> str:
     cols = ["ok:2xx", "ok:4xx", "ok:413", "ok:501", "ok:503", "ok:closed", "note:lenient",
             "FAIL:crash", "FAIL:hang", "FAIL:5xx", "FAIL:shape", "FAIL:noanswer", "FAIL:accepted"]
-    head = "| category | inputs | " + " | ".join(c.split(":")[1] for c in cols) + " | seconds |"
-    lines = [f"fuzz tier, seed {seed}", head, "|" + "---|" * (len(cols) + 3)]
+    head = "| category | inputs | " + " | ".join(c.split(":")[1] for c in cols) + " | seconds | RSS after |"
+    lines = [f"fuzz tier, seed {seed}", head, "|" + "---|" * (len(cols) + 4)]
     tot = Counter()
     n = 0
     secs = 0.0
     for s in all_stats:
         lines.append(f"| {s.category} | {s.inputs} | "
-                     + " | ".join(str(s.outcomes.get(c, 0)) for c in cols) + f" | {s.seconds:.1f} |")
+                     + " | ".join(str(s.outcomes.get(c, 0)) for c in cols)
+                     + f" | {s.seconds:.1f} | {s.rss_mib:.0f} MiB |")
         tot.update(s.outcomes)
         n += s.inputs
         secs += s.seconds
     lines.append(f"| **total** | {n} | " + " | ".join(str(tot.get(c, 0)) for c in cols)
-                 + f" | {secs:.1f} |")
+                 + f" | {secs:.1f} | |")
     return "\n".join(lines)
 
 

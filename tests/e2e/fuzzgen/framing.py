@@ -141,9 +141,19 @@ def gen_framing(rng: random.Random, ctx: Ctx) -> Iterator[Case]:
                 desc = "100 KB cookie"
             yield Case(serialize("POST", "/", h, STS_BODY), "any", f"header-size:{m.klass(desc, 24)}", desc, timeout=5)
         elif k == 10:  # pipelined garbage and odd preludes
-            what = rng.randrange(5)
+            what = rng.randrange(7)
             if what == 0:
                 raw, desc, n = _valid(ctx) + _valid(ctx) + b"\xff\x00garbage\r\n\r\n", "two requests + garbage", 3
+            elif what == 5:
+                # An error must not poison the connection: the next request is answered (or the
+                # error said Connection: close).
+                bad = b"{" * 10
+                h = _ddb_headers(ctx, bad)
+                raw, desc, n = serialize("POST", "/", h, bad) + _valid(ctx), "malformed JSON then a valid request", 2
+            elif what == 6:
+                h = list(_sts_headers(ctx).items()) + [("X-Big", "v" * 70000)]
+                raw, desc, n = (_valid(ctx) + serialize("POST", "/", h, STS_BODY) + _valid(ctx),
+                                "valid, 70 KB header, valid", 3)
             elif what == 1:
                 raw, desc, n = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "HTTP/2 preface", 1
             elif what == 2:
