@@ -16,6 +16,7 @@ Knobs (environment):
     SIMFRA_FUZZ_BUDGET   seconds per category (default 11; the whole tier stays under ~2 min)
     SIMFRA_FUZZ_TIMEOUT  per-request timeout, seconds (default 10)
     SIMFRA_FUZZ_REPORT   write a JSON report (summary + one reproducer per failing class) here
+    SIMFRA_FUZZ_MAX_RSS_MIB  the server's RSS after a category must stay below this (default 256)
     SIMFRA_FUZZ_ONLY     comma-separated input numbers (the #N of a reproducer): send only those,
                          e.g. SIMFRA_FUZZ_ONLY=17 pytest tests/e2e/test_fuzz.py -k s3_xml
 
@@ -38,6 +39,9 @@ from fuzzgen.engine import Ctx, Runner, failure_report, summary_table
 SEED = int(os.environ.get("SIMFRA_FUZZ_SEED", "10"))
 SCALE = float(os.environ.get("SIMFRA_FUZZ_SCALE", "1"))
 BUDGET = float(os.environ.get("SIMFRA_FUZZ_BUDGET", "11"))
+# Resident memory a server may hold after a category: idle is ~30 MiB and a 20 MiB body is
+# buffered a few times over; hundreds of MiB means an input is amplified.
+MAX_RSS_MIB = float(os.environ.get("SIMFRA_FUZZ_MAX_RSS_MIB", "256"))
 ONLY = {int(x) for x in os.environ.get("SIMFRA_FUZZ_ONLY", "").split(",") if x.strip()} or None
 
 # category -> (generator, inputs at scale 1)
@@ -146,6 +150,9 @@ def test_fuzz(category, simfra_bin, fuzz_summary, request):
     problems = []
     if stats.failures:
         problems.append(failure_report(stats))
+    if stats.rss_mib > MAX_RSS_MIB:
+        problems.append(f"server RSS after the category: {stats.rss_mib:.0f} MiB (limit {MAX_RSS_MIB:.0f}); "
+                        f"slowest inputs: {stats.slowest}")
     # The last server must stop cleanly; earlier ones are the crashes already counted.
     if exit_codes and exit_codes[-1] != 0:
         problems.append(f"final server exited with {exit_codes[-1]} on SIGTERM")
