@@ -66,6 +66,15 @@ STRINGS = [b'"\\x"', b'"\\u12"', b'"\\ud800"', b'"\\udc00\\ud800"', b'"\\u0000"'
            b'"\\uZZZZ"', b'"\\U0001F600"', b"'single'"]
 
 
+_MEMBERS: dict = {}
+
+
+def _members(n: int) -> bytes:
+    if n not in _MEMBERS:
+        _MEMBERS[n] = b",".join(b'"k%d":%d' % (i, i) for i in range(n))
+    return _MEMBERS[n]
+
+
 def _replace_random_value(rng: random.Random, doc, new):
     """Replace a random value inside ``doc`` (a parsed JSON object) with ``new`` (raw bytes).
     Returns the serialized document."""
@@ -122,8 +131,7 @@ def json_mutation(rng: random.Random, doc) -> tuple[bytes, str]:
         return raw[:-1] + b',"' + rng.choice([b"\xff", b"k" * 100000, b"\x00"]) + b'":1}', "odd extra key"
     if k == 8:
         n = rng.choice([1000, 50000])
-        extra = b",".join(b'"k%d":%d' % (i, i) for i in range(n))
-        return raw[:-1] + b"," + extra + b"}", f"{n} extra members"
+        return raw[:-1] + b"," + _members(n) + b"}", f"{n} extra members"
     return m.generic(rng, raw)
 
 
