@@ -113,9 +113,12 @@ def _value_mutation(rng: random.Random):
         return v, f"shape {json.dumps(v)[:30]}"
     if k == 5:
         return _big(f"S{rng.choice([400 * 1024, 2 * 1024 * 1024])}"), "huge S"
+    # Large values cost seconds each in a debug build: mostly moderate sizes, rarely the big ones.
     if k == 6:
-        return _big("M20000"), "M with 20,000 members"
-    return _big(f"L{rng.choice([1000, 100000])}"), "long L"
+        n = rng.choice([1000, 1000, 5000, 20000])
+        return _big(f"M{n}"), f"M with {n} members"
+    n = rng.choice([1000, 1000, 10000, 100000])
+    return _big(f"L{n}"), f"L of {n}"
 
 
 _BIG: dict = {}
