@@ -32,6 +32,12 @@ def test_xml_documents_are_accepted_unmutated(ctx):
         _ok(ctx.send(case.raw), op)
 
 
+def test_other_rest_xml_documents_decode_to_not_implemented(ctx):
+    for entry in s3.OTHER_DOCS:
+        r = ctx.send(s3.other_case(ctx, entry, entry[3], "base", "valid").raw)
+        _ok(r, entry[0], (501,))
+
+
 def test_json_targets_are_accepted_or_not_implemented(ctx):
     for service, prefix, ver, op, doc in json_codecs._targets(ctx):
         r = ctx.send(json_codecs._case(ctx, service, prefix, ver, op, json.dumps(doc).encode(), "base", "").raw)
