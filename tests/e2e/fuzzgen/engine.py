@@ -392,9 +392,8 @@ class Runner:
     def _dead_or(self, outcome: str, detail: str):
         srv = self.ctx.server
         if not srv.alive:
-            time.sleep(0.05)
             return "FAIL:crash", f"{detail}; simfra exited with {srv.proc.returncode}", None
-        if outcome in ("FAIL:noanswer", "FAIL:hang"):
+        if outcome in ("FAIL:noanswer", "FAIL:hang", "ok:closed"):
             # A crash can take a moment to show; look again before blaming the connection.
             for _ in range(10):
                 if not srv.alive:
