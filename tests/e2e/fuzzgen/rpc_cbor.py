@@ -1,0 +1,100 @@
+"""rpcv2Cbor (CloudWatch speaks it; decoded, then 501 until implemented): malformed,
+truncated, deeply nested and oversized CBOR."""
+
+from __future__ import annotations
+
+import random
+from typing import Iterator
+
+from . import cbor
+from . import mutate as m
+from .engine import Case, Ctx, serialize, sign
+
+SERVICE_PATH = "/service/GraniteServiceVersion20100801/operation/"
+
+INPUTS = [
+    ("GetMetricData", {"MetricDataQueries": [{"Id": "q", "MetricStat": {
+        "Metric": {"Namespace": "n", "MetricName": "m", "Dimensions": [{"Name": "a", "Value": "b"}]},
+        "Period": 60, "Stat": "Sum"}}], "StartTime": 1.5e9, "EndTime": 1.6e9}),
+    ("PutMetricData", {"Namespace": "n", "MetricData": [{"MetricName": "m", "Value": 1.5, "Unit": "Count",
+                                                         "Values": [1.0, 2.0], "Counts": [1.0, 1.0]}]}),
+    ("ListMetrics", {"Namespace": "n", "NextToken": "t"}),
+    ("PutMetricAlarm", {"AlarmName": "a", "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanThreshold",
+                        "Threshold": 1.0, "Tags": [{"Key": "k", "Value": "v"}]}),
+]
+
+HOSTILE = [
+    (b"\x5b\xff\xff\xff\xff\xff\xff\xff\xff", "byte string of length 2^64-1"),
+    (b"\x7a\xff\xff\xff\xff" + b"a", "text string of length 2^32-1"),
+    (b"\x9b\x00\x00\x00\x01\x00\x00\x00\x00", "array of 2^32 items"),
+    (b"\xbb\x7f\xff\xff\xff\xff\xff\xff\xff", "map of 2^63 pairs"),
+    (b"\x62\xff\xfe", "text string with invalid UTF-8"),
+    (b"\xa1\x62\xc3\x28\x01", "map key with invalid UTF-8"),
+    (b"\x7f\x61a\x41b\xff", "indefinite text with a byte-string chunk"),
+    (b"\x5f\x5f\xff\xff", "nested indefinite byte strings"),
+    (b"\x9f\x01\x02", "indefinite array without break"),
+    (b"\xff", "lone break"),
+    (b"\x1c", "reserved additional info 28"),
+    (b"\xfc", "reserved simple 28"),
+    (b"\xf8\x10", "two-byte simple value < 32"),
+    (b"\xf9\x7e\x00", "half NaN"),
+    (b"\xa1\x01\x02", "map with an integer key"),
+    (b"\xa1\xa0\x01", "map with a map key"),
+    (b"\xa2\x61a\x01\x61a\x02", "duplicate map keys"),
+    (b"\xc2\x49" + b"\x01" * 9, "bignum"),
+    (b"\xd8\x20\x61x", "URI tag"),
+    (b"\xa0\x00", "trailing item"),
+    (b"", "empty body"),
+    (b"\x00", "integer at the top"),
+]
+
+
+def _hostile_deep(rng: random.Random) -> tuple[bytes, str]:
+    d = m.pick_depth(rng)
+    k = rng.randrange(5)
+    if k == 0:
+        return b"\x81" * d + b"\x00", f"array nested {d}"
+    if k == 1:
+        return b"\xa1\x61a" * d + b"\x00", f"map nested {d}"
+    if k == 2:
+        return b"\x9f" * d, f"indefinite arrays nested {d}, no breaks"
+    if k == 3:
+        return b"\xc1" * d + b"\x00", f"{d} chained tags"
+    return b"\xbf\x61a" * d + b"\x00" + b"\xff" * d, f"indefinite maps nested {d}"
+
+
+def _wrap_member(doc_bytes: bytes, inner: bytes) -> bytes:
+    """A map {"NextToken": <inner>, ...} so hostile items sit where a member is expected."""
+    return b"\xa1\x69NextToken" + inner
+
+
+def _case(ctx: Ctx, op: str, body: bytes, name: str, desc: str) -> Case:
+    target = SERVICE_PATH + op
+    h = sign("POST", ctx.netloc, target, "monitoring", body,
+             {"Content-Type": "application/cbor", "Accept": "application/cbor", "smithy-protocol": "rpc-v2-cbor"})
+    return Case(serialize("POST", target, h, body), "cbor", name, f"CloudWatch {op}: {desc}")
+
+
+def gen_cbor(rng: random.Random, ctx: Ctx) -> Iterator[Case]:
+    big = cbor.encode({"Namespace": "n" * (20 * 1024 * 1024 + 10)})
+    yield _case(ctx, "ListMetrics", big, "cbor:oversized", f"{len(big)} bytes")
+    while True:
+        op, doc = rng.choice(INPUTS)
+        valid = cbor.encode(doc)
+        r = rng.random()
+        if r < 0.2:
+            h, desc = rng.choice(HOSTILE)
+            body = h if rng.random() < 0.5 else _wrap_member(valid, h)
+            yield _case(ctx, op, body, f"cbor:{m.klass(desc, 30)}", desc)
+        elif r < 0.4:
+            h, desc = _hostile_deep(rng)
+            body = h if rng.random() < 0.5 else _wrap_member(valid, h)
+            yield _case(ctx, op, body, f"cbor:{m.klass(desc, 30)}", desc)
+        elif r < 0.5:
+            # type confusion: a valid item of the wrong major type in every member
+            wrong = rng.choice([1, -1, "s", b"b", [1], {"a": 1}, None, True, 1.5, 2 ** 63, -(2 ** 63)])
+            body = cbor.encode({k: wrong for k in doc})
+            yield _case(ctx, op, body, "cbor:wrong-types", f"every member {wrong!r}")
+        else:
+            body, desc = m.generic(rng, valid)
+            yield _case(ctx, op, body, f"cbor:{m.klass(desc, 30)}", desc)
