@@ -52,6 +52,32 @@ struct CodecOutputTests {
         #expect(text(r) == "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>bad</Message></Error><RequestId>rid</RequestId></ErrorResponse>")
     }
 
+    @Test func errorMessagesCarryNoCharacterXMLCannotHold() {
+        // An Action with a NUL is echoed in the message; `&#0;` would make the document unparseable.
+        let c = codec("sts", .query)
+        let r = text(c.encodeError(AWSError(code: "InvalidAction", message: "op\u{0}x\u{1}\ty\n"), requestId: "rid"))
+        #expect(r.contains("<Message>op\u{FFFD}x\u{FFFD}&#9;y&#10;</Message>"))
+        #expect(!r.contains("&#0;") && !r.contains("&#1;"))
+    }
+
+    @Test func queryDecoderProbesPrefixesWithoutBuildingThem() throws {
+        let c = codec("sts", .query)
+        // One 20,000-part key beside real parameters: ignored, and the rest decodes.
+        let junk = Array(repeating: "a", count: 20_000).joined(separator: ".")
+        let model = c.model
+        let op = model.operation("AssumeRole")!
+        let d = QueryInputDecoder(model: model, ec2: false, params: [
+            ("RoleArn", "arn:aws:iam::000000000000:role/r"), ("RoleSessionName", "s"), (junk, "x"),
+            ("PolicyArns.member.1.arn", "arn:aws:iam::aws:policy/A"), ("PolicyArns.member.2.arn", "arn:aws:iam::aws:policy/B"),
+            ("Tags.member.1.Key", "k"), ("Tags.member.1.Value", "v"),
+        ])
+        let v = try d.decode(model.shape(op.input!)!)
+        #expect(v["RoleSessionName"] == .string("s"))
+        #expect(v["PolicyArns"]?.listValue?.count == 2)
+        #expect(v["Tags"]?.listValue?.first?["Key"] == .string("k"))
+        #expect(d.present("PolicyArns.member") && d.present("Tags") && !d.present("Tag") && !d.present("PolicyArns.member.3"))
+    }
+
     @Test func ec2OutputUsesItemAndLocationNames() {
         let c = codec("ec2", .ec2)
         let op = c.model.operation("DescribeVpcs")!
