@@ -468,9 +468,9 @@ package struct ProtocolCodec: Sendable {
     /// XML error document (awsQuery, ec2Query, restXml).
     private func appendCodeAndMessage(_ e: AWSError, code: String, extras: Bool, into w: inout ByteWriter) {
         w.append("<Code>")
-        w.appendXMLEscaped(code)
+        w.appendXMLEscaped(ByteWriter.xmlSafeText(code))
         w.append("</Code><Message>")
-        w.appendXMLEscaped(e.message)
+        w.appendXMLEscaped(ByteWriter.xmlSafeText(e.message))
         w.append("</Message>")
         if extras { appendXMLExtras(e, into: &w) }
     }
@@ -480,7 +480,7 @@ package struct ProtocolCodec: Sendable {
             w.append("<")
             w.append(k)
             w.append(">")
-            w.appendXMLEscaped(XMLShapeWriter.text(v))
+            w.appendXMLEscaped(ByteWriter.xmlSafeText(XMLShapeWriter.text(v)))
             w.append("</")
             w.append(k)
             w.append(">")

@@ -90,4 +90,14 @@ package struct ByteWriter {
             if runStart < u.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<u.count])) }
         }
     }
+
+    /// Free text for an XML document that no client must fail to parse (error messages echo
+    /// request input): C0 control characters other than tab, LF and CR have no XML 1.0
+    /// representation at all (`&#0;` is as invalid as a raw NUL), so they become U+FFFD.
+    package static func xmlSafeText(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) else { return s }
+        return String(String.UnicodeScalarView(s.unicodeScalars.map {
+            $0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r" ? "\u{FFFD}" : $0
+        }))
+    }
 }
