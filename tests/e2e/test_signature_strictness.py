@@ -257,6 +257,18 @@ def test_session_token_with_root_keys_s3(server, s3, bucket):
     assert_absent(s3, bucket, "k")
 
 
+def test_session_token_with_root_keys_s3_sigv2_presigned(server, s3, bucket):
+    """boto3's default presigned URL for S3 is SigV2; a token in it is refused just the same."""
+    s3.put_object(Bucket=bucket, Key="presigned-k", Body=b"data")
+    bad = make_client(server.url, "s3", aws_session_token="FQoGZXIvYXdzEXAMPLETOKEN")
+    url = bad.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "presigned-k"})
+    assert "AWSAccessKeyId=" in url and "x-amz-security-token=" in url
+    r = requests.get(url, timeout=10)
+    assert r.status_code == 400 and "<Code>InvalidToken</Code>" in r.text, r.text
+    good = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "presigned-k"})
+    assert requests.get(good, timeout=10).content == b"data"
+
+
 # --------------------------------------------------------------------------------------
 # aws-chunked framing
 # --------------------------------------------------------------------------------------

@@ -380,7 +380,12 @@ extension SigV4Verifier {
         try parsed.validate()
         guard let cred = lookup(parsed.accessKeyId) else { throw .unknownAccessKey(parsed.accessKeyId) }
         if let exp = cred.expiration, now > exp { throw .unknownAccessKey(parsed.accessKeyId) }
-        if let token = cred.sessionToken, parsed.securityToken != token { throw .badSessionToken }
+        if let token = cred.sessionToken {
+            if parsed.securityToken != token { throw .badSessionToken }
+        } else if let token = parsed.securityToken, !token.isEmpty {
+            // As with SigV4: long-term keys have no session, so a token sent with them is refused.
+            throw .badSessionToken
+        }
         try SigV2.verify(request, parsed: parsed, secretAccessKey: cred.secretAccessKey, now: now,
                          virtualHostBucket: virtualHostBucket)
         let described = SigV4Parsed(
