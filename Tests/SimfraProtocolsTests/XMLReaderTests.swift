@@ -89,7 +89,7 @@ private func rejects(_ s: String) -> Bool { rejects(Array(s.utf8)) }
             "<A x=1/>", "<A x=\"1\" x=\"2\"/>", "<A x=\"<\"/>", "<A x=\"1\"y=\"2\"/>", "<A>&bogus;</A>", "<A>&lt</A>",
             "<A>& </A>", "<A>&#0;</A>", "<A>&#1;</A>", "<A>&#xD800;</A>", "<A>&#x110000;</A>", "<A>&#;</A>",
             "<A>\u{01}</A>", "<A><![CDATA[x</A>", "<A><!-- x</A>", "<A><!-- a -- b --></A>", "<A", "<1A/>",
-            "<A/><?xml version=\"1.0\"?>", "<![CDATA[x]]><A/>", "<A><!ELEMENT x ANY></A>",
+            "<A/><?xml version=\"1.0\"?>", "<:/>", "<a:/>", "<:a/>", "<a:b:c/>", "<a::b/>", "<a:1/>", "<A :x=\"1\"/>", "<![CDATA[x]]><A/>", "<A><!ELEMENT x ANY></A>",
         ] {
             #expect(rejects(s), "\(s.debugDescription)")
         }

@@ -169,19 +169,29 @@ private struct Scanner {
         stack.removeLast()
     }
 
-    /// An XML Name. Bytes ≥ 0x80 are accepted as name characters (UTF-8 was validated).
+    /// A qualified name (`local` or `prefix:local`, as Namespaces in XML define it). Bytes
+    /// ≥ 0x80 are accepted as name characters (UTF-8 was validated).
     mutating func name() throws(XMLReader.Failure) -> (Int, Int) {
         let start = i
         guard i < b.count, isNameStart(b[i]) else { throw fail("Expected a name") }
-        i += 1
-        while i < b.count, isNameChar(b[i]) { i += 1 }
+        var colon = -1
+        while i < b.count, isNameChar(b[i]) {
+            if b[i] == UInt8(ascii: ":") {
+                // One colon, with a name on both sides.
+                guard colon < 0, i > start, i + 1 < b.count, isNameStart(b[i + 1]), b[i + 1] != UInt8(ascii: ":") else {
+                    throw fail("'\(string(start, min(i + 1, b.count)))' is not a valid qualified name")
+                }
+                colon = i
+            }
+            i += 1
+        }
         return (start, i)
     }
 
     func localName(_ s: Int, _ e: Int) -> String {
         var k = s
         while k < e, b[k] != UInt8(ascii: ":") { k += 1 }
-        return k < e - 1 ? string(k + 1, e) : string(s, e)
+        return k < e ? string(k + 1, e) : string(s, e)
     }
 
     // MARK: character data
