@@ -73,7 +73,18 @@ indirect enum AV: Sendable, Hashable {
 
     // MARK: wire conversion
 
-    static func from(_ v: Value) throws -> AV {
+    /// DynamoDB's nesting limit: a value may sit inside at most 31 maps or lists (AWS
+    /// accepts 31 wraps and refuses 32, for items and expression values alike). It also
+    /// bounds every recursive walk over an `AV` (equality, hashing, size, encoding).
+    static let maxNesting = 31
+
+    static func nestingTooDeep() -> AWSError {
+        DDBError.validation("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit")
+    }
+
+    static func from(_ v: Value) throws -> AV { try from(v, wraps: 0) }
+
+    private static func from(_ v: Value, wraps: Int) throws -> AV {
         guard case .object(let o) = v else {
             throw DDBError.validation("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
         }
@@ -118,11 +129,13 @@ indirect enum AV: Sendable, Hashable {
                 return .bs(b)
             }
         case "M":
+            guard wraps < maxNesting else { throw nestingTooDeep() }
             var m: [String: AV] = [:]
-            for (name, e) in x.objectValue ?? [:] { m[name] = try from(e) }
+            for (name, e) in x.objectValue ?? [:] { m[name] = try from(e, wraps: wraps + 1) }
             return .m(m)
         case "L":
-            return .l(try (x.listValue ?? []).map(from))
+            guard wraps < maxNesting else { throw nestingTooDeep() }
+            return .l(try (x.listValue ?? []).map { try from($0, wraps: wraps + 1) })
         default:
             throw DDBError.validation("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
         }
@@ -179,6 +192,20 @@ enum ItemCodec {
     static func value(_ item: Item) -> Value { .object(item.mapValues { $0.value }) }
 
     static func size(_ item: Item) -> Int { item.reduce(0) { $0 + $1.key.utf8.count + $1.value.size } }
+
+    /// An update can nest a value (itself within the limit) under an existing map or list,
+    /// so the result is checked again before it is stored. The walk is bounded: its input
+    /// was built from values within the limit, at most one limit deeper.
+    static func checkNesting(_ item: Item) throws {
+        func fits(_ v: AV, _ wraps: Int) -> Bool {
+            switch v {
+            case .m(let m): return wraps < AV.maxNesting && m.values.allSatisfy { fits($0, wraps + 1) }
+            case .l(let l): return wraps < AV.maxNesting && l.allSatisfy { fits($0, wraps + 1) }
+            default: return true
+            }
+        }
+        for v in item.values where !fits(v, 0) { throw AV.nestingTooDeep() }
+    }
 }
 
 /// A key attribute's value with DynamoDB's ordering: S by UTF-8 bytes, N numerically,

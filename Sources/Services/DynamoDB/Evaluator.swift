@@ -176,6 +176,7 @@ enum Evaluator {
                 if let r { try set(&item, a.path, r) } else { remove(&item, a.path) }
             }
         }
+        try ItemCodec.checkNesting(item)
         return item
     }
 

@@ -105,15 +105,69 @@ struct ExpressionParser {
     var tokens: [Token] = []
     var pos = 0
     let scope: ExpressionScope
+    /// Operators and functions seen so far (AWS allows 300 per expression).
+    var operators = 0
+    /// Open parentheses, NOTs and function calls around the current token: each is one level
+    /// of recursion below, so this is what keeps the parser's stack bounded.
+    var nesting = 0
+
+    /// DynamoDB's limits on expression parameters.
+    static let maxExpressionBytes = 4096
+    static let maxOperators = 300
 
     init(_ text: String, kind: String, scope: ExpressionScope) throws {
         self.kind = kind
         self.source = Array(text.utf8)
         self.scope = scope
+        // A PartiQL statement is bounded by its own model limit (8,192 characters); the
+        // expression it is translated into is not a user's expression parameter.
+        if kind != "Statement" && source.count > Self.maxExpressionBytes {
+            throw DDBError.validation("Invalid \(kind): Expression size has exceeded the maximum allowed size; expression size: \(source.count)")
+        }
         if source.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             throw DDBError.validation("Invalid \(kind): The expression can not be empty;")
         }
         try tokenize()
+        try checkParentheses()
+    }
+
+    /// One pass, no recursion, before parsing: a group that only wraps another group
+    /// (`((a = :v))`) is AWS's "redundant parentheses" error. So every matched nesting level
+    /// left for the parser carries an operator, and the operator limit bounds the parser's
+    /// depth. Unmatched parentheses are left for the parser to report as a syntax error.
+    private mutating func checkParentheses() throws {
+        var open: [Int] = []
+        var closeOf = [Int](repeating: -1, count: tokens.count)
+        for (k, t) in tokens.enumerated() where t.kind == .punct {
+            if t.text == "(" {
+                open.append(k)
+            } else if t.text == ")" {
+                if let o = open.popLast() { closeOf[o] = k }
+            }
+        }
+        for k in 0..<tokens.count - 1 where closeOf[k] >= 0 && closeOf[k + 1] >= 0 {
+            // A function call's parentheses belong to the call, not to a group.
+            let isCall = k > 0 && tokens[k - 1].kind == .ident && !["AND", "OR", "NOT"].contains(tokens[k - 1].text.uppercased())
+            if !isCall && closeOf[k + 1] == closeOf[k] - 1 {
+                throw fail("The expression has redundant parentheses;")
+            }
+        }
+    }
+
+    mutating func countOperator() throws {
+        operators += 1
+        if operators > Self.maxOperators {
+            throw fail("The expression contains too many operators; operator count: \(operators)")
+        }
+    }
+
+    /// Enters one level of recursion. Matched groups are bounded by the operator limit (see
+    /// `checkParentheses`: at most a group per operator, as in `(NOT (NOT …))`), so only a
+    /// run of unclosed `(` gets past this bound: a syntax error, found before the stack could
+    /// run out.
+    mutating func enter() throws {
+        nesting += 1
+        if nesting > 2 * Self.maxOperators + 2 { throw syntaxError() }
     }
 
     func fail(_ m: String) -> AWSError { DDBError.validation("Invalid \(kind): \(m)") }
@@ -247,7 +301,10 @@ struct ExpressionParser {
         if t.kind == .ident && isPunct(peekAt(1), "(") {
             let name = t.text
             pos += 2
+            try countOperator()
+            try enter()
             let args = try parseArgs(update: update)
+            nesting -= 1
             switch name {
             case "size" where !update:
                 guard args.count == 1 else { throw arity(name, args.count) }
@@ -302,6 +359,7 @@ struct ExpressionParser {
         var l = try parseAnd()
         while isKeyword(peek, "OR") {
             pos += 1
+            try countOperator()
             l = .or(l, try parseAnd())
         }
         return l
@@ -311,6 +369,7 @@ struct ExpressionParser {
         var l = try parseNot()
         while isKeyword(peek, "AND") {
             pos += 1
+            try countOperator()
             l = .and(l, try parseNot())
         }
         return l
@@ -319,6 +378,9 @@ struct ExpressionParser {
     mutating func parseNot() throws -> Condition {
         if isKeyword(peek, "NOT") {
             pos += 1
+            try countOperator()
+            try enter()
+            defer { nesting -= 1 }
             return .not(try parseNot())
         }
         return try parsePrimary()
@@ -327,6 +389,8 @@ struct ExpressionParser {
     mutating func parsePrimary() throws -> Condition {
         if isPunct(peek, "(") {
             pos += 1
+            try enter()
+            defer { nesting -= 1 }
             let c = try parseOr()
             try expect(")")
             return c
@@ -334,7 +398,10 @@ struct ExpressionParser {
         let t = peek
         if t.kind == .ident && isPunct(peekAt(1), "(") && Self.conditionFunctions.contains(t.text) {
             pos += 2
+            try countOperator()
+            try enter()
             let args = try parseArgs(update: false)
+            nesting -= 1
             switch t.text {
             case "attribute_exists", "attribute_not_exists":
                 guard args.count == 1 else { throw arity(t.text, args.count) }
@@ -370,10 +437,12 @@ struct ExpressionParser {
         let op = peek
         if op.kind == .punct && ["=", "<>", "<", "<=", ">", ">="].contains(op.text) {
             pos += 1
+            try countOperator()
             return .compare(lhs, op.text, try parseOperand())
         }
         if isKeyword(op, "BETWEEN") {
             pos += 1
+            try countOperator()
             let lo = try parseOperand()
             guard isKeyword(peek, "AND") else { throw syntaxError() }
             pos += 1
@@ -387,6 +456,7 @@ struct ExpressionParser {
         }
         if isKeyword(op, "IN") {
             pos += 1
+            try countOperator()
             try expect("(")
             var list: [Operand] = [try parseOperand()]
             while isPunct(peek, ",") {
@@ -433,6 +503,7 @@ struct ExpressionParser {
                     var v = try parseOperand(update: true)
                     if isPunct(peek, "+") || isPunct(peek, "-") {
                         let plus = next().text == "+"
+                        try countOperator()
                         let r = try parseOperand(update: true)
                         v = plus ? .plus(v, r) : .minus(v, r)
                     }

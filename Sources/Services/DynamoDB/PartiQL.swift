@@ -74,8 +74,9 @@ struct PartiQLTranslator {
         return w
     }
 
-    /// A literal value, a parameter, or a collection of them.
-    mutating func literal() throws -> AV {
+    /// A literal value, a parameter, or a collection of them. `wraps` counts the maps and
+    /// lists around it: DynamoDB's nesting limit applies, and bounds the recursion.
+    mutating func literal(wraps: Int = 0) throws -> AV {
         skipSpace()
         guard pos < src.count else { throw Self.error("Statement wasn't well formed, can't be processed: Expected value") }
         let c = src[pos]
@@ -113,34 +114,37 @@ struct PartiQLTranslator {
             return .n(try DDBNumber.validated(String(decoding: src[start..<pos], as: UTF8.self)))
         }
         if c == UInt8(ascii: "{") {
+            guard wraps < AV.maxNesting else { throw AV.nestingTooDeep() }
             pos += 1
             var m: Item = [:]
             if peekChar() == UInt8(ascii: "}") { pos += 1; return .m(m) }
             while true {
-                guard case .s(let k) = try literal() else { throw Self.error("Statement wasn't well formed, can't be processed: map keys must be strings") }
+                guard case .s(let k) = try literal(wraps: wraps + 1) else { throw Self.error("Statement wasn't well formed, can't be processed: map keys must be strings") }
                 try expectChar(":")
-                m[k] = try literal()
+                m[k] = try literal(wraps: wraps + 1)
                 if peekChar() == UInt8(ascii: ",") { pos += 1; continue }
                 try expectChar("}")
                 return .m(m)
             }
         }
         if c == UInt8(ascii: "[") {
+            guard wraps < AV.maxNesting else { throw AV.nestingTooDeep() }
             pos += 1
             var l: [AV] = []
             if peekChar() == UInt8(ascii: "]") { pos += 1; return .l(l) }
             while true {
-                l.append(try literal())
+                l.append(try literal(wraps: wraps + 1))
                 if peekChar() == UInt8(ascii: ",") { pos += 1; continue }
                 try expectChar("]")
                 return .l(l)
             }
         }
         if c == UInt8(ascii: "<"), pos + 1 < src.count, src[pos + 1] == UInt8(ascii: "<") {
+            guard wraps < AV.maxNesting else { throw AV.nestingTooDeep() }
             pos += 2
             var l: [AV] = []
             while true {
-                l.append(try literal())
+                l.append(try literal(wraps: wraps + 1))
                 if peekChar() == UInt8(ascii: ",") { pos += 1; continue }
                 skipSpace()
                 guard pos + 1 < src.count, src[pos] == UInt8(ascii: ">"), src[pos + 1] == UInt8(ascii: ">") else {
