@@ -13,6 +13,35 @@ package enum PolicyDate {
         return iso8601(s)
     }
 
+    /// `2026-12-04T17:00:00Z`, the form `aws:CurrentTime` carries (whole seconds, UTC).
+    package static func iso8601(epochSeconds: Double) -> String {
+        let total = Int(epochSeconds.rounded(.down))
+        var days = total / 86_400
+        var secs = total % 86_400
+        if secs < 0 {
+            secs += 86_400
+            days -= 1
+        }
+        let (y, m, d) = civilFromDays(days)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let year = String(y)
+        let paddedYear = String(repeating: "0", count: max(0, 4 - year.count)) + year
+        return "\(paddedYear)-\(two(m))-\(two(d))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
+    }
+
+    /// The inverse of `daysFromCivil` (same algorithm family).
+    private static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
     private static func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
 
     private static func iso8601(_ s: [UInt8]) -> Double? {

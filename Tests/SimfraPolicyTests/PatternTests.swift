@@ -116,3 +116,66 @@ import Testing
         #expect(IPAddressRange(text) == nil)
     }
 }
+
+@Suite struct GlobalKeysTests {
+    @Test func currentTimeIsFormattedAsAWSSendsIt() {
+        #expect(PolicyDate.iso8601(epochSeconds: 1_796_403_600.7) == "2026-12-04T17:00:00Z")
+        #expect(PolicyDate.iso8601(epochSeconds: 0) == "1970-01-01T00:00:00Z")
+        #expect(PolicyDate.iso8601(epochSeconds: 1_709_164_799) == "2024-02-28T23:59:59Z")
+        #expect(PolicyDate.iso8601(epochSeconds: -1) == "1969-12-31T23:59:59Z")
+    }
+
+    @Test func keysPerKindOfCaller() {
+        let user = PolicyContext.global(
+            principal: .user(arn: "arn:aws:iam::111122223333:user/alice", account: "111122223333"),
+            userId: "AIDAEXAMPLE", userName: "alice", principalTags: ["Team": "blue"], sourceIp: "10.0.0.1",
+            secureTransport: false, now: 1_796_403_600, requestedRegion: "us-east-1")
+        #expect(user[lowercasedKey: "aws:username"] == ["alice"])
+        #expect(user[lowercasedKey: "aws:userid"] == ["AIDAEXAMPLE"])
+        #expect(user[lowercasedKey: "aws:principaltype"] == ["User"])
+        #expect(user[lowercasedKey: "aws:principaltag/team"] == ["blue"])
+        #expect(user[lowercasedKey: "aws:currenttime"] == ["2026-12-04T17:00:00Z"])
+        #expect(user[lowercasedKey: "aws:epochtime"] == ["1796403600"])
+        #expect(user[lowercasedKey: "aws:securetransport"] == ["false"])
+        #expect(user[lowercasedKey: "aws:sourceip"] == ["10.0.0.1"])
+        #expect(user[lowercasedKey: "aws:requestedregion"] == ["us-east-1"])
+
+        let role = PolicyContext.global(
+            principal: .assumedRole(sessionArn: "arn:aws:sts::111122223333:assumed-role/app/s1",
+                roleArn: "arn:aws:iam::111122223333:role/team/app", account: "111122223333"),
+            userId: "AROAEXAMPLE:s1", userName: "ignored", secureTransport: true, now: 0)
+        #expect(role[lowercasedKey: "aws:principalarn"] == ["arn:aws:iam::111122223333:role/team/app"])
+        #expect(role[lowercasedKey: "aws:username"] == nil)
+        #expect(role[lowercasedKey: "aws:userid"] == ["AROAEXAMPLE:s1"])
+        #expect(role[lowercasedKey: "aws:principaltype"] == ["AssumedRole"])
+
+        let root = PolicyContext.global(principal: .root(account: "111122223333"), secureTransport: true, now: 0)
+        #expect(root[lowercasedKey: "aws:userid"] == ["111122223333"])
+        #expect(root[lowercasedKey: "aws:principaltype"] == ["Account"])
+        #expect(root[lowercasedKey: "aws:principalaccount"] == ["111122223333"])
+
+        let anon = PolicyContext.global(principal: .anonymous, secureTransport: false, now: 0)
+        #expect(anon[lowercasedKey: "aws:principalarn"] == nil)
+        #expect(anon[lowercasedKey: "aws:principaltype"] == ["Anonymous"])
+    }
+
+    @Test func globalKeysDriveConditionsAndVariables() {
+        let p = policy(#"""
+            {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": "arn:aws:s3:::b/${aws:username}/*",
+             "Condition": {"DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}, "StringEquals": {"aws:PrincipalTag/team": "blue"}}}}
+            """#)
+        let ctx = PolicyContext.global(
+            principal: .user(arn: "arn:aws:iam::111122223333:user/alice", account: "111122223333"),
+            userId: "AIDAEXAMPLE", userName: "alice", principalTags: ["team": "blue"], secureTransport: true,
+            now: 1_796_403_600)
+        let set = PolicySet(identityPolicies: [AttachedPolicy(id: "p", policy: p)])
+        let principal = RequestPrincipal.user(arn: "arn:aws:iam::111122223333:user/alice", account: "111122223333")
+        #expect(PolicyEvaluator.evaluate(
+            AuthorizationRequest(principal: principal, action: "s3:GetObject", resource: "arn:aws:s3:::b/alice/x", context: ctx), set).isAllowed)
+        let later = PolicyContext.global(principal: principal, userName: "alice", principalTags: ["team": "blue"],
+            secureTransport: true, now: 1_830_000_000)
+        #expect(!PolicyEvaluator.evaluate(
+            AuthorizationRequest(principal: principal, action: "s3:GetObject", resource: "arn:aws:s3:::b/alice/x", context: later), set).isAllowed)
+    }
+}
