@@ -85,6 +85,35 @@ package enum PolicyEvaluator {
         return (last, nil)
     }
 
+    /// Simulate*'s MissingContextValues: the condition keys that statements applying to this
+    /// action and resource test but the request does not carry, as the policy spells them,
+    /// each once, in the order met.
+    package static func missingContextKeys(_ request: AuthorizationRequest, _ policies: PolicySet) -> [String] {
+        var all = policies.identityPolicies
+        if let b = policies.permissionsBoundary { all.append(b) }
+        all += policies.sessionPolicies ?? []
+        if let r = policies.resourcePolicy { all.append(r) }
+        var seen: Set<String> = []
+        var missing: [String] = []
+        var action = request.loweredAction
+        var resource = request.resource ?? "*"
+        action.withUTF8 { a in
+            resource.withUTF8 { r in
+                for attached in all {
+                    for st in attached.policy.statements
+                    where st.matchesAction(a) && st.matchesResource(r, request.context)
+                        && st.matchesPrincipal(request.principal) != .none
+                    {
+                        for c in st.conditions where request.context[lowercasedKey: c.lookupKey] == nil {
+                            if seen.insert(c.lookupKey).inserted { missing.append(c.key) }
+                        }
+                    }
+                }
+            }
+        }
+        return missing
+    }
+
     /// The statements of one policy type that matched, allocation-free until one matches.
     struct Scan {
         var denies: [MatchedStatement] = []

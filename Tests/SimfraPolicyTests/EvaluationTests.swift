@@ -359,3 +359,22 @@ let roleSession = RequestPrincipal.assumedRole(
         #expect(resource == b)
     }
 }
+
+@Suite struct SimulationTests {
+    @Test func missingContextKeysAreThoseTheApplicableStatementsTest() {
+        let p = policy(#"""
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}, "Bool": {"aws:MultiFactorAuthPresent": "true"}}},
+              {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringNotEquals": {"aws:SourceIP": "10.0.0.1"}}},
+              {"Effect": "Allow", "Action": "sqs:*", "Resource": "*", "Condition": {"StringEquals": {"sqs:QueueTag": "x"}}}
+            ]}
+            """#)
+        let set = PolicySet(identityPolicies: [attached(p)])
+        let r = AuthorizationRequest(principal: alice, action: "s3:GetObject", resource: "arn:aws:s3:::b/k",
+            context: PolicyContext(["aws:MultiFactorAuthPresent": ["true"]]))
+        // aws:SourceIp once (keys are case-insensitive); the sqs statement does not apply.
+        #expect(PolicyEvaluator.missingContextKeys(r, set) == ["aws:SourceIp"])
+        // Missing aws:SourceIp: the allow fails and the negated deny holds.
+        #expect(PolicyEvaluator.evaluate(r, set).decision == .explicitDeny)
+    }
+}
