@@ -31,6 +31,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
+        // Pure IAM policy evaluation (no I/O), shared by enforcement and IAM's Simulate* APIs.
+        .target(name: "SimfraPolicy", dependencies: ["SimfraCore"], swiftSettings: strict),
         .target(
             name: "SimfraSTS", dependencies: ["SimfraCore"],
             path: "Sources/Services/STS", swiftSettings: strict),
@@ -72,6 +74,7 @@ let package = Package(
                 "SimfraS3", "SimfraCore", "SimfraPersistence", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
+        .testTarget(name: "SimfraPolicyTests", dependencies: ["SimfraPolicy", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraCoreTests", dependencies: ["SimfraCore"], swiftSettings: strict),
         .testTarget(
             name: "SimfraProtocolsTests",
