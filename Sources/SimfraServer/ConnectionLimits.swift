@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NIOCore
 import Synchronization
 
 /// How many connections may be open at once, and the open-file limit that bounds it.
@@ -37,6 +38,26 @@ final class ConnectionLimits: Sendable {
     /// Two descriptors per connection (socket + body file) within the limit, at least 16.
     static func defaultCap(openFileLimit: Int) -> Int {
         max(16, (openFileLimit - reservedDescriptors) / 2)
+    }
+
+    /// The most a configured cap may be: the default. Running out of descriptors is not only
+    /// slow (accept fails) but fatal: libdispatch, which Swift's `Task.sleep` uses, traps when
+    /// it cannot open a file. More connections need a higher open-file limit.
+    static func mostConnections(openFileLimit: Int) -> Int {
+        defaultCap(openFileLimit: openFileLimit)
+    }
+
+    /// Connections over the cap that may be in their refusal (answer, close) at once, within
+    /// the reserve; past it the listener pauses.
+    static let refusalSlack = 32
+
+    /// Stops accepting on `listener` for 50 ms.
+    static func pauseAccepting(_ listener: any Channel) {
+        listener.setOption(.autoRead, value: false).whenComplete { _ in
+            listener.eventLoop.scheduleTask(in: .milliseconds(50)) {
+                listener.setOption(.autoRead, value: true).whenComplete { _ in }
+            }
+        }
     }
 
     /// Raises the soft open-file limit to the hard one (the common soft default of 1,024 is far

@@ -45,11 +45,15 @@ struct FrontEndError: Sendable {
         /// From the request head: JSON protocols carry `X-Amz-Target` or a JSON content type,
         /// query protocols a form body; everything else (REST, S3) gets S3's XML.
         init(_ head: HTTPRequestHead) {
-            if head.headers.contains(name: "x-amz-target") {
+            self.init { head.headers.first(name: $0) }
+        }
+
+        init(header: (String) -> String?) {
+            if header("x-amz-target") != nil {
                 self = .json
                 return
             }
-            let type = head.headers.first(name: "content-type") ?? ""
+            let type = header("content-type") ?? ""
             if type.contains("json") { self = .json }
             else if type.hasPrefix("application/x-www-form-urlencoded") { self = .query }
             else { self = .restXml }

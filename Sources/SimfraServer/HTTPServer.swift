@@ -37,7 +37,11 @@ final class HTTPServer: Sendable {
         // Swift concurrency executor: a connection's task then runs on event-loop threads.
         group = MultiThreadedEventLoopGroup.singleton
         let config = dispatcher.config
-        limits = ConnectionLimits(cap: config.maxConnections ?? ConnectionLimits.defaultCap(openFileLimit: openFileLimit))
+        let most = ConnectionLimits.mostConnections(openFileLimit: openFileLimit)
+        if let asked = config.maxConnections, asked > most {
+            dispatcher.log(.warn, "SIMFRA_MAX_CONNECTIONS=\(asked) is more than the open-file limit (\(openFileLimit)) allows; using \(most) (raise `ulimit -n` for more)")
+        }
+        limits = ConnectionLimits(cap: min(config.maxConnections ?? ConnectionLimits.defaultCap(openFileLimit: openFileLimit), most))
         let requests = RequestCounter()
         guardSettings = ConnectionGuard.Settings(
             idleTimeout: .nanoseconds(Int64(config.idleTimeout * 1e9)),
@@ -71,6 +75,12 @@ final class HTTPServer: Sendable {
             .bind(host: host, port: port) { channel in
                 channel.closeFuture.whenComplete { _ in limits.release() }
                 guard limits.admit() else {
+                    if limits.current > limits.cap + ConnectionLimits.refusalSlack, let listener = channel.parent {
+                        // Refusals are piling up faster than they close: stop accepting for a
+                        // moment (the kernel's backlog holds the rest) so descriptors never run
+                        // out; libdispatch, under Swift's Task.sleep, traps when they do.
+                        ConnectionLimits.pauseAccepting(listener)
+                    }
                     // Over the cap: answered without reading the request, then closed.
                     let bytes = FrontEndError.slowDown.rawResponse(.restXml, requestId: settings.requestIds.next())
                     channel.writeAndFlush(channel.allocator.buffer(bytes: bytes)).whenComplete { _ in
