@@ -10,6 +10,14 @@ public struct Config: Sendable {
     public var dataDir: String?
     /// 64 hex characters; without it `<dataDir>/.master_key` is used (made on first start).
     public var persistenceKey: String?
+    /// Most connections open at once; nil derives it from the open-file limit at start
+    /// (`ConnectionLimits.defaultCap`). Connections past it are answered 503 `SlowDown` and closed.
+    public var maxConnections: Int?
+    /// Seconds a keep-alive connection may sit between requests before it is closed.
+    public var idleTimeout: Double = 60
+    /// Seconds a request may go without a byte of progress (head or body) before it is answered
+    /// 400 `RequestTimeout` and its connection closed, as S3's front ends do after about 20 s.
+    public var requestTimeout: Double = 20
 
     public enum LogLevel: String, Sendable, Comparable {
         case trace, debug, info, warn, error
@@ -71,7 +79,24 @@ public struct Config: Sendable {
             }
             c.persistenceKey = v
         }
+        if let v = env["SIMFRA_MAX_CONNECTIONS"], !v.isEmpty {
+            guard let n = Int(v), n >= 1 else {
+                throw Invalid(description: "SIMFRA_MAX_CONNECTIONS must be a whole number of at least 1, got '\(v)'")
+            }
+            c.maxConnections = n
+        }
+        c.idleTimeout = try seconds(env, "SIMFRA_IDLE_TIMEOUT", default: c.idleTimeout)
+        c.requestTimeout = try seconds(env, "SIMFRA_REQUEST_TIMEOUT", default: c.requestTimeout)
         return c
+    }
+
+    /// A timeout in seconds (fractions allowed, so tests can use short ones), from 0.1 to one day.
+    private static func seconds(_ env: [String: String], _ name: String, default d: Double) throws(Invalid) -> Double {
+        guard let v = env[name], !v.isEmpty else { return d }
+        guard let s = Double(v), s.isFinite, s >= 0.1, s <= 86400 else {
+            throw Invalid(description: "\(name) must be a number of seconds from 0.1 to 86400, got '\(v)'")
+        }
+        return s
     }
 
     private static func isHexDigit(_ c: UInt8) -> Bool {

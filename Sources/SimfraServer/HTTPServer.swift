@@ -24,40 +24,92 @@ final class HTTPServer: Sendable {
     let dispatcher: Dispatcher
     let admin: AdminRoutes
     let group: MultiThreadedEventLoopGroup
+    let limits: ConnectionLimits
+    let guardSettings: ConnectionGuard.Settings
+    let trimmer: MemoryTrimmer
 
-    init(dispatcher: Dispatcher, admin: AdminRoutes) {
+    /// - Parameter openFileLimit: the process's open-file limit, from which the default
+    ///   connection cap is derived when `SIMFRA_MAX_CONNECTIONS` is not set.
+    init(dispatcher: Dispatcher, admin: AdminRoutes, openFileLimit: Int) {
         self.dispatcher = dispatcher
         self.admin = admin
         // The singleton group, which `Simfra.useEventLoopsForConcurrency()` also makes the
         // Swift concurrency executor: a connection's task then runs on event-loop threads.
         group = MultiThreadedEventLoopGroup.singleton
+        let config = dispatcher.config
+        let most = ConnectionLimits.mostConnections(openFileLimit: openFileLimit)
+        if let asked = config.maxConnections, asked > most {
+            dispatcher.log(.warn, "SIMFRA_MAX_CONNECTIONS=\(asked) is more than the open-file limit (\(openFileLimit)) allows; using \(most) (raise `ulimit -n` for more)")
+        }
+        limits = ConnectionLimits(cap: min(config.maxConnections ?? ConnectionLimits.defaultCap(openFileLimit: openFileLimit), most))
+        let requests = RequestCounter()
+        guardSettings = ConnectionGuard.Settings(
+            idleTimeout: .nanoseconds(Int64(config.idleTimeout * 1e9)),
+            requestTimeout: .nanoseconds(Int64(config.requestTimeout * 1e9)),
+            requestIds: dispatcher.requestIds, requests: requests)
+        trimmer = MemoryTrimmer(requests: requests)
     }
 
     typealias Conn = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
+    /// An accepted connection: served, or over the cap (already answered and closing).
+    enum Accepted: Sendable {
+        case conn(Conn)
+        case refused
+    }
+
     /// Binds and returns the bound channel; `serve` runs the accept loop.
-    func bind(host: String, port: Int) async throws -> NIOAsyncChannel<Conn, Never> {
-        try await ServerBootstrap(group: group)
+    func bind(host: String, port: Int) async throws -> NIOAsyncChannel<Accepted, Never> {
+        let limits = limits
+        let settings = guardSettings
+        return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler())
+                }
+            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .bind(host: host, port: port) { channel in
+                channel.closeFuture.whenComplete { _ in limits.release() }
+                guard limits.admit() else {
+                    if limits.current > limits.cap + ConnectionLimits.refusalSlack, let listener = channel.parent {
+                        // Refusals are piling up faster than they close: stop accepting for a
+                        // moment (the kernel's backlog holds the rest) so descriptors never run
+                        // out; libdispatch, under Swift's Task.sleep, traps when they do.
+                        ConnectionLimits.pauseAccepting(listener)
+                    }
+                    // Over the cap: answered without reading the request, then closed.
+                    let bytes = FrontEndError.slowDown.rawResponse(.restXml, requestId: settings.requestIds.next())
+                    channel.writeAndFlush(channel.allocator.buffer(bytes: bytes)).whenComplete { _ in
+                        channel.close(promise: nil)
+                    }
+                    return channel.eventLoop.makeSucceededFuture(.refused)
+                }
                 // No pipelining assistance: the connection task answers requests strictly in
                 // order already, and the assistance switched read interest off and on again
-                // around every request (two epoll_ctl calls each).
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false, withErrorHandling: true)
-                    return try Conn(wrappingChannelSynchronously: channel)
+                // around every request (two epoll_ctl calls each). NIO's error handler (a bare
+                // 400) is replaced by the guard's AWS-shaped answers.
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    let activity = ConnectionActivity()
+                    try sync.addHandler(ReadActivityHandler(activity))
+                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
+                    try sync.addHandler(ConnectionGuard(settings, activity: activity))
+                    return .conn(try Conn(wrappingChannelSynchronously: channel))
                 }
             }
     }
 
-    func serve(_ server: NIOAsyncChannel<Conn, Never>) async throws {
+    func serve(_ server: NIOAsyncChannel<Accepted, Never>) async throws {
+        trimmer.start(on: server.channel.eventLoop)
+        defer { trimmer.stop() }
         try await withThrowingDiscardingTaskGroup { tasks in
             try await server.executeThenClose { inbound in
-                for try await conn in inbound {
+                for try await accepted in inbound {
+                    guard case .conn(let conn) = accepted else { continue }
                     tasks.addTask { await self.handleConnection(conn) }
                 }
             }
@@ -109,7 +161,8 @@ final class HTTPServer: Sendable {
                     {
                         // CORS preflight: unsigned, answered from the bucket's CORS configuration.
                         while try await reader.nextBody() != nil {}
-                        let response = preflight(head, cors)
+                        let response = dispatcher.ready.load(ordering: .acquiring)
+                            ? preflight(head, cors) : frontEndError(.init(status: 503, code: "ServiceUnavailable", message: "Simfra is starting"), head)
                         try await write(response, head: head, keepAlive: keepAlive, outbound, conn.channel)
                         if !keepAlive { return }
                         continue
@@ -125,7 +178,7 @@ final class HTTPServer: Sendable {
                             return
                         case .success(let call):
                             if let declared, declared > Self.maxStreamedBody {
-                                try await write(Self.tooLarge(Self.maxStreamedBody), head: head, keepAlive: false, outbound, conn.channel)
+                                try await write(frontEndError(.tooLarge(Self.maxStreamedBody), head), head: head, keepAlive: false, outbound, conn.channel)
                                 return
                             }
                             if expectContinue {
@@ -155,7 +208,7 @@ final class HTTPServer: Sendable {
                     }
 
                     if let declared, declared > Self.maxBufferedBody {
-                        try await write(Self.tooLarge(Self.maxBufferedBody), head: head, keepAlive: false, outbound, conn.channel)
+                        try await write(frontEndError(.tooLarge(Self.maxBufferedBody), head), head: head, keepAlive: false, outbound, conn.channel)
                         return
                     }
                     if expectContinue {
@@ -171,7 +224,7 @@ final class HTTPServer: Sendable {
                         body.writeBuffer(&chunk)
                     }
                     if tooLarge {
-                        try await write(Self.tooLarge(Self.maxBufferedBody), head: head, keepAlive: false, outbound, conn.channel)
+                        try await write(frontEndError(.tooLarge(Self.maxBufferedBody), head), head: head, keepAlive: false, outbound, conn.channel)
                         return
                     }
                     let response = await respond(head, body: body, local: local)
@@ -321,8 +374,8 @@ final class HTTPServer: Sendable {
         try await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
     }
 
-    static func tooLarge(_ limit: Int) -> AWSResponse {
-        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>RequestEntityTooLarge</Code><Message>Request body exceeds the maximum allowed size of \(limit) bytes</Message></Error>"
-        return AWSResponse(status: 413, headers: [("Content-Type", "application/xml")], body: Array(xml.utf8))
+    /// An error the HTTP layer answers itself, shaped after the request, with a request id.
+    private func frontEndError(_ e: FrontEndError, _ head: HTTPRequestHead) -> AWSResponse {
+        e.response(FrontEndError.Shape(head), requestId: dispatcher.requestIds.next())
     }
 }

@@ -7,6 +7,7 @@ import SimfraS3
 import SimfraDynamoDB
 import SimfraSQS
 import SimfraSTS
+import Synchronization
 
 /// The assembled server: built from a `Config`, started by the executable.
 public final class Simfra: Sendable {
@@ -59,7 +60,7 @@ public final class Simfra: Sendable {
         self.handlers = handlers
         dispatcher = Dispatcher(config: config, handlers: handlers)
         let admin = AdminRoutes(dispatcher: dispatcher, store: store)
-        http = HTTPServer(dispatcher: dispatcher, admin: admin)
+        http = HTTPServer(dispatcher: dispatcher, admin: admin, openFileLimit: ConnectionLimits.raiseOpenFileLimit())
     }
 
     public struct StartupError: Error, CustomStringConvertible {
@@ -78,17 +79,35 @@ public final class Simfra: Sendable {
     /// Rebuilds every stateful service from the store, in dependency order (IAM first, then
     /// KMS and EC2, then the rest), before the server reports healthy.
     func restoreServices() throws {
-        let order = ["iam", "kms", "ec2"]
-        let sorted = handlers.sorted {
-            (order.firstIndex(of: $0.serviceName) ?? order.count) < (order.firstIndex(of: $1.serviceName) ?? order.count)
+        try lifecycle.withLock { state in
+            guard state == .created else { return }
+            state = .restoring
+            let order = ["iam", "kms", "ec2"]
+            let sorted = handlers.sorted {
+                (order.firstIndex(of: $0.serviceName) ?? order.count) < (order.firstIndex(of: $1.serviceName) ?? order.count)
+            }
+            for case let s as any StatefulService in sorted { try s.restore() }
+            state = .running
         }
-        for case let s as any StatefulService in sorted { try s.restore() }
     }
 
-    /// Flushes pending writes and closes the database (SIGTERM/SIGINT).
+    private enum Lifecycle { case created, restoring, running, stopped }
+
+    /// Held while services load and while shutting down, so a signal during a long load waits
+    /// for it rather than closing the database under it (no AWS request has been served yet,
+    /// so nothing is lost by waiting).
+    private let lifecycle = Mutex(Lifecycle.created)
+
+    /// Flushes pending writes and closes the database (SIGTERM/SIGINT). Runs once; later
+    /// calls return at once.
     public func shutdown() {
-        for case let s3 as S3Service in handlers { s3.shutdown() }
-        store?.close()
+        lifecycle.withLock { state in
+            guard state != .stopped else { return }
+            state = .stopped
+            dispatcher.ready.store(false, ordering: .releasing)
+            for case let s3 as S3Service in handlers { s3.shutdown() }
+            store?.close()
+        }
     }
 
     /// Makes NIO's event loops Swift concurrency's global executor. Without it every request
@@ -101,15 +120,42 @@ public final class Simfra: Sendable {
 
     /// Binds, prints the start line, loads state, reports ready, then serves until the
     /// listening channel closes.
+    ///
+    /// Requests are served while the services load: health answers 503 `{"status":"starting"}`
+    /// and AWS requests 503 `ServiceUnavailable` until loading is done. The load runs on NIO's
+    /// blocking pool, never on an event loop (that would stall every connection on it).
+    /// A busy port throws `PortInUse`.
     public func run(onStarted: @Sendable (_ line: String, _ port: Int) -> Void) async throws {
-        let channel = try await http.bind(host: config.host, port: config.port)
+        let channel: NIOAsyncChannel<HTTPServer.Accepted, Never>
+        do {
+            channel = try await http.bind(host: config.host, port: config.port)
+        } catch let e as IOError where e.errnoCode == EADDRINUSE {
+            throw PortInUse(port: config.port)
+        }
         let port = channel.channel.localAddress?.port ?? config.port
         let persistence = config.dataDir.map { "on, \($0)" } ?? "off"
         onStarted(
             "simfra \(Self.version) listening on http://\(config.host):\(port) (persistence: \(persistence), services: \(dispatcher.registry.implementedCount))", port)
-        // Health answers 503 and AWS requests get 503 until every service has loaded.
-        try restoreServices()
-        dispatcher.ready.store(true, ordering: .releasing)
-        try await http.serve(channel)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.http.serve(channel) }
+            do {
+                try await NIOThreadPool.singleton.runIfActive { try self.restoreServices() }
+            } catch {
+                // Stop serving: the executable reports the error and exits.
+                try? await channel.channel.close()
+                group.cancelAll()
+                throw error
+            }
+            if lifecycle.withLock({ $0 == .running }) {
+                dispatcher.ready.store(true, ordering: .releasing)
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// The configured port is taken by another process.
+    public struct PortInUse: Error, CustomStringConvertible {
+        public var port: Int
+        public var description: String { "port \(port) is in use" }
     }
 }

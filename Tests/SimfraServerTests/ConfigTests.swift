@@ -11,6 +11,18 @@ struct ConfigTests {
         #expect(c.rootAccessKeyId == "AKIAIOSFODNN7EXAMPLE")
         #expect(c.defaultRegion == "us-east-1")
         #expect(c.dataDir == nil)
+        #expect(c.maxConnections == nil)
+        #expect(c.idleTimeout == 60)
+        #expect(c.requestTimeout == 20)
+    }
+
+    @Test func connectionSettings() throws {
+        let c = try Config.fromEnvironment([
+            "SIMFRA_MAX_CONNECTIONS": "50", "SIMFRA_IDLE_TIMEOUT": "1.5", "SIMFRA_REQUEST_TIMEOUT": "0.5",
+        ])
+        #expect(c.maxConnections == 50)
+        #expect(c.idleTimeout == 1.5)
+        #expect(c.requestTimeout == 0.5)
     }
 
     @Test func overrides() throws {
@@ -30,6 +42,9 @@ struct ConfigTests {
         ("SIMFRA_DEFAULT_ACCOUNT_ID", "123"), ("SIMFRA_ROOT_ACCESS_KEY_ID", "short"),
         ("SIMFRA_DEFAULT_REGION", "mars"), ("SIMFRA_LOG_LEVEL", "loud"),
         ("SIMFRA_ROOT_SECRET_ACCESS_KEY", "has spaces in it ok"),
+        ("SIMFRA_MAX_CONNECTIONS", "0"), ("SIMFRA_MAX_CONNECTIONS", "many"),
+        ("SIMFRA_IDLE_TIMEOUT", "0"), ("SIMFRA_IDLE_TIMEOUT", "nan"), ("SIMFRA_REQUEST_TIMEOUT", "-5"),
+        ("SIMFRA_REQUEST_TIMEOUT", "1e9"),
     ])
     func rejects(name: String, value: String) {
         #expect(throws: Config.Invalid.self) { _ = try Config.fromEnvironment([name: value]) }

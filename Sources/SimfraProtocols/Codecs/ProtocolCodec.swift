@@ -85,10 +85,16 @@ package struct ProtocolCodec: Sendable {
             guard let m = router.match(method: r.method, segments: segments, queryKeys: keys, hasHeader: { r.header($0) != nil }),
                 let op = model.operation(m.operation)
             else {
+                guard wire == .restXml else {
+                    throw AWSError(code: "UnknownOperationException",
+                                   message: "No operation of \(model.metadata.serviceId) matches \(r.method) \(r.rawPath)", status: 404)
+                }
+                // A 405 names the methods the resource does accept (RFC 9110 requires Allow).
+                let allowed = router.allowedMethods(segments: segments, queryKeys: keys, hasHeader: { r.header($0) != nil })
                 throw AWSError(
-                    code: wire == .restXml ? "MethodNotAllowed" : "UnknownOperationException",
-                    message: "No operation of \(model.metadata.serviceId) matches \(r.method) \(r.rawPath)",
-                    status: wire == .restXml ? 405 : 404)
+                    code: "MethodNotAllowed", message: "The specified method is not allowed against this resource.",
+                    status: 405, extra: ["Method": .string(r.method)],
+                    headers: [("Allow", allowed.isEmpty ? "GET, HEAD, PUT, POST, DELETE" : allowed.joined(separator: ", "))])
             }
             return Resolved(operation: op, labels: m.labels)
         }

@@ -99,6 +99,13 @@ package final class RestRouter: Sendable {
         return nil
     }
 
+    /// The methods some operation accepts for this request's path, query and headers: the
+    /// `Allow` header of a 405 (only on that error path, so the extra matching costs nothing
+    /// on success).
+    package func allowedMethods(segments: [String], queryKeys: [String: String], hasHeader: (String) -> Bool) -> [String] {
+        routes.keys.sorted().filter { match(method: $0, segments: segments, queryKeys: queryKeys, hasHeader: hasHeader) != nil }
+    }
+
     private static func matchPath(_ tpl: [Route.Segment], _ all: [String]) -> [String: String]? {
         var segs = all[...]
         let hasGreedy = tpl.contains { if case .greedy = $0 { return true }; return false }

@@ -1,0 +1,113 @@
+import NIOCore
+import NIOHTTP1
+import SimfraCore
+import SimfraProtocols
+
+/// An error the HTTP layer answers itself, before (or instead of) a service: malformed
+/// framing, timeouts, a connection over the cap, a body over the limit. It is rendered in the
+/// shape the client's request suggests (S3's XML when nothing is known yet), always with a
+/// request id, as AWS's front ends answer them.
+struct FrontEndError: Sendable {
+    var status: Int
+    var code: String
+    var message: String
+
+    /// Malformed HTTP (bad or duplicate Content-Length, bad Transfer-Encoding, bad header
+    /// names, raw bytes where the grammar allows none, trailing garbage).
+    static let badRequest = FrontEndError(status: 400, code: "BadRequest", message: "An error occurred when parsing the HTTP request.")
+    static let headersTooLarge = FrontEndError(
+        status: 400, code: "RequestHeaderSectionTooLarge", message: "Your request header section exceeds the maximum allowed size.")
+    static let requestTimeout = FrontEndError(
+        status: 400, code: "RequestTimeout",
+        message: "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.")
+    static let slowDown = FrontEndError(
+        status: 503, code: "SlowDown",
+        message: "Please reduce your request rate. Simfra is at its connection limit (SIMFRA_MAX_CONNECTIONS).")
+
+    static func tooLarge(_ limit: Int) -> FrontEndError {
+        FrontEndError(status: 413, code: "RequestEntityTooLarge",
+                      message: "Request body exceeds the maximum allowed size of \(limit) bytes")
+    }
+
+    /// The error for a parser failure; nil when the peer is gone and nothing can be answered.
+    static func parser(_ e: HTTPParserError) -> FrontEndError? {
+        switch e {
+        case .headerOverflow: return headersTooLarge
+        case .invalidEOFState, .closedConnection: return nil
+        default: return badRequest
+        }
+    }
+
+    /// The wire shape of an error document.
+    enum Shape: Sendable {
+        case restXml, query, json
+
+        /// From the request head: JSON protocols carry `X-Amz-Target` or a JSON content type,
+        /// query protocols a form body; everything else (REST, S3) gets S3's XML.
+        init(_ head: HTTPRequestHead) {
+            self.init { head.headers.first(name: $0) }
+        }
+
+        init(header: (String) -> String?) {
+            if header("x-amz-target") != nil {
+                self = .json
+                return
+            }
+            let type = header("content-type") ?? ""
+            if type.contains("json") { self = .json }
+            else if type.hasPrefix("application/x-www-form-urlencoded") { self = .query }
+            else { self = .restXml }
+        }
+    }
+
+    func response(_ shape: Shape, requestId: String) -> AWSResponse {
+        var w = ByteWriter(capacity: 256)
+        var headers: [(String, String)]
+        switch shape {
+        case .restXml:
+            w.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>")
+            w.append(code)
+            w.append("</Code><Message>")
+            w.appendXMLEscaped(message)
+            w.append("</Message><RequestId>")
+            w.append(requestId)
+            w.append("</RequestId><HostId>")
+            w.append(Dispatcher.hostId(requestId))
+            w.append("</HostId></Error>")
+            headers = [("Content-Type", "application/xml"), ("x-amz-request-id", requestId),
+                       ("x-amz-id-2", Dispatcher.hostId(requestId))]
+        case .query:
+            w.append("<ErrorResponse><Error><Type>")
+            w.append(status >= 500 ? "Receiver" : "Sender")
+            w.append("</Type><Code>")
+            w.append(code)
+            w.append("</Code><Message>")
+            w.appendXMLEscaped(message)
+            w.append("</Message></Error><RequestId>")
+            w.append(requestId)
+            w.append("</RequestId></ErrorResponse>")
+            headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)]
+        case .json:
+            w.append("{\"__type\":")
+            w.appendJSONString(code)
+            w.append(",\"message\":")
+            w.appendJSONString(message)
+            w.append("}")
+            headers = [("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-RequestId", requestId),
+                       ("x-amzn-ErrorType", code)]
+        }
+        return AWSResponse(status: status, headers: headers, body: w.bytes)
+    }
+
+    /// The whole response as raw HTTP/1.1 bytes with `Connection: close`, for a channel with no
+    /// HTTP encoder (a connection refused over the cap).
+    func rawResponse(_ shape: Shape, requestId: String) -> [UInt8] {
+        let r = response(shape, requestId: requestId)
+        var w = ByteWriter(capacity: 512 + r.body.count)
+        w.append("HTTP/1.1 \(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)\r\n")
+        for (k, v) in r.headers { w.append("\(k): \(v)\r\n") }
+        w.append("Content-Length: \(r.body.count)\r\nServer: Simfra\r\nConnection: close\r\n\r\n")
+        w.bytes.append(contentsOf: r.body)
+        return w.bytes
+    }
+}
