@@ -9,6 +9,9 @@ final class ConnectionActivity {
     var lastProgress = NIODeadline.now()
     /// Bytes arrived since the last request ended: a request head may be half-sent.
     var pendingBytes = false
+    /// The bytes being decoded, only while the decoder runs on them: when it refuses them,
+    /// their header lines say which service's error shape the client reads.
+    var decoding: ByteBuffer?
 }
 
 /// Sits before the HTTP decoder and notes that bytes arrived, so a half-sent head (which the
@@ -24,7 +27,9 @@ final class ReadActivityHandler: ChannelInboundHandler, RemovableChannelHandler 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         activity.lastProgress = .now()
         activity.pendingBytes = true
+        activity.decoding = unwrapInboundIn(data)
         context.fireChannelRead(data)
+        activity.decoding = nil
     }
 }
 
@@ -59,6 +64,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var shape = FrontEndError.Shape.restXml
     /// A protocol error that arrived while a response was owed: sent after that response.
     private var deferred: FrontEndError?
+    /// The peer's input ended mid-request while a response was owed: close after it.
+    private var closeAfterResponse = false
     private var closing = false
     private var timer: RepeatedTask?
 
@@ -151,6 +158,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             phase = .receiving
             shape = FrontEndError.Shape(head)
             settings.requests.increment()
+            if head.method == .CONNECT, !closing {
+                refuseTunnel(context)
+                return
+            }
         case .body:
             break
         case .end:
@@ -160,15 +171,39 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelRead(data)
     }
 
+    /// No AWS endpoint is a proxy: a CONNECT gets 405 and the connection closes. Written as raw
+    /// bytes below the HTTP encoder, which would send a response to CONNECT without its body
+    /// (a tunnel follows it) and leave a client reading the error waiting.
+    private func refuseTunnel(_ context: ChannelHandlerContext) {
+        closing = true
+        let bytes = FrontEndError.methodNotAllowed.rawResponse(shape, requestId: settings.requestIds.next())
+        guard let raw = try? context.pipeline.syncOperations.context(handlerType: ReadActivityHandler.self) else {
+            context.close(promise: nil)
+            return
+        }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        raw.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: bytes))).whenComplete { _ in
+            loopBound.value.close(promise: nil)
+        }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let parse = error as? HTTPParserError, !closing {
             if let answer = FrontEndError.parser(parse) {
+                if phase != .receiving, let raw = activity.decoding { shape = FrontEndError.Shape(raw: raw) }
                 if responseOpen || phase == .handling {
                     // A response is owed for the request before the garbage: it goes first.
                     deferred = answer
                 } else {
                     answerAndClose(context, answer)
                 }
+            } else if responseOpen || phase == .handling {
+                // The peer ended mid-request (e.g. half-closed after a pipelined fragment):
+                // the request before it is still answered, then the connection closes. The
+                // error stops here: passed on, it would end the connection task's streams
+                // before that answer is written.
+                closeAfterResponse = true
+                return
             } else {
                 closing = true
                 context.close(promise: nil)
@@ -188,6 +223,15 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             responseOpen = false
             activity.lastProgress = .now()
             if phase == .handling { phase = .idle }
+            if closeAfterResponse, deferred == nil, !closing {
+                // Close once the end is on the wire (it is flushed after this write).
+                closing = true
+                let written = promise ?? context.eventLoop.makePromise()
+                context.write(data, promise: written)
+                let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
+                return
+            }
             context.write(data, promise: promise)
             if let deferred, !closing {
                 self.deferred = nil

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import SimfraModels
 import SimfraCore
 import SimfraProtocols
 
@@ -15,6 +16,8 @@ struct FrontEndError: Sendable {
     /// Malformed HTTP (bad or duplicate Content-Length, bad Transfer-Encoding, bad header
     /// names, raw bytes where the grammar allows none, trailing garbage).
     static let badRequest = FrontEndError(status: 400, code: "BadRequest", message: "An error occurred when parsing the HTTP request.")
+    static let methodNotAllowed = FrontEndError(
+        status: 405, code: "MethodNotAllowed", message: "The specified method is not allowed against this resource.")
     static let headersTooLarge = FrontEndError(
         status: 400, code: "RequestHeaderSectionTooLarge", message: "Your request header section exceeds the maximum allowed size.")
     static let requestTimeout = FrontEndError(
@@ -40,7 +43,7 @@ struct FrontEndError: Sendable {
 
     /// The wire shape of an error document.
     enum Shape: Sendable {
-        case restXml, query, json
+        case restXml, query, json, cbor
 
         /// From the request head: JSON protocols carry `X-Amz-Target` or a JSON content type,
         /// query protocols a form body; everything else (REST, S3) gets S3's XML.
@@ -49,15 +52,68 @@ struct FrontEndError: Sendable {
         }
 
         init(header: (String) -> String?) {
+            if header("smithy-protocol") == "rpc-v2-cbor" {
+                self = .cbor
+                return
+            }
             if header("x-amz-target") != nil {
                 self = .json
                 return
             }
             let type = header("content-type") ?? ""
             if type.contains("json") { self = .json }
+            else if type.hasPrefix("application/cbor") { self = .cbor }
             else if type.hasPrefix("application/x-www-form-urlencoded") { self = .query }
+            // REST and body-less requests: the credential scope names the service, and its
+            // protocol says how its clients read an error (Lambda's SDK wants JSON).
+            else if let auth = header("authorization"), let service = Self.scopeService(auth),
+                let shape = Self.bySigningName[service]
+            { self = shape }
             else { self = .restXml }
         }
+
+        /// From the raw bytes of a request the HTTP parser refused: its header lines, read
+        /// leniently, are the only clue to which service it was for.
+        init(raw: ByteBuffer) {
+            var headers: [String: String] = [:]
+            for line in raw.readableBytesView.prefix(16 * 1024).split(separator: 0x0A).dropFirst() {
+                guard let colon = line.firstIndex(of: 0x3A) else { continue }
+                let name = String(decoding: Self.trimmed(line[..<colon]), as: UTF8.self).lowercased()
+                let value = String(decoding: Self.trimmed(line[line.index(after: colon)...]), as: UTF8.self)
+                if headers[name] == nil { headers[name] = value }
+            }
+            self.init { headers[$0] }
+        }
+
+        private static func trimmed(_ b: ByteBufferView.SubSequence) -> ByteBufferView.SubSequence {
+            let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+            guard let first = b.firstIndex(where: { !blank($0) }), let last = b.lastIndex(where: { !blank($0) }) else {
+                return b[b.startIndex..<b.startIndex]
+            }
+            return b[first...last]
+        }
+
+        /// `Credential=AKID/date/region/SERVICE/aws4_request` → SERVICE.
+        static func scopeService(_ authorization: String) -> String? {
+            guard let r = authorization.range(of: "Credential=") else { return nil }
+            let parts = authorization[r.upperBound...].prefix { $0 != "," && $0 != " " }.split(separator: "/")
+            return parts.count == 5 ? String(parts[3]) : nil
+        }
+
+        /// Each signing name's error shape, from the first protocol its model lists (the first
+        /// model to claim a signing name wins: S3 over S3 Control, DynamoDB over Streams).
+        static let bySigningName: [String: Shape] = {
+            var out: [String: Shape] = [:]
+            for r in ModelStore.shared.routing where out[r.signingName] == nil {
+                switch r.protocols.first {
+                case "smithy-rpc-v2-cbor": out[r.signingName] = .cbor
+                case "json", "rest-json": out[r.signingName] = .json
+                case "query", "ec2": out[r.signingName] = .query
+                default: out[r.signingName] = .restXml
+                }
+            }
+            return out
+        }()
     }
 
     func response(_ shape: Shape, requestId: String) -> AWSResponse {
@@ -95,6 +151,10 @@ struct FrontEndError: Sendable {
             w.append("}")
             headers = [("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-RequestId", requestId),
                        ("x-amzn-ErrorType", code)]
+        case .cbor:
+            w.bytes = CBOREncoder.encode(["__type": .string(code), "message": .string(message)])
+            headers = [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
+                       ("x-amzn-RequestId", requestId)]
         }
         return AWSResponse(status: status, headers: headers, body: w.bytes)
     }

@@ -72,6 +72,9 @@ final class HTTPServer: Sendable {
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // A client that half-closes after its request (netcat, some proxies) still gets the
+            // answer: the request's end reaches the connection task before the stream finishes.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(host: host, port: port) { channel in
                 channel.closeFuture.whenComplete { _ in limits.release() }
                 guard limits.admit() else {

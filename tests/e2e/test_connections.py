@@ -318,6 +318,47 @@ def test_buffered_body_over_limit_is_413_shaped(server):
     assert r.header("x-amzn-RequestId")
 
 
+def test_parser_refusal_answers_in_the_scoped_services_shape(server):
+    # The HTTP parser refuses a raw byte in the target before any head exists; the header
+    # lines still name the service (Lambda: restJson), so the error is JSON a Lambda SDK reads.
+    req = raw_request_bytes("GET", server.url + "/2015-03-31/functions/fn", "lambda")
+    req = req.replace(b"/2015-03-31/functions/fn", b"/2015-03-31/functions/\xff", 1)
+    from conftest import read_http_response
+    import io, json
+    r = read_http_response(io.BytesIO(_exchange(server, req)))
+    assert r.status == 400
+    assert json.loads(r.body)["__type"] == "BadRequest"
+    assert r.header("x-amzn-RequestId")
+
+
+def test_connect_is_refused_with_a_framed_body(server):
+    # NIO sends a response to CONNECT without its body (a tunnel would follow); the refusal
+    # must still arrive whole and the connection close, or a client reading it hangs.
+    raw = _exchange(server, b"CONNECT example.com:443 HTTP/1.1\r\n" + HOST + b"\r\n")
+    from conftest import read_http_response
+    import io
+    r = read_http_response(io.BytesIO(raw))
+    assert r.status == 405 and xml_find_text(r.body, "Code") == "MethodNotAllowed", raw[:400]
+    assert int(r.header("Content-Length")) == len(r.body)
+    assert server.alive
+
+
+@pytest.mark.parametrize("tail", [b"", b"\r\n\r\n", b"GET / HTTP/1.1\r\n"], ids=["plain", "blank-lines", "fragment"])
+def test_request_then_half_close_is_answered(server, tail):
+    # netcat-style clients send a request and shut their side: the answer still comes, even
+    # when a fragment of a next request precedes the FIN.
+    req = raw_request_bytes("POST", server.url + "/", "sts", body=b"Action=GetCallerIdentity&Version=2011-06-15",
+                            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    with socket.create_connection((server.host, server.port), timeout=5) as c:
+        c.sendall(req + tail)
+        c.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := c.recv(65536):
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 200 "), data[:300]
+    assert b"<Account>000000000000</Account>" in data
+
+
 # ---- memory ------------------------------------------------------------------------------------
 
 def _load_round(server: SimfraServer, seconds: float, conns: int = 64) -> tuple[int, float]:
