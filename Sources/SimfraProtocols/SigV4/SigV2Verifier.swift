@@ -382,7 +382,7 @@ extension SigV4Verifier {
         if let exp = cred.expiration, now > exp { throw .unknownAccessKey(parsed.accessKeyId) }
         if let token = cred.sessionToken {
             if parsed.securityToken != token { throw .badSessionToken }
-        } else if let token = parsed.securityToken, !token.isEmpty {
+        } else if parsed.securityToken != nil {
             // As with SigV4: long-term keys have no session, so a token sent with them is refused.
             throw .badSessionToken
         }

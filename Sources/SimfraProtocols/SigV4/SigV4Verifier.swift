@@ -56,7 +56,7 @@ package final class SigV4Verifier: Sendable {
         if let exp = cred.expiration, now > exp { throw .unknownAccessKey(parsed.accessKeyId) }
         if let token = cred.sessionToken {
             if parsed.securityToken != token { throw .badSessionToken }
-        } else if let token = parsed.securityToken, !token.isEmpty {
+        } else if parsed.securityToken != nil {
             // Long-term keys have no session: AWS refuses a token sent with them.
             throw .badSessionToken
         }
