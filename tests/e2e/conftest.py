@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -743,6 +744,25 @@ def client(server):
     def factory(service: str, **kw):
         return make_client(server.url, service, **kw)
     return factory
+
+
+def unique_name(prefix: str = "b") -> str:
+    """A name no other test uses (buckets, queues, tables): ``<prefix>-<20 hex>``."""
+    return f"{prefix}-{uuid.uuid4().hex[:20]}"
+
+
+@pytest.fixture
+def s3(client):
+    """A boto3 S3 client against the shared server."""
+    return client("s3")
+
+
+@pytest.fixture
+def bucket(s3):
+    """A fresh bucket on the shared server."""
+    b = unique_name()
+    s3.create_bucket(Bucket=b)
+    return b
 
 
 @pytest.fixture

@@ -10,12 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import uuid
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import error_code, signed_request
+from conftest import error_code, signed_request, unique_name
 
 BAD = b"\xff"
 MALFORMED_XML_MESSAGE = "The XML you provided was not well-formed or did not validate against our published schema"
@@ -42,19 +41,10 @@ def assert_malformed_xml(server, r):
 
 
 def name():
-    return f"pl-{uuid.uuid4().hex[:20]}"
+    return unique_name("pl")
 
 
-@pytest.fixture
-def s3(client):
-    return client("s3")
 
-
-@pytest.fixture
-def bucket(s3):
-    b = name()
-    s3.create_bucket(Bucket=b)
-    return b
 
 
 def bad_documents(root: str) -> list[bytes]:

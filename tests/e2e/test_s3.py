@@ -27,26 +27,17 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import (ACCOUNT_ID, RawHTTP, client_error_info, make_client, sign_headers)
+from conftest import (ACCOUNT_ID, RawHTTP, client_error_info, make_client, sign_headers, unique_name)
 from persistence_contract import run_contract
 
 MiB = 1024 * 1024
 
 
 def bucket_name(prefix="b"):
-    return f"{prefix}-{uuid.uuid4().hex[:20]}"
+    return unique_name(prefix)
 
 
-@pytest.fixture
-def s3(client):
-    return client("s3")
 
-
-@pytest.fixture
-def bucket(s3):
-    name = bucket_name()
-    s3.create_bucket(Bucket=name)
-    return name
 
 
 def err(excinfo):

@@ -9,14 +9,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import uuid
 
 import pytest
 import requests
 from botocore.exceptions import ClientError
 
 from conftest import (ACCESS_KEY, FORM_CT, REGION, SECRET_KEY, RawHTTP, client_error_info, error_code,
-                      make_client, raw_request_bytes, sign_headers, xml_find_text)
+                      make_client, raw_request_bytes, sign_headers, unique_name, xml_find_text)
 
 SCOPE_MSG = "Credential should be scoped to correct service: '{}'. "
 TOKEN_MSG = "The security token included in the request is invalid."
@@ -28,19 +27,10 @@ EMPTY_SHA = hashlib.sha256(b"").hexdigest()
 
 
 def name(prefix="sig"):
-    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+    return unique_name(prefix)
 
 
-@pytest.fixture
-def s3(client):
-    return client("s3")
 
-
-@pytest.fixture
-def bucket(s3):
-    b = name("b")
-    s3.create_bucket(Bucket=b)
-    return b
 
 
 def xml_error(r):
