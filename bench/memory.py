@@ -37,6 +37,23 @@ def s3_client(port: int):
         aws_secret_access_key=fb.SECRET_KEY, config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}))
 
 
+def delete_everything(s3) -> None:
+    """Empty and delete the bucket. wrk stops mid-request: a PUT whose body was fully sent can
+    still complete after wrk has gone, so retry until the bucket really goes."""
+    from botocore.exceptions import ClientError
+    for _ in range(50):
+        for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+            s3.delete_object(Bucket=BUCKET, Key=o["Key"])
+        try:
+            s3.delete_bucket(Bucket=BUCKET)
+            return
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "BucketNotEmpty":
+                raise
+            time.sleep(0.2)
+    raise RuntimeError("the bucket would not empty")
+
+
 def load_round(wrk: str, server: fb.Server, duration: float, workdir: str) -> list[subprocess.Popen]:
     """Three wrk processes at once, 64 connections in all; returns when they finish."""
     jobs = []
@@ -92,9 +109,7 @@ def main() -> int:
             if r > 1:
                 s3.create_bucket(Bucket=BUCKET)
             requests, peak = load_round(wrk, server, args.duration, workdir)
-            for key in ("big", "small"):
-                s3.delete_object(Bucket=BUCKET, Key=key)
-            s3.delete_bucket(Bucket=BUCKET)
+            delete_everything(s3)
             time.sleep(args.settle)
             after = fb.tree_rss_mib(server.proc.pid)
             print(f"| {r} | {requests:,} | {peak:.1f} MiB | {after:.1f} MiB | {after / idle:.2f}x |", flush=True)
