@@ -61,7 +61,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let activity: ConnectionActivity
     private var phase = Phase.idle
     private var responseOpen = false
-    private var shape = FrontEndError.Shape.restXml
+    /// The error shape for the current request: worked out from its head only when an error
+    /// is answered (reading the scope out of Authorization on every request cost a few µs).
+    private var lastHead: HTTPRequestHead?
+    private var rawShape: FrontEndError.Shape?
+    private var shape: FrontEndError.Shape {
+        rawShape ?? lastHead.map { FrontEndError.Shape($0) } ?? .restXml
+    }
     /// A protocol error that arrived while a response was owed: sent after that response.
     private var deferred: FrontEndError?
     /// The peer's input ended mid-request while a response was owed: close after it.
@@ -156,7 +162,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             phase = .receiving
-            shape = FrontEndError.Shape(head)
+            lastHead = head
+            rawShape = nil
             settings.requests.increment()
             if head.method == .CONNECT, !closing {
                 refuseTunnel(context)
@@ -190,7 +197,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let parse = error as? HTTPParserError, !closing {
             if let answer = FrontEndError.parser(parse) {
-                if phase != .receiving, let raw = activity.decoding { shape = FrontEndError.Shape(raw: raw) }
+                if phase != .receiving, let raw = activity.decoding { rawShape = FrontEndError.Shape(raw: raw) }
                 if responseOpen || phase == .handling {
                     // A response is owed for the request before the garbage: it goes first.
                     deferred = answer
