@@ -12,17 +12,6 @@ private func condition(_ text: String, _ s: ExpressionScope) throws -> Condition
     return try p.parseCondition()
 }
 
-private func message(_ body: () throws -> Void) -> String? {
-    do {
-        try body()
-        return nil
-    } catch let e as AWSError {
-        return e.message
-    } catch {
-        return "\(error)"
-    }
-}
-
 private func n(_ s: String) -> AV { .n(DDBNumber.parse(s)!) }
 
 @Suite struct ExpressionParserTests {

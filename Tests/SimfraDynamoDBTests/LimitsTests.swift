@@ -7,17 +7,6 @@ private func scope(_ values: [String: AV] = [:]) -> ExpressionScope {
     ExpressionScope(names: [:], values: values)
 }
 
-private func message(_ body: () throws -> Void) -> String? {
-    do {
-        try body()
-        return nil
-    } catch let e as AWSError {
-        return e.message
-    } catch {
-        return "\(error)"
-    }
-}
-
 private func condition(_ text: String, _ s: ExpressionScope = scope([":v": .s("x")])) throws -> Condition {
     var p = try ExpressionParser(text, kind: "ConditionExpression", scope: s)
     return try p.parseCondition()
