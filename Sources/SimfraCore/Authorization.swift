@@ -1,0 +1,68 @@
+/// What one operation needs authorised, as a service's action table computes it from the
+/// decoded input: the IAM action, the resource ARN(s) it acts on and the service condition
+/// keys (`s3:prefix`, `dynamodb:LeadingKeys`, `aws:RequestTag/…`). The dispatcher's
+/// authoriser evaluates every requirement after decoding and before the handler runs, so no
+/// handler can forget it.
+public struct ActionRequirement: Sendable {
+    /// `service:Action` as IAM names it (`s3:GetObject`).
+    public var action: String
+    /// The ARNs acted on; empty for actions without resource-level permissions (`*`).
+    /// Several ARNs (a batch touching several tables) must each be allowed.
+    public var resources: [String]
+    /// Service and request condition keys, keys lower-cased (`s3:prefix` → ["photos/"]).
+    public var conditionKeys: [String: [String]]
+
+    public init(action: String, resources: [String] = [], conditionKeys: [String: [String]] = [:]) {
+        self.action = action
+        self.resources = resources
+        self.conditionKeys = conditionKeys
+    }
+}
+
+/// A service whose operations are authorised by IAM. Each service keeps the mapping in one
+/// declarative table (`<Service>Actions.swift`), not scattered through handlers.
+public protocol AuthorizingService: AWSService {
+    /// The requirements of one call; `nil` for operations AWS lets every signed caller make
+    /// (`sts:GetCallerIdentity`). An empty array is never returned for an implemented
+    /// operation: every operation names at least one action.
+    func authorization(operation: String, input: Value, context: RequestContext) -> [ActionRequirement]?
+}
+
+/// A resource-based policy the engine must consider (bucket policy, queue policy, role trust
+/// policy, key policy), as the owning service stores it.
+public struct ResourcePolicyDocument: Sendable {
+    /// The policy JSON as stored (the authoriser parses and caches it by content).
+    public var document: String
+    /// The account that owns the resource (cross-account calls need both sides to allow).
+    public var ownerAccount: String
+
+    public init(document: String, ownerAccount: String) {
+        self.document = document
+        self.ownerAccount = ownerAccount
+    }
+}
+
+/// A service that owns resource-based policies hands them to the authoriser here.
+public protocol ResourcePolicyService: AuthorizingService {
+    /// The policy governing `resource` (an object ARN resolves to its bucket's policy), or nil
+    /// when it has none. `ownerAccount` of the resource is reported even without a policy
+    /// through `resourceOwner`.
+    func resourcePolicy(forResource arn: String, context: RequestContext) -> ResourcePolicyDocument?
+    /// The account owning `resource`, when the service knows it (S3 bucket names are global).
+    func resourceOwner(forResource arn: String, context: RequestContext) -> String?
+    /// Whether this operation may be called unsigned (anonymous) at all: S3 object and bucket
+    /// reads may be, when a policy or ACL makes them public.
+    func allowsAnonymous(operation: String) -> Bool
+}
+
+extension ResourcePolicyService {
+    public func resourceOwner(forResource arn: String, context: RequestContext) -> String? { nil }
+    public func allowsAnonymous(operation: String) -> Bool { false }
+}
+
+/// State kept per account, wiped by the admin API (`DELETE /_simfra/accounts/{id}` and
+/// `POST /_simfra/accounts/{id}/reset`): every resource of the account in every region,
+/// durable records and S3 bodies included, awaited until durable.
+public protocol AccountScopedService: AWSService {
+    func removeAccount(_ accountId: String) async throws
+}
