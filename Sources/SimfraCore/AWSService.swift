@@ -11,10 +11,15 @@ public protocol AWSService: Sendable {
     /// (SQS's awsQuery clients post to the queue URL and may omit `QueueUrl`). `path` is the
     /// request path, percent-decoded.
     func prepareInput(operation: String, input: inout Value, path: String, context: RequestContext)
+    /// Operations AWS serves without a signature: STS AssumeRoleWithWebIdentity/SAML, and S3
+    /// requests that a bucket policy or ACL may make public (the authoriser then decides, with
+    /// the caller anonymous: `RequestContext.principalArn == "anonymous"`, empty account).
+    func acceptsUnsigned(operation: String) -> Bool
 }
 
 extension AWSService {
     public func prepareInput(operation: String, input: inout Value, path: String, context: RequestContext) {}
+    public func acceptsUnsigned(operation: String) -> Bool { false }
 }
 
 /// A request body read as it arrives, for operations whose payload is a streaming blob

@@ -35,10 +35,14 @@ public struct ResourcePolicyDocument: Sendable {
     public var document: String
     /// The account that owns the resource (cross-account calls need both sides to allow).
     public var ownerAccount: String
+    /// A role's trust policy: it must allow even within one account, and it is validated as
+    /// a trust policy.
+    public var isTrustPolicy: Bool
 
-    public init(document: String, ownerAccount: String) {
+    public init(document: String, ownerAccount: String, isTrustPolicy: Bool = false) {
         self.document = document
         self.ownerAccount = ownerAccount
+        self.isTrustPolicy = isTrustPolicy
     }
 }
 
@@ -50,14 +54,10 @@ public protocol ResourcePolicyService: AuthorizingService {
     func resourcePolicy(forResource arn: String, context: RequestContext) -> ResourcePolicyDocument?
     /// The account owning `resource`, when the service knows it (S3 bucket names are global).
     func resourceOwner(forResource arn: String, context: RequestContext) -> String?
-    /// Whether this operation may be called unsigned (anonymous) at all: S3 object and bucket
-    /// reads may be, when a policy or ACL makes them public.
-    func allowsAnonymous(operation: String) -> Bool
 }
 
 extension ResourcePolicyService {
     public func resourceOwner(forResource arn: String, context: RequestContext) -> String? { nil }
-    public func allowsAnonymous(operation: String) -> Bool { false }
 }
 
 /// State kept per account, wiped by the admin API (`DELETE /_simfra/accounts/{id}` and

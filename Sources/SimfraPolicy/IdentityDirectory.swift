@@ -39,18 +39,21 @@ package struct RoleFacts: Sendable {
     package var roleId: String
     package var accountId: String
     package var trustPolicy: Policy
+    /// The trust policy JSON as stored (the authoriser's resource-policy view of the role).
+    package var trustPolicyDocument: String
     /// MaxSessionDuration in seconds (3600…43200).
     package var maxSessionDuration: Int
     package var tags: [String: String]
 
     package init(arn: String, roleName: String, roleId: String, accountId: String, trustPolicy: Policy,
-                 maxSessionDuration: Int, tags: [String: String])
+                 trustPolicyDocument: String, maxSessionDuration: Int, tags: [String: String])
     {
         self.arn = arn
         self.roleName = roleName
         self.roleId = roleId
         self.accountId = accountId
         self.trustPolicy = trustPolicy
+        self.trustPolicyDocument = trustPolicyDocument
         self.maxSessionDuration = maxSessionDuration
         self.tags = tags
     }
