@@ -45,14 +45,14 @@ let package = Package(
         .target(
             name: "SimfraS3",
             dependencies: [
-                "SimfraCore", "SimfraPersistence", "SimfraProtocols",
+                "SimfraCore", "SimfraPersistence", "SimfraProtocols", "SimfraPolicy",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/Services/S3", swiftSettings: strict),
         .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraSTS", "SimfraDynamoDB", "SimfraSQS", "SimfraS3",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraDynamoDB", "SimfraSQS", "SimfraS3",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

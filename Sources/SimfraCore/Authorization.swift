@@ -38,11 +38,16 @@ public struct ResourcePolicyDocument: Sendable {
     /// A role's trust policy: it must allow even within one account, and it is validated as
     /// a trust policy.
     public var isTrustPolicy: Bool
+    /// Further documents evaluated as part of the same resource side: the statements an S3
+    /// bucket's or object's ACL amounts to (`public-read` → anyone may `s3:GetObject`).
+    public var additionalDocuments: [String]
 
-    public init(document: String, ownerAccount: String, isTrustPolicy: Bool = false) {
+    /// `document` may be empty when only `additionalDocuments` apply (an ACL, no policy).
+    public init(document: String, ownerAccount: String, isTrustPolicy: Bool = false, additionalDocuments: [String] = []) {
         self.document = document
         self.ownerAccount = ownerAccount
         self.isTrustPolicy = isTrustPolicy
+        self.additionalDocuments = additionalDocuments
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SimfraCore
 import SimfraModels
+import SimfraPolicy
 import SimfraProtocols
 import Synchronization
 
@@ -16,11 +17,13 @@ final class Dispatcher: Sendable {
     let log: Log
     private let rootCredential: Credential
     private let providers: [any CredentialProvider]
+    let authorizer: Authorizer
     let ready = Atomic<Bool>(false)
 
     init(config: Config, handlers: [any AWSService], providers: [any CredentialProvider] = [],
-         clock: any SimfraClock = SystemClock())
+         directory: (any IdentityDirectory)? = nil, clock: any SimfraClock = SystemClock())
     {
+        authorizer = Authorizer(directory: directory, clock: clock)
         self.config = config
         registry = ServiceRegistry(handlers: handlers)
         detector = ServiceDetector(registry: registry)
@@ -57,6 +60,9 @@ final class Dispatcher: Sendable {
     /// For a request whose body has not been read: the prepared call if its operation streams
     /// its body, else nil (the server then buffers the body and calls `handle`).
     func streamingCall(_ request: AWSRequest, endpoint: String) -> Result<Call, Failure>? {
+        // An unsigned request (anonymous access to a public bucket) is small or refused: it
+        // takes the buffered path, which has no chunk signatures to check.
+        if request.header("authorization") == nil, !request.rawQuery.contains("X-Amz-") { return nil }
         let scope = SigV4Parsed.peekScope(request)
         guard let detected = detector.detect(request, scopeService: scope?.service),
             let handler = detected.entry.handler as? any StreamingAWSService
@@ -81,7 +87,8 @@ final class Dispatcher: Sendable {
         let operation: SimfraModels.Operation
         let input: Value
         let context: RequestContext
-        let verified: SigV4Verifier.Verified
+        /// nil for an unsigned request the service accepts unsigned (never a streaming one).
+        let verified: SigV4Verifier.Verified?
         let request: AWSRequest
         let extraHeaders: [(String, String)]
         let log: Log
@@ -174,8 +181,10 @@ final class Dispatcher: Sendable {
         }
         guard ready.load(ordering: .acquiring) else { return fail(.serviceUnavailable()) }
 
-        // Signature.
-        let verified: SigV4Verifier.Verified
+        // Signature. An unsigned request may still be served when the operation accepts it
+        // (S3 on a public bucket, STS web-identity calls): that is known once it is routed.
+        var verified: SigV4Verifier.Verified?
+        var unsigned = false
         do {
             if let v2, isS3 {
                 verified = try verifier.verifyV2(original, parsed: v2, now: clock.now(), region: config.defaultRegion,
@@ -186,6 +195,8 @@ final class Dispatcher: Sendable {
                     original, parsed: parsed, now: clock.now(), s3Style: isS3 || entry.name == "s3control",
                     bodyHashKnown: bodyRead, signingName: entry.facts.signingName, lookup: credential)
             }
+        } catch .missing where v2 == nil && bodyRead {
+            unsigned = true
         } catch {
             log(.debug, "auth failed for \(entry.name): \(error)")
             return fail(AuthErrors.error(error, service: entry.name, wire: wire,
@@ -194,7 +205,7 @@ final class Dispatcher: Sendable {
 
         // aws-chunked bodies must declare their decoded length, checked before any byte of
         // the body is read or stored (streamed or buffered alike).
-        if AWSChunkedDecoder.isChunked(payloadHash: verified.payloadHash) {
+        if let verified, AWSChunkedDecoder.isChunked(payloadHash: verified.payloadHash) {
             do {
                 _ = try BodyDecoding.decodedContentLength(original)
             } catch {
@@ -205,7 +216,7 @@ final class Dispatcher: Sendable {
         // Body encodings the signature covered, undone now that it checked out. S3 keeps
         // Content-Encoding as object metadata and never inflates.
         var request = original
-        if bodyRead {
+        if bodyRead, let verified {
             do {
                 try BodyDecoding.decode(&request, verified: verified, inflateGzip: !isS3)
             } catch {
@@ -223,13 +234,17 @@ final class Dispatcher: Sendable {
             return fail(error)
         }
         let op = resolved.operation
+        if unsigned, entry.handler?.acceptsUnsigned(operation: op.name) != true {
+            return fail(AuthErrors.error(.missing, service: entry.name, wire: wire,
+                                         queryCompatible: model.metadata.awsQueryCompatible))
+        }
         guard let handler = entry.handler, handler.implementedOperations.contains(op.name) else {
             return fail(.notImplemented(service: entry.name, operation: op.name))
         }
-        let cred = verified.credential
+        let cred = verified?.credential
         let context = RequestContext(
-            requestId: requestId, accountId: cred.accountId, region: verified.parsed.region,
-            principalArn: cred.principalArn, userId: cred.userId, accessKeyId: cred.accessKeyId,
+            requestId: requestId, accountId: cred?.accountId ?? "", region: verified?.parsed.region ?? config.defaultRegion,
+            principalArn: cred?.principalArn ?? "anonymous", userId: cred?.userId ?? "", accessKeyId: cred?.accessKeyId ?? "",
             service: entry.name, operation: op.name, endpoint: endpoint,
             host: original.header("host") ?? "")
         handler.prepareInput(operation: op.name, input: &input, path: request.path, context: context)
@@ -237,6 +252,13 @@ final class Dispatcher: Sendable {
             try codec.validate(input, op)
         } catch {
             return fail(error)
+        }
+        if let denial = authorizer.authorize(
+            handler, operation: op.name, input: input, context: context, credential: cred,
+            sourceIp: original.remoteAddress, secureTransport: endpoint.hasPrefix("https:"))
+        {
+            return fail(AccessDenied.error(denial.message, service: entry.name, wire: wire,
+                                           queryCompatible: model.metadata.awsQueryCompatible))
         }
         if !bodyRead, let inRef = op.input, let payload = model.shape(inRef)?.payload {
             // The payload arrives through the stream, not the input.

@@ -152,6 +152,7 @@ final class HTTPServer: Sendable {
                 let reader = PartReader(inbound.makeAsyncIterator())
                 let allocator = conn.channel.allocator
                 let local = conn.channel.localAddress
+                let remote = conn.channel.remoteAddress?.ipAddress
                 while let part = try await reader.next() {
                     guard case .head(let head) = part else { continue }
                     reader.bodyDone = false
@@ -172,7 +173,7 @@ final class HTTPServer: Sendable {
                     }
 
                     if streaming, Self.mayStream(head), !Self.smallPlainBody(head, declared),
-                        let call = streamingCall(head, local: local)
+                        let call = streamingCall(head, local: local, remote: remote)
                     {
                         switch call {
                         case .failure(let f):
@@ -188,7 +189,7 @@ final class HTTPServer: Sendable {
                                 try await outbound.write(.head(HTTPResponseHead(version: head.version, status: .continue)))
                             }
                             var total = 0
-                            let body = VerifyingBodyStream(verified: call.verified, request: call.request) {
+                            let body = VerifyingBodyStream(verified: call.verified!, request: call.request) {
                                 guard let b = try await reader.nextBody() else { return nil }
                                 total += b.readableBytes
                                 if total > Self.maxStreamedBody {
@@ -230,7 +231,7 @@ final class HTTPServer: Sendable {
                         try await write(frontEndError(.tooLarge(Self.maxBufferedBody), head), head: head, keepAlive: false, outbound, conn.channel)
                         return
                     }
-                    let response = await respond(head, body: body, local: local)
+                    let response = await respond(head, body: body, local: local, remote: remote)
                     try await write(response, head: head, keepAlive: keepAlive, outbound, conn.channel)
                     if !keepAlive { return }
                 }
@@ -260,11 +261,13 @@ final class HTTPServer: Sendable {
         return AWSResponse(status: p.status, headers: p.headers + [("x-amz-request-id", requestId)], body: p.body)
     }
 
-    private func awsRequest(_ head: HTTPRequestHead, body: [UInt8]) -> AWSRequest {
+    private func awsRequest(_ head: HTTPRequestHead, body: [UInt8], remote: String? = nil) -> AWSRequest {
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(head.headers.count)
         for (n, v) in head.headers { headers.append((n.lowercased(), v)) }
-        return AWSRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body)
+        var r = AWSRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body)
+        r.remoteAddress = remote
+        return r
     }
 
     private func endpoint(_ request: AWSRequest, _ local: SocketAddress?) -> String {
@@ -292,14 +295,14 @@ final class HTTPServer: Sendable {
         return !(head.headers.first(name: "content-encoding") ?? "").contains("aws-chunked")
     }
 
-    private func streamingCall(_ head: HTTPRequestHead, local: SocketAddress?) -> Result<Dispatcher.Call, Dispatcher.Failure>? {
+    private func streamingCall(_ head: HTTPRequestHead, local: SocketAddress?, remote: String?) -> Result<Dispatcher.Call, Dispatcher.Failure>? {
         if head.uri.hasPrefix("/_simfra") { return nil }
-        let request = awsRequest(head, body: [])
+        let request = awsRequest(head, body: [], remote: remote)
         return dispatcher.streamingCall(request, endpoint: endpoint(request, local))
     }
 
-    private func respond(_ head: HTTPRequestHead, body: ByteBuffer, local: SocketAddress?) async -> AWSResponse {
-        let request = awsRequest(head, body: body.readableBytes == 0 ? [] : Array(body.readableBytesView))
+    private func respond(_ head: HTTPRequestHead, body: ByteBuffer, local: SocketAddress?, remote: String?) async -> AWSResponse {
+        let request = awsRequest(head, body: body.readableBytes == 0 ? [] : Array(body.readableBytesView), remote: remote)
         if head.uri.hasPrefix("/_simfra/") || head.uri == "/_simfra" {
             return admin.handle(request)
         }

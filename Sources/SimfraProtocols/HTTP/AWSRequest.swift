@@ -9,6 +9,8 @@ package struct AWSRequest: Sendable {
     /// Header names lower-cased, values as sent, in arrival order.
     package var headers: [(name: String, value: String)]
     package var body: [UInt8]
+    /// The client's IP address (`aws:SourceIp`), when the connection has one.
+    package var remoteAddress: String?
 
     package init(method: String, uri: String, headers: [(name: String, value: String)], body: [UInt8]) {
         self.method = method

@@ -84,8 +84,7 @@ extension S3Service {
             let p = try config(input, context, "Policy") {
                 S3Errors.notFound("NoSuchBucketPolicy", "The bucket policy does not exist", bucket: $0)
             }
-            let text = p.stringValue ?? ""
-            let isPublic = text.contains("\"*\"") && text.contains("\"Allow\"")
+            let isPublic = Self.isPublicPolicy(p.stringValue ?? "")
             return ["PolicyStatus": ["IsPublic": .bool(isPublic)]]
 
         // CORS

@@ -1,0 +1,137 @@
+import SimfraCore
+import SimfraPolicy
+import SimfraProtocols
+import Synchronization
+
+/// IAM enforcement for every AWS request, between decoding and the handler: the service's
+/// action table says what the call needs, IAM's directory says what the caller may do, the
+/// owning service hands over its resource policy, and `PolicyEvaluator` decides as AWS does.
+///
+/// The account root skips the engine unless a resource policy could bind it (a bucket policy's
+/// explicit Deny, a trust policy, another account's resource); anything else is evaluated.
+final class Authorizer: Sendable {
+    /// IAM's answers; nil until IAM is wired (then only root and anonymous callers exist).
+    let directory: (any IdentityDirectory)?
+    let clock: any SimfraClock
+    /// Parsed resource policies by their text (documents change rarely; parsing per request
+    /// would dominate). Cleared when it grows past `cacheLimit` rather than tracking use.
+    private let cache = Mutex<[String: Policy?]>([:])
+    private let cacheLimit = 4096
+
+    init(directory: (any IdentityDirectory)?, clock: any SimfraClock) {
+        self.directory = directory
+        self.clock = clock
+    }
+
+    /// What a denial looks like before it is shaped into the service's own error.
+    struct Denial: Error {
+        /// AWS's sentence ("User: … is not authorized to perform: …"), nil for an anonymous
+        /// caller (services answer their bare "Access Denied").
+        var message: String?
+    }
+
+    /// Decides one call. `anonymous` is an unsigned request the service accepts unsigned.
+    func authorize(
+        _ service: any AWSService, operation: String, input: Value, context: RequestContext,
+        credential: Credential?, sourceIp: String?, secureTransport: Bool
+    ) -> Denial? {
+        guard let table = service as? any AuthorizingService else {
+            // A service without an action table serves only its account's root.
+            if let credential, credential.isRoot, credential.session == nil { return nil }
+            return Denial(message: nil)
+        }
+        guard let requirements = table.authorization(operation: operation, input: input, context: context) else {
+            return nil
+        }
+        let holder = service as? any ResourcePolicyService
+
+        // Who is calling.
+        let caller: CallerIdentity
+        if let credential {
+            if credential.isRoot, credential.session == nil {
+                caller = CallerIdentity(principal: .root(account: credential.accountId), userId: credential.accountId)
+                if holder == nil { return nil }
+            } else if let found = directory?.caller(for: credential) {
+                caller = found
+                if caller.principal.kind == .root, holder == nil { return nil }
+            } else {
+                // The user or role behind the key is gone (or IAM is not there to say).
+                let principal = RequestPrincipal(kind: .user, arn: credential.principalArn, accountId: credential.accountId)
+                return Denial(message: Self.noIdentityMessage(principal, requirements.first!))
+            }
+        } else {
+            caller = CallerIdentity(principal: .anonymous, userId: "")
+        }
+
+        let base = PolicyContext.global(
+            principal: caller.principal, userId: caller.userId, userName: caller.userName,
+            principalTags: caller.principalTags, sourceIp: sourceIp, secureTransport: secureTransport,
+            now: clock.now(), requestedRegion: context.region)
+        for requirement in requirements {
+            var request = AuthorizationRequest(principal: caller.principal, action: requirement.action, resource: nil, context: base)
+            if !requirement.conditionKeys.isEmpty {
+                for (k, v) in requirement.conditionKeys { request.context.set(k, v) }
+            }
+            let resources: [String?] = requirement.resources.isEmpty ? [nil] : requirement.resources
+            for resource in resources {
+                request.resource = resource
+                var set = PolicySet(
+                    identityPolicies: caller.identityPolicies, permissionsBoundary: caller.permissionsBoundary,
+                    sessionPolicies: caller.sessionPolicies)
+                if let holder, let resource {
+                    let document = holder.resourcePolicy(forResource: resource, context: context)
+                    let owner = document?.ownerAccount ?? holder.resourceOwner(forResource: resource, context: context)
+                    set.resourceAccount = owner
+                    if let document {
+                        guard let policy = parsed(document) else {
+                            return Denial(message: caller.principal.kind == .anonymous ? nil : Self.noIdentityMessage(caller.principal, requirement))
+                        }
+                        set.resourcePolicy = AttachedPolicy(id: resource, policy: policy)
+                        set.resourcePolicyRequired = document.isTrustPolicy
+                    }
+                    // Root within its own account needs no engine unless a policy is there.
+                    if caller.principal.kind == .root, set.resourcePolicy == nil, owner == nil || owner == caller.principal.accountId {
+                        continue
+                    }
+                } else if caller.principal.kind == .root {
+                    continue
+                }
+                let result = PolicyEvaluator.evaluate(request, set)
+                if !result.isAllowed {
+                    if caller.principal.kind == .anonymous { return Denial(message: nil) }
+                    return Denial(message: result.accessDeniedMessage(for: request))
+                }
+            }
+        }
+        return nil
+    }
+
+    private static func noIdentityMessage(_ p: RequestPrincipal, _ r: ActionRequirement) -> String {
+        var m = "User: \(p.arn) is not authorized to perform: \(r.action)"
+        if let res = r.resources.first { m += " on resource: \(res)" }
+        return m + " because no identity-based policy allows the \(r.action) action"
+    }
+
+    /// The engine's form of a stored resource policy (merged with the ACL statements S3 adds).
+    /// A document that no longer parses (stored before validation existed) allows nothing.
+    private func parsed(_ d: ResourcePolicyDocument) -> Policy? {
+        let key = d.additionalDocuments.isEmpty ? d.document : d.document + "\u{0}" + d.additionalDocuments.joined(separator: "\u{0}")
+        let cacheKey = (d.isTrustPolicy ? "T" : "R") + key
+        if let hit = cache.withLock({ $0[cacheKey] }) { return hit }
+        let kind: Policy.Kind = d.isTrustPolicy ? .trust : .resource
+        var parts: [Policy] = []
+        for text in [d.document] + d.additionalDocuments where !text.isEmpty {
+            guard let value = try? JSONReader.parse(Array(text.utf8)), let p = try? Policy(parsing: value, kind: kind) else {
+                cache.withLock { $0[cacheKey] = .some(nil) }
+                return nil
+            }
+            parts.append(p)
+        }
+        let policy = parts.count == 1 ? parts[0] : Policy(merging: parts)
+        cache.withLock {
+            if $0.count >= cacheLimit { $0.removeAll(keepingCapacity: true) }
+            $0[cacheKey] = policy
+        }
+        return policy
+    }
+}
