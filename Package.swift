@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(
             name: "SimfraServerTests",
             dependencies: [
-                "SimfraServer", "SimfraCore", "SimfraProtocols",
+                "SimfraServer", "SimfraCore", "SimfraProtocols", "SimfraPolicy",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
