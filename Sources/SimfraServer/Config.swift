@@ -18,6 +18,9 @@ public struct Config: Sendable {
     /// Seconds a request may go without a byte of progress (head or body) before it is answered
     /// 400 `RequestTimeout` and its connection closed, as S3's front ends do after about 20 s.
     public var requestTimeout: Double = 20
+    /// When set, every `/_simfra/*` route but health requires `Authorization: Bearer <token>`
+    /// (the admin API can mint and delete accounts).
+    public var adminToken: String?
 
     public enum LogLevel: String, Sendable, Comparable {
         case trace, debug, info, warn, error
@@ -84,6 +87,12 @@ public struct Config: Sendable {
                 throw Invalid(description: "SIMFRA_MAX_CONNECTIONS must be a whole number of at least 1, got '\(v)'")
             }
             c.maxConnections = n
+        }
+        if let v = env["SIMFRA_ADMIN_TOKEN"], !v.isEmpty {
+            guard v.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw Invalid(description: "SIMFRA_ADMIN_TOKEN must be printable characters without spaces")
+            }
+            c.adminToken = v
         }
         c.idleTimeout = try seconds(env, "SIMFRA_IDLE_TIMEOUT", default: c.idleTimeout)
         c.requestTimeout = try seconds(env, "SIMFRA_REQUEST_TIMEOUT", default: c.requestTimeout)

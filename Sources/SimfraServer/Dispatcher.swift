@@ -15,13 +15,15 @@ final class Dispatcher: Sendable {
     let requestIds = RequestIDGenerator()
     let clock: any SimfraClock
     let log: Log
-    private let rootCredential: Credential
+    /// Every account's root keys (the default account's from the config).
+    let accounts: AccountRegistry
     private let providers: [any CredentialProvider]
     let authorizer: Authorizer
     let ready = Atomic<Bool>(false)
 
-    init(config: Config, handlers: [any AWSService], providers: [any CredentialProvider] = [],
-         directory: (any IdentityDirectory)? = nil, clock: any SimfraClock = SystemClock())
+    init(config: Config, handlers: [any AWSService], accounts: AccountRegistry? = nil,
+         providers: [any CredentialProvider] = [], directory: (any IdentityDirectory)? = nil,
+         clock: any SimfraClock = SystemClock())
     {
         authorizer = Authorizer(directory: directory, clock: clock)
         self.config = config
@@ -29,14 +31,13 @@ final class Dispatcher: Sendable {
         detector = ServiceDetector(registry: registry)
         self.clock = clock
         log = Log(level: config.logLevel)
-        rootCredential = .root(accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey,
-                               accountId: config.defaultAccountId)
+        self.accounts = accounts ?? AccountRegistry(config: config, clock: clock)
         self.providers = providers
         hasStreamingHandlers = handlers.contains { $0 is any StreamingAWSService }
     }
 
     func credential(_ id: String) -> Credential? {
-        if id == rootCredential.accessKeyId { return rootCredential }
+        if let c = accounts.credential(forAccessKeyId: id) { return c }
         for p in providers { if let c = p.credential(forAccessKeyId: id) { return c } }
         return nil
     }

@@ -304,7 +304,7 @@ final class HTTPServer: Sendable {
     private func respond(_ head: HTTPRequestHead, body: ByteBuffer, local: SocketAddress?, remote: String?) async -> AWSResponse {
         let request = awsRequest(head, body: body.readableBytes == 0 ? [] : Array(body.readableBytesView), remote: remote)
         if head.uri.hasPrefix("/_simfra/") || head.uri == "/_simfra" {
-            return admin.handle(request)
+            return await admin.handle(request)
         }
         return await dispatcher.handle(request, endpoint: endpoint(request, local))
     }

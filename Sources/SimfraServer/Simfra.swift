@@ -58,7 +58,8 @@ public final class Simfra: Sendable {
         self.config = config
         self.store = store
         self.handlers = handlers
-        dispatcher = Dispatcher(config: config, handlers: handlers)
+        let accounts = AccountRegistry(config: config, records: Self.records(store, service: "accounts"))
+        dispatcher = Dispatcher(config: config, handlers: handlers, accounts: accounts)
         let admin = AdminRoutes(dispatcher: dispatcher, store: store)
         http = HTTPServer(dispatcher: dispatcher, admin: admin, openFileLimit: ConnectionLimits.raiseOpenFileLimit())
     }
@@ -76,12 +77,14 @@ public final class Simfra: Sendable {
         }
     }
 
-    /// Rebuilds every stateful service from the store, in dependency order (IAM first, then
-    /// KMS and EC2, then the rest), before the server reports healthy.
+    /// Rebuilds the accounts, then every stateful service from the store, in dependency order
+    /// (IAM first, then KMS and EC2, then the rest), before the server reports healthy.
     func restoreServices() throws {
         try lifecycle.withLock { state in
             guard state == .created else { return }
             state = .restoring
+            // Accounts first: every other record belongs to one of them.
+            try dispatcher.accounts.restore()
             let order = ["iam", "kms", "ec2"]
             let sorted = handlers.sorted {
                 (order.firstIndex(of: $0.serviceName) ?? order.count) < (order.firstIndex(of: $1.serviceName) ?? order.count)
