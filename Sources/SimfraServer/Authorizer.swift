@@ -89,8 +89,11 @@ final class Authorizer: Sendable {
                         set.resourcePolicy = AttachedPolicy(id: resource, policy: policy)
                         set.resourcePolicyRequired = document.isTrustPolicy
                     }
-                    // Root within its own account needs no engine unless a policy is there.
-                    if caller.principal.kind == .root, set.resourcePolicy == nil, owner == nil || owner == caller.principal.accountId {
+                    // Root within its own account needs no engine unless a policy is there, and
+                    // may always manage the bucket policy that locks it out (as in S3).
+                    if caller.principal.kind == .root, owner == nil || owner == caller.principal.accountId,
+                        set.resourcePolicy == nil || Self.rootMayAlways.contains(requirement.action)
+                    {
                         continue
                     }
                 } else if caller.principal.kind == .root {
@@ -105,6 +108,10 @@ final class Authorizer: Sendable {
         }
         return nil
     }
+
+    /// Actions an account's root is never denied on its own resources, whatever their
+    /// resource policy says: S3 lets the root user repair a bucket policy that denies everyone.
+    static let rootMayAlways: Set<String> = ["s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"]
 
     private static func noIdentityMessage(_ p: RequestPrincipal, _ r: ActionRequirement) -> String {
         var m = "User: \(p.arn) is not authorized to perform: \(r.action)"

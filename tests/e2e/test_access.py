@@ -142,6 +142,11 @@ def test_explicit_deny_in_bucket_policy_binds_the_owner_root(s3, bucket):
                        f"on resource: arn:aws:s3:::{bucket}/locked/x with an explicit deny in a resource-based policy")
     assert s3.get_object(Bucket=bucket, Key="open/y")["Body"].read() == b"2"
     # The root can always manage (and so remove) the policy that locks it out.
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]}))
+    with pytest.raises(ClientError):
+        s3.list_objects_v2(Bucket=bucket)
+    assert "Deny" in s3.get_bucket_policy(Bucket=bucket)["Policy"]
     s3.delete_bucket_policy(Bucket=bucket)
     assert s3.get_object(Bucket=bucket, Key="locked/x")["Body"].read() == b"1"
 
@@ -231,3 +236,67 @@ def test_sqs_queue_policy_explicit_deny_binds_root(client):
     assert "sqs:SendMessage" in message and "explicit deny" in message
     # Other actions are untouched.
     assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "before"
+
+
+# --- Across accounts (a second account from the admin API) ---------------------------------
+
+@pytest.fixture
+def other(server):
+    r = requests.post(f"{server.url}/_simfra/accounts", json={})
+    assert r.status_code == 201, r.text
+    acct = r.json()
+    yield acct
+    requests.delete(f"{server.url}/_simfra/accounts/{acct['accountId']}")
+
+
+def other_client(server, acct, service):
+    return make_client(server.url, service, aws_access_key_id=acct["rootAccessKeyId"],
+                       aws_secret_access_key=acct["rootSecretAccessKey"])
+
+
+def test_other_account_reaches_a_bucket_only_through_its_policy(server, s3, bucket, other):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"shared")
+    b3 = other_client(server, other, "s3")
+    with pytest.raises(ClientError) as e:
+        b3.get_object(Bucket=bucket, Key="k")
+    status, code, message = err(e)
+    assert (status, code) == (403, "AccessDenied")
+    assert message.startswith(f"User: arn:aws:iam::{other['accountId']}:root is not authorized to perform: s3:GetObject")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{other['accountId']}:root"},
+        "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    assert b3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"shared"
+    with pytest.raises(ClientError) as e:
+        b3.put_object(Bucket=bucket, Key="k", Body=b"mine now")
+    assert err(e)[:2] == (403, "AccessDenied")
+
+
+def test_other_account_needs_the_queue_policy(server, client, other):
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName=unique_name("q"))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    theirs = other_client(server, other, "sqs")
+    with pytest.raises(ClientError) as e:
+        theirs.send_message(QueueUrl=url, MessageBody="x")
+    assert err(e)[:2] == (403, "AccessDenied")
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": other["accountId"]}, "Action": "sqs:SendMessage", "Resource": arn}]})})
+    theirs.send_message(QueueUrl=url, MessageBody="from B")
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "from B"
+    with pytest.raises(ClientError) as e:
+        theirs.receive_message(QueueUrl=url)
+    assert err(e)[:2] == (403, "AccessDenied")
+
+
+def test_other_account_cannot_reach_a_table_by_arn(server, client, other):
+    ddb = client("dynamodb")
+    name = unique_name("t")
+    arn = ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                           BillingMode="PAY_PER_REQUEST")["TableDescription"]["TableArn"]
+    theirs = other_client(server, other, "dynamodb")
+    with pytest.raises(ClientError) as e:
+        theirs.describe_table(TableName=arn)
+    status, code, message = err(e)
+    assert (status, code) == (400, "AccessDeniedException")
+    assert f"dynamodb:DescribeTable on resource: {arn}" in message

@@ -3,7 +3,24 @@ import SimfraCore
 /// DynamoDB's IAM table: action, table (or index) ARN and condition keys per operation, as
 /// the Service Authorization Reference lists them. Batch and transaction calls name every
 /// table they touch, and a transaction needs the item action of each of its parts.
-extension DynamoDBService: AuthorizingService {
+extension DynamoDBService: ResourcePolicyService {
+    /// Resource-based policies on tables (PutResourcePolicy) are not implemented yet, so a
+    /// table or stream of another account, named by ARN, is never reachable: its owner comes
+    /// from the ARN and the engine then needs a policy that does not exist.
+    public func resourcePolicy(forResource arn: String, context: RequestContext) -> ResourcePolicyDocument? { nil }
+
+    public func resourceOwner(forResource arn: String, context: RequestContext) -> String? {
+        Self.arnAccount(arn)
+    }
+
+    /// The account field of an ARN (`arn:aws:dynamodb:<region>:<account>:table/…`).
+    static func arnAccount(_ arn: String) -> String? {
+        guard arn.hasPrefix("arn:") else { return nil }
+        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        return parts.count == 6 && !parts[4].isEmpty ? String(parts[4]) : nil
+    }
+
+
     public func authorization(operation: String, input: Value, context: RequestContext) -> [ActionRequirement]? {
         let action = "dynamodb:" + operation
         switch operation {
@@ -157,7 +174,14 @@ extension DynamoDBService: AuthorizingService {
     }
 }
 
-extension DynamoDBStreamsService: AuthorizingService {
+extension DynamoDBStreamsService: ResourcePolicyService {
+    public func resourcePolicy(forResource arn: String, context: RequestContext) -> ResourcePolicyDocument? { nil }
+
+    public func resourceOwner(forResource arn: String, context: RequestContext) -> String? {
+        DynamoDBService.arnAccount(arn)
+    }
+
+
     public func authorization(operation: String, input: Value, context: RequestContext) -> [ActionRequirement]? {
         let action = "dynamodb:" + operation
         switch operation {
