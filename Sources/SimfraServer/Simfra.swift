@@ -38,10 +38,11 @@ public final class Simfra: Sendable {
         } catch {
             throw StartupError(description: "s3: cannot create the body directory: \(error)")
         }
+        let sts = STSService()
         self.init(
             config: config,
             handlers: [
-                STSService(), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
+                sts, dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
                 s3,
             ],
@@ -58,7 +59,12 @@ public final class Simfra: Sendable {
         self.config = config
         self.store = store
         self.handlers = handlers
-        dispatcher = Dispatcher(config: config, handlers: handlers)
+        // STS's temporary credentials sign requests to every service; STS in turn resolves
+        // every key (root, IAM, session) for GetAccessKeyInfo through the dispatcher.
+        let sts = handlers.lazy.compactMap { $0 as? STSService }.first
+        let dispatcher = Dispatcher(config: config, handlers: handlers, providers: sts.map { [$0.sessions] } ?? [])
+        sts?.accessKeys.bind { [weak dispatcher] id in dispatcher?.credential(id) }
+        self.dispatcher = dispatcher
         let admin = AdminRoutes(dispatcher: dispatcher, store: store)
         http = HTTPServer(dispatcher: dispatcher, admin: admin, openFileLimit: ConnectionLimits.raiseOpenFileLimit())
     }
