@@ -34,7 +34,10 @@ let package = Package(
         // Pure IAM policy evaluation (no I/O), shared by enforcement and IAM's Simulate* APIs.
         .target(name: "SimfraPolicy", dependencies: ["SimfraCore"], swiftSettings: strict),
         .target(
-            name: "SimfraSTS", dependencies: ["SimfraCore"],
+            name: "SimfraSTS",
+            dependencies: [
+                "SimfraCore", "SimfraPolicy", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Sources/Services/STS", swiftSettings: strict),
         .target(
             name: "SimfraDynamoDB", dependencies: ["SimfraCore"],
@@ -74,6 +77,8 @@ let package = Package(
                 "SimfraS3", "SimfraCore", "SimfraPersistence", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
+        .testTarget(
+            name: "SimfraSTSTests", dependencies: ["SimfraSTS", "SimfraPolicy", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraPolicyTests", dependencies: ["SimfraPolicy", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraCoreTests", dependencies: ["SimfraCore"], swiftSettings: strict),
         .testTarget(

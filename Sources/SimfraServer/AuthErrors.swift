@@ -54,6 +54,13 @@ enum AuthErrors {
             case .json: return AWSError(code: "UnrecognizedClientException", message: "The security token included in the request is invalid.", status: 400)
             default: return AWSError(code: "InvalidClientTokenId", message: "The security token included in the request is invalid.", status: 403)
             }
+        case .expiredToken:
+            switch family {
+            case .s3: return AWSError(code: "ExpiredToken", message: "The provided token has expired.", status: 400)
+            case .json: return AWSError(code: "ExpiredTokenException", message: "The security token included in the request is expired", status: 400)
+            case .restJson: return AWSError(code: "ExpiredTokenException", message: "The security token included in the request is expired", status: 403)
+            case .query: return AWSError(code: "ExpiredToken", message: "The security token included in the request is expired", status: 403)
+            }
         case .signatureMismatch(let m):
             switch family {
             case .s3: return AWSError(code: "SignatureDoesNotMatch", message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.", status: 403)

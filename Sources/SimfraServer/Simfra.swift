@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import SimfraCore
 import SimfraPersistence
+import SimfraPolicy
 import SimfraS3
 import SimfraDynamoDB
 import SimfraSQS
@@ -38,10 +39,11 @@ public final class Simfra: Sendable {
         } catch {
             throw StartupError(description: "s3: cannot create the body directory: \(error)")
         }
+        let sts = STSService()
         self.init(
             config: config,
             handlers: [
-                STSService(), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
+                sts, dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
                 s3,
             ],
@@ -59,7 +61,17 @@ public final class Simfra: Sendable {
         self.store = store
         self.handlers = handlers
         let accounts = AccountRegistry(config: config, records: Self.records(store, service: "accounts"))
-        dispatcher = Dispatcher(config: config, handlers: handlers, accounts: accounts)
+        // IAM's access keys and STS's temporary credentials sign requests to every service;
+        // IAM answers the authoriser's questions about callers; STS in turn resolves every
+        // key (root, IAM, session) for GetAccessKeyInfo through the dispatcher.
+        let sts = handlers.lazy.compactMap { $0 as? STSService }.first
+        var providers: [any CredentialProvider] = handlers.compactMap { $0 as? any CredentialProvider }
+        if let sts { providers.append(sts.sessions) }
+        let directory = handlers.lazy.compactMap { $0 as? any IdentityDirectory }.first
+        let dispatcher = Dispatcher(config: config, handlers: handlers, accounts: accounts, providers: providers,
+                                    directory: directory)
+        sts?.accessKeys.bind { [weak dispatcher] id in dispatcher?.credential(id) }
+        self.dispatcher = dispatcher
         let admin = AdminRoutes(dispatcher: dispatcher, store: store)
         http = HTTPServer(dispatcher: dispatcher, admin: admin, openFileLimit: ConnectionLimits.raiseOpenFileLimit())
     }

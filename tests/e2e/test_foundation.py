@@ -214,10 +214,11 @@ def test_presigned_url_tampered_signature(client):
 
 def test_unimplemented_query_operation_is_501(client):
     with pytest.raises(ClientError) as ei:
-        client("sts").decode_authorization_message(EncodedMessage="x")
+        client("sts").assume_root(TargetPrincipal="111111111111",
+                                  TaskPolicyArn={"arn": "arn:aws:iam::aws:policy/root-task/S3UnlockBucketPolicy"})
     status, code, message = client_error_info(ei.value)
     assert (status, code) == (501, "NotImplemented"), ei.value.response
-    assert "DecodeAuthorizationMessage" in message, message
+    assert "AssumeRoot" in message, message
 
 
 @pytest.mark.parametrize("service, method, operation", [

@@ -379,13 +379,14 @@ extension SigV4Verifier {
     ) throws(SigV4Failure) -> Verified {
         try parsed.validate()
         guard let cred = lookup(parsed.accessKeyId) else { throw .unknownAccessKey(parsed.accessKeyId) }
-        if let exp = cred.expiration, now > exp { throw .unknownAccessKey(parsed.accessKeyId) }
         if let token = cred.sessionToken {
             if parsed.securityToken != token { throw .badSessionToken }
         } else if parsed.securityToken != nil {
             // As with SigV4: long-term keys have no session, so a token sent with them is refused.
             throw .badSessionToken
         }
+        // The token is checked first: only the holder of the session learns that it expired.
+        if let exp = cred.expiration, now > exp { throw .expiredToken }
         try SigV2.verify(request, parsed: parsed, secretAccessKey: cred.secretAccessKey, now: now,
                          virtualHostBucket: virtualHostBucket)
         let described = SigV4Parsed(

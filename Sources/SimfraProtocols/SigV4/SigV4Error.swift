@@ -16,6 +16,8 @@ package enum SigV4Failure: Error, Sendable, Equatable {
     /// The session token presented does not match the temporary credential, or a session
     /// token came with long-term keys (which have none).
     case badSessionToken
+    /// Temporary credentials past their expiration (the session token matched).
+    case expiredToken
     /// The credential scope names another service than the one the request is for:
     /// `expected` is the target's signing name, `got` the scope's.
     case wrongService(expected: String, got: String, presigned: Bool)

@@ -53,13 +53,14 @@ package final class SigV4Verifier: Sendable {
             if let declared, declaredKind == .streamingECDSA { throw .unsupportedPayload(declared) }
         }
         guard let cred = lookup(parsed.accessKeyId) else { throw .unknownAccessKey(parsed.accessKeyId) }
-        if let exp = cred.expiration, now > exp { throw .unknownAccessKey(parsed.accessKeyId) }
         if let token = cred.sessionToken {
             if parsed.securityToken != token { throw .badSessionToken }
         } else if parsed.securityToken != nil {
             // Long-term keys have no session: AWS refuses a token sent with them.
             throw .badSessionToken
         }
+        // The token is checked first: only the holder of the session learns that it expired.
+        if let exp = cred.expiration, now > exp { throw .expiredToken }
         guard let t = AmzDate.seconds(parsed.amzDate) else { throw .incomplete("Invalid X-Amz-Date") }
         if parsed.presigned {
             let expires = Double(parsed.expires ?? 604_800)
