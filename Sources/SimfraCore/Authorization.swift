@@ -11,11 +11,17 @@ public struct ActionRequirement: Sendable {
     public var resources: [String]
     /// Service and request condition keys, keys lower-cased (`s3:prefix` → ["photos/"]).
     public var conditionKeys: [String: [String]]
+    /// The call creates the resource it names (CreateBucket): whoever owns a resource of that
+    /// name already is the handler's business (`BucketAlreadyExists`), not the authoriser's.
+    public var createsResource: Bool
 
-    public init(action: String, resources: [String] = [], conditionKeys: [String: [String]] = [:]) {
+    public init(action: String, resources: [String] = [], conditionKeys: [String: [String]] = [:],
+                createsResource: Bool = false)
+    {
         self.action = action
         self.resources = resources
         self.conditionKeys = conditionKeys
+        self.createsResource = createsResource
     }
 }
 

@@ -37,7 +37,9 @@ final class Authorizer: Sendable {
     ) -> Denial? {
         guard let table = service as? any AuthorizingService else {
             // A service without an action table serves only its account's root.
-            if let credential, credential.isRoot, credential.session == nil { return nil }
+            if let credential, credential.isRoot, credential.session == nil || credential.session?.kind == .sessionToken {
+                return nil
+            }
             return Denial(message: nil)
         }
         guard let requirements = table.authorization(operation: operation, input: input, context: context) else {
@@ -48,7 +50,8 @@ final class Authorizer: Sendable {
         // Who is calling.
         let caller: CallerIdentity
         if let credential {
-            if credential.isRoot, credential.session == nil {
+            // The root's own GetSessionToken session is the root, with all its rights.
+            if credential.isRoot, credential.session == nil || credential.session?.kind == .sessionToken {
                 caller = CallerIdentity(principal: .root(account: credential.accountId), userId: credential.accountId)
                 if holder == nil { return nil }
             } else if let found = directory?.caller(for: credential) {
@@ -78,7 +81,7 @@ final class Authorizer: Sendable {
                 var set = PolicySet(
                     identityPolicies: caller.identityPolicies, permissionsBoundary: caller.permissionsBoundary,
                     sessionPolicies: caller.sessionPolicies)
-                if let holder, let resource {
+                if let holder, let resource, !requirement.createsResource {
                     let document = holder.resourcePolicy(forResource: resource, context: context)
                     let owner = document?.ownerAccount ?? holder.resourceOwner(forResource: resource, context: context)
                     set.resourceAccount = owner

@@ -63,7 +63,8 @@ extension S3Service {
                 if let m = input["MaxKeys"]?.intValue { keys["s3:max-keys"] = [String(m)] }
             }
             if let acl = input.str("ACL"), operation == "CreateBucket" || operation == "PutBucketAcl" { keys["s3:x-amz-acl"] = [acl] }
-            return [ActionRequirement(action: action, resources: [Self.bucketArn(bucket)], conditionKeys: keys)]
+            return [ActionRequirement(action: action, resources: [Self.bucketArn(bucket)], conditionKeys: keys,
+                                      createsResource: operation == "CreateBucket")]
         }
         if operation == "DeleteObjects" {
             // Each key is authorised as its own DeleteObject (DeleteObjectVersion with a version).

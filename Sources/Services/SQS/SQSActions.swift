@@ -73,8 +73,9 @@ extension SQSService: ResourcePolicyService {
         }
     }
 
-    /// Queue ARNs carry their account, so the owner is known even before the queue exists.
+    /// The owner of an existing queue. A queue that does not exist has none, so the call
+    /// reaches the handler and answers `QueueDoesNotExist`, as SQS does for any account.
     public func resourceOwner(forResource arn: String, context: RequestContext) -> String? {
-        QueueARN(arn)?.accountId
+        state.withLock { $0.queue(arn: arn)?.accountId }
     }
 }

@@ -10,6 +10,11 @@ extension STSService {
             return nil
         case "AssumeRole":
             let role = input["RoleArn"]?.stringValue ?? ""
+            // AWS validates parameters before it authorises: a malformed ARN or session name
+            // is the handler's ValidationError, never an AccessDenied.
+            guard (try? STSValidation.arn(role)) != nil,
+                (try? STSValidation.name(input["RoleSessionName"]?.stringValue ?? "", member: "roleSessionName", min: 2, max: 64)) != nil
+            else { return nil }
             var keys = Self.tagConditionKeys(input)
             if let name = input["RoleSessionName"]?.stringValue { keys["sts:rolesessionname"] = [name] }
             if let external = input["ExternalId"]?.stringValue { keys["sts:externalid"] = [external] }
