@@ -43,7 +43,8 @@ let package = Package(
             name: "SimfraDynamoDB", dependencies: ["SimfraCore"],
             path: "Sources/Services/DynamoDB", swiftSettings: strict),
         .target(
-            name: "SimfraSQS", dependencies: ["SimfraCore", .product(name: "Crypto", package: "swift-crypto")],
+            name: "SimfraSQS",
+            dependencies: ["SimfraCore", "SimfraPolicy", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Services/SQS", swiftSettings: strict),
         .target(
             name: "SimfraS3",

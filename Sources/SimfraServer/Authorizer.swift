@@ -85,10 +85,9 @@ final class Authorizer: Sendable {
                     let document = holder.resourcePolicy(forResource: resource, context: context)
                     let owner = document?.ownerAccount ?? holder.resourceOwner(forResource: resource, context: context)
                     set.resourceAccount = owner
-                    if let document {
-                        guard let policy = parsed(document) else {
-                            return Denial(message: caller.principal.kind == .anonymous ? nil : Self.noIdentityMessage(caller.principal, requirement))
-                        }
+                    // Services validate resource policies when they are set; one that still
+                    // does not parse (stored by an older Simfra) is left out, not guessed at.
+                    if let document, let policy = parsed(document) {
                         set.resourcePolicy = AttachedPolicy(id: resource, policy: policy)
                         set.resourcePolicyRequired = document.isTrustPolicy
                     }
@@ -122,8 +121,8 @@ final class Authorizer: Sendable {
         return m + " because no identity-based policy allows the \(r.action) action"
     }
 
-    /// The engine's form of a stored resource policy (merged with the ACL statements S3 adds).
-    /// A document that no longer parses (stored before validation existed) allows nothing.
+    /// The engine's form of a stored resource policy (merged with the ACL statements S3 adds),
+    /// nil when it does not parse.
     private func parsed(_ d: ResourcePolicyDocument) -> Policy? {
         let key = d.additionalDocuments.isEmpty ? d.document : d.document + "\u{0}" + d.additionalDocuments.joined(separator: "\u{0}")
         let cacheKey = (d.isTrustPolicy ? "T" : "R") + key

@@ -51,6 +51,22 @@ extension S3Service: ResourcePolicyService {
         return (String(rest[..<slash]), String(rest[rest.index(after: slash)...]))
     }
 
+    /// Why a bucket policy is refused (`MalformedPolicy`), in the engine's words, which are
+    /// S3's ("Missing required field Principal", "Policy has invalid resource", …); nil if valid.
+    static func policyProblem(_ text: String) -> String? {
+        // S3 caps bucket policies at 20 KB, checked before anything is parsed.
+        if text.utf8.count > 20 * 1024 { return "Policy exceeds the maximum allowed document size." }
+        guard let v = try? JSONReader.parse(Array(text.utf8)) else {
+            return "Policies must be valid JSON and the first byte must be '{'"
+        }
+        do {
+            _ = try Policy(parsing: v, kind: .resource)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
     /// Whether a stored policy grants public access (GetBucketPolicyStatus, BlockPublicPolicy).
     static func isPublicPolicy(_ text: String) -> Bool {
         guard let v = try? JSONReader.parse(Array(text.utf8)), let p = try? Policy(parsing: v, kind: .resource) else { return false }

@@ -1,4 +1,6 @@
 import SimfraCore
+import SimfraPolicy
+import SimfraProtocols
 
 /// A queue's RedrivePolicy, as SQS normalises it (`maxReceiveCount` as a number).
 struct RedrivePolicy: Sendable, Equatable {
@@ -168,7 +170,10 @@ enum QueueAttributes {
                 if raw.isEmpty {
                     c.policy = nil
                 } else {
-                    guard case .object? = JSONDocument.parse(raw) else { throw SQSError.invalidAttributeValue(name) }
+                    // A queue policy must be one the engine can evaluate (a resource policy).
+                    guard case .object? = JSONDocument.parse(raw), let v = try? JSONReader.parse(Array(raw.utf8)),
+                        (try? Policy(parsing: v, kind: .resource)) != nil
+                    else { throw SQSError.invalidAttributeValue(name) }
                     c.policy = raw
                 }
             case "RedrivePolicy":

@@ -186,6 +186,11 @@ class Ctx:
         r = self._must(self.json10("AmazonSQS", "CreateQueue", json.dumps({"QueueName": self.QUEUE}).encode(),
                                    "sqs"), "CreateQueue")
         self.queue_url = json.loads(r.body)["QueueUrl"]
+        # Policies are fuzzed on an open bucket (new ones block public policies) and a user.
+        self._must(self.s3("DELETE", f"/{b}?publicAccessBlock"), "DeletePublicAccessBlock")
+        r = self.send(self.form("iam", b"Action=CreateUser&Version=2010-05-08&UserName=fuzz-user"))
+        if r.status >= 300 and r.status != 501:
+            raise RuntimeError(f"fuzz setup: CreateUser answered {r.status}: {r.body[:300]!r}")
 
     # ---- request builders -----------------------------------------------------------
 

@@ -64,11 +64,14 @@ extension S3Service {
             try await setConfig(input, context, "Tagging", nil)
             return [:]
 
-        // Policy (stored; evaluated by IAM)
+        // Policy (validated as a resource policy; the authoriser evaluates it)
         case "PutBucketPolicy":
             guard let policy = input.str("Policy"), Self.isJSONObject(policy) else {
                 throw AWSError(code: "MalformedPolicy", message: "Policies must be valid JSON and the first byte must be '{'",
                                status: 400)
+            }
+            if let problem = Self.policyProblem(policy) {
+                throw AWSError(code: "MalformedPolicy", message: problem, status: 400)
             }
             try await setConfig(input, context, "Policy", .string(policy))
             return [:]
