@@ -37,6 +37,12 @@ let package = Package(
             name: "SimfraSTS", dependencies: ["SimfraCore"],
             path: "Sources/Services/STS", swiftSettings: strict),
         .target(
+            name: "SimfraIAM",
+            dependencies: [
+                "SimfraCore", "SimfraPolicy", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Services/IAM", swiftSettings: strict),
+        .target(
             name: "SimfraDynamoDB", dependencies: ["SimfraCore"],
             path: "Sources/Services/DynamoDB", swiftSettings: strict),
         .target(
@@ -52,7 +58,7 @@ let package = Package(
         .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraSTS", "SimfraDynamoDB", "SimfraSQS", "SimfraS3",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -67,6 +73,8 @@ let package = Package(
             dependencies: ["SimfraPersistence", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .testTarget(name: "SimfraDynamoDBTests", dependencies: ["SimfraDynamoDB", "SimfraCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SimfraIAMTests", dependencies: ["SimfraIAM", "SimfraPolicy", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraSQSTests", dependencies: ["SimfraSQS", "SimfraCore"], swiftSettings: strict),
         .testTarget(
             name: "SimfraS3Tests",

@@ -5,6 +5,7 @@ import SimfraCore
 import SimfraPersistence
 import SimfraS3
 import SimfraDynamoDB
+import SimfraIAM
 import SimfraSQS
 import SimfraSTS
 import Synchronization
@@ -38,14 +39,15 @@ public final class Simfra: Sendable {
         } catch {
             throw StartupError(description: "s3: cannot create the body directory: \(error)")
         }
+        let iam = IAMService(records: Self.records(store, service: "iam"), clock: SystemClock())
         self.init(
             config: config,
             handlers: [
-                STSService(), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
+                iam, STSService(), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
                 s3,
             ],
-            store: store)
+            store: store, providers: [iam])
     }
 
     /// The durable-record view a stateful service is built with.
@@ -54,11 +56,13 @@ public final class Simfra: Sendable {
     }
 
     /// With an explicit set of handlers (tests register fakes).
-    init(config: Config, handlers: [any AWSService], store: PersistenceStore? = nil) {
+    init(config: Config, handlers: [any AWSService], store: PersistenceStore? = nil,
+         providers: [any CredentialProvider] = [])
+    {
         self.config = config
         self.store = store
         self.handlers = handlers
-        dispatcher = Dispatcher(config: config, handlers: handlers)
+        dispatcher = Dispatcher(config: config, handlers: handlers, providers: providers)
         let admin = AdminRoutes(dispatcher: dispatcher, store: store)
         http = HTTPServer(dispatcher: dispatcher, admin: admin, openFileLimit: ConnectionLimits.raiseOpenFileLimit())
     }
