@@ -46,10 +46,11 @@ extension IAMService: CredentialProvider, IdentityDirectory {
                     userId: credential.userId, principalTags: tags, identityPolicies: p.identityPolicies,
                     permissionsBoundary: p.boundary, sessionPolicies: Self.sessionPolicies(&st, session, account))
             case .federatedUser:
+                // A federated user's principal tags are its session tags, not the IAM user's.
                 guard let p = Self.principal(&st, arn: session.parentArn, kind: .user) else { return nil }
                 return CallerIdentity(
                     principal: .federatedUser(arn: credential.principalArn, userArn: session.parentArn, account: account),
-                    userId: credential.userId, principalTags: p.tags.merging(session.tags) { $1 },
+                    userId: credential.userId, principalTags: session.tags,
                     identityPolicies: p.identityPolicies, permissionsBoundary: p.boundary,
                     sessionPolicies: Self.sessionPolicies(&st, session, account))
             case .sessionToken:

@@ -22,7 +22,11 @@ extension IAMService {
     /// A permissions boundary must be an existing managed policy.
     func checkBoundary(_ arn: String, _ a: IAMAccount, _ account: String) throws(AWSError) {
         guard managedPolicyExists(arn, a, account) else {
-            throw IAMError.invalidInput("ARN \(arn) is not valid.")
+            // AWS names the boundary the "scope" in this message.
+            if arn.hasPrefix("arn:aws:iam::"), arn.contains(":policy/") {
+                throw IAMError.noSuchEntity("Scope ARN: \(arn) does not exist or is not attachable.")
+            }
+            throw IAMError.invalidArn(arn)
         }
     }
 
