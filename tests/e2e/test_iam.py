@@ -240,6 +240,8 @@ def test_oidc_and_saml_providers(iam):
     sarn = iam.create_saml_provider(Name=name, SAMLMetadataDocument=meta)["SAMLProviderArn"]
     assert iam.get_saml_provider(SAMLProviderArn=sarn)["SAMLMetadataDocument"] == meta
     assert sarn in [p["Arn"] for p in iam.list_saml_providers()["SAMLProviderList"]]
+    iam.tag_saml_provider(SAMLProviderArn=sarn, Tags=[{"Key": "a", "Value": "b"}])
+    assert iam.list_saml_provider_tags(SAMLProviderArn=sarn)["Tags"] == [{"Key": "a", "Value": "b"}]
     iam.delete_saml_provider(SAMLProviderArn=sarn)
 
 
@@ -327,3 +329,20 @@ def test_persistence_across_restart(server_factory, tmp_path, sig):
                       aws_secret_access_key=key["SecretAccessKey"])
     assert sts.get_caller_identity()["Arn"].endswith(":user/persist")
     assert iam.get_login_profile(UserName="persist")["LoginProfile"]["UserName"] == "persist"
+
+
+def test_unissued_credentials_are_empty_lists(iam):
+    name = uniq("bare")
+    iam.create_user(UserName=name)
+    assert iam.list_mfa_devices(UserName=name)["MFADevices"] == []
+    assert iam.list_signing_certificates(UserName=name)["Certificates"] == []
+    assert iam.list_ssh_public_keys(UserName=name)["SSHPublicKeys"] == []
+    with pytest.raises(ClientError) as e:
+        iam.list_mfa_devices(UserName=name + "-nope")
+    assert err(e)[:2] == (404, "NoSuchEntity")
+    with pytest.raises(ClientError) as e:
+        iam.get_account_password_policy()
+    assert err(e) == (404, "NoSuchEntity", f"The Password Policy with domain name {ACCOUNT_ID} cannot be found.")
+    with pytest.raises(ClientError) as e:
+        iam.create_virtual_mfa_device(VirtualMFADeviceName="x")
+    assert err(e)[:2] == (501, "NotImplemented")

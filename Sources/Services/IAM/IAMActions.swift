@@ -53,7 +53,8 @@ extension IAMService: AuthorizingService {
         switch op {
         case "ListUsers", "ListGroups", "ListRoles", "ListPolicies", "ListInstanceProfiles", "ListOpenIDConnectProviders",
             "ListSAMLProviders", "GetAccountSummary", "GetAccountAuthorizationDetails", "CreateAccountAlias",
-            "DeleteAccountAlias", "ListAccountAliases", "SimulateCustomPolicy", "GetServiceLinkedRoleDeletionStatus":
+            "DeleteAccountAlias", "ListAccountAliases", "SimulateCustomPolicy", "GetServiceLinkedRoleDeletionStatus",
+            "ListVirtualMFADevices", "GetAccountPasswordPolicy":
             return f
         case "AddUserToGroup", "RemoveUserFromGroup":
             let g = input.required("GroupName")
@@ -111,7 +112,8 @@ extension IAMService: AuthorizingService {
     static func userFromCaller(_ op: String, _ ctx: RequestContext) -> String? {
         let callerScoped: Set<String> = [
             "GetUser", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "ListAccessKeys", "CreateLoginProfile",
-            "GetLoginProfile", "UpdateLoginProfile", "DeleteLoginProfile",
+            "GetLoginProfile", "UpdateLoginProfile", "DeleteLoginProfile", "ListMFADevices", "ListSigningCertificates",
+            "ListSSHPublicKeys", "ListServiceSpecificCredentials",
         ]
         guard callerScoped.contains(op), ctx.principalArn.contains(":user/"), let slash = ctx.principalArn.lastIndex(of: "/") else {
             return nil

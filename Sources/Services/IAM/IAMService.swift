@@ -110,7 +110,12 @@ public final class IAMService: StatefulService, AccountScopedService, Sendable {
         "ListOpenIDConnectProviderTags": { $0.listOIDCProviderTags },
         "CreateSAMLProvider": { $0.createSAMLProvider }, "GetSAMLProvider": { $0.getSAMLProvider },
         "UpdateSAMLProvider": { $0.updateSAMLProvider }, "DeleteSAMLProvider": { $0.deleteSAMLProvider },
-        "ListSAMLProviders": { $0.listSAMLProviders },
+        "ListSAMLProviders": { $0.listSAMLProviders }, "TagSAMLProvider": { $0.tagSAMLProvider },
+        "UntagSAMLProvider": { $0.untagSAMLProvider }, "ListSAMLProviderTags": { $0.listSAMLProviderTags },
+        // Credentials Simfra does not issue yet: their (empty) lists
+        "ListMFADevices": { $0.listMFADevices }, "ListSigningCertificates": { $0.listSigningCertificates },
+        "ListSSHPublicKeys": { $0.listSSHPublicKeys }, "ListServiceSpecificCredentials": { $0.listServiceSpecificCredentials },
+        "ListVirtualMFADevices": { $0.listVirtualMFADevices }, "GetAccountPasswordPolicy": { $0.getAccountPasswordPolicy },
         // Account
         "CreateAccountAlias": { $0.createAccountAlias }, "DeleteAccountAlias": { $0.deleteAccountAlias },
         "ListAccountAliases": { $0.listAccountAliases }, "GetAccountSummary": { $0.getAccountSummary },

@@ -215,4 +215,34 @@ extension IAMService {
             ]
         }
     }
+
+    func modifySAML(_ arn: String, _ ctx: RequestContext, _ body: (inout SAMLProvider) throws -> Void) async throws -> Value {
+        let account = ctx.accountId
+        return try await mutate(account) { a, ch in
+            guard let key = Self.samlKey(arn, account), var p = a.samlProviders[key] else { throw Self.noSuchSAML(arn) }
+            try body(&p)
+            a.samlProviders[key] = p
+            ch.writes.append(write(p, account))
+            return .empty
+        }
+    }
+
+    func tagSAMLProvider(_ input: Value, _ ctx: RequestContext) async throws -> Value {
+        let tags = try Validation.tags(input)
+        return try await modifySAML(input.required("SAMLProviderArn"), ctx) { p in try Validation.merge(tags, into: &p.tags) }
+    }
+
+    func untagSAMLProvider(_ input: Value, _ ctx: RequestContext) async throws -> Value {
+        let keys = input.stringList("TagKeys") ?? []
+        return try await modifySAML(input.required("SAMLProviderArn"), ctx) { p in Validation.untag(keys, from: &p.tags) }
+    }
+
+    func listSAMLProviderTags(_ input: Value, _ ctx: RequestContext) async throws -> Value {
+        let arn = input.required("SAMLProviderArn")
+        let account = ctx.accountId
+        return try read(account) { a in
+            guard let key = Self.samlKey(arn, account), let p = a.samlProviders[key] else { throw Self.noSuchSAML(arn) }
+            return try Self.tagPage(p.tags, input)
+        }
+    }
 }
