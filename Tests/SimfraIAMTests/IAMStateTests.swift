@@ -133,3 +133,23 @@ import Testing
         #expect(await awsError { try await svc.call("GetUser", ["UserName": "u"], account: "111111111111") }?.code == "NoSuchEntity")
     }
 }
+
+@Suite struct PolicySizeTests {
+    @Test func inlineAndManagedQuotasCountWithoutWhitespace() async throws {
+        let iam = IAMService(records: MemoryOnlyRecords(), clock: FixedClock())
+        try await iam.call("CreateUser", ["UserName": "big"])
+        func doc(_ statements: Int) -> String {
+            let st = (0..<statements).map { #"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket-\#($0)/*"}"# }
+            return #"{"Version":"2012-10-17","Statement":[\#(st.joined(separator: ",\n   "))]}"#
+        }
+        let small = doc(20)  // about 1.6 KB without whitespace, more with it
+        #expect(PolicyDocuments.size(small) < 2048)
+        try await iam.call("PutUserPolicy", ["UserName": "big", "PolicyName": "ok", "PolicyDocument": .string(small)])
+        let e = await awsError {
+            try await iam.call("PutUserPolicy", ["UserName": "big", "PolicyName": "no", "PolicyDocument": .string(doc(40))])
+        }
+        #expect(e == AWSError(code: "LimitExceeded", message: "Maximum policy size of 2048 bytes exceeded for user big", status: 409))
+        let m = await awsError { try await iam.call("CreatePolicy", ["PolicyName": "huge", "PolicyDocument": .string(doc(100))]) }
+        #expect(m?.message == "Cannot exceed quota for PolicySize: 6144")
+    }
+}

@@ -113,8 +113,10 @@ extension IAMService {
         let policyName = input.required("PolicyName")
         try Validation.name(policyName, member: "policyName")
         let doc = PolicyDocuments.normalized(input.required("PolicyDocument"))
-        return try await modifyAttachments(kind, input.required(kind.nameMember), ctx) { p, _, ch in
+        let entity = input.required(kind.nameMember)
+        return try await modifyAttachments(kind, entity, ctx) { p, _, ch in
             try ch.parse(doc, .identity)
+            try PolicyDocuments.checkInlineSize(doc, kind, entity)
             // Names are unique ignoring case: a second spelling replaces the first.
             if let old = p.inline.keys.first(where: { $0.lowercased() == policyName.lowercased() }) { p.inline[old] = nil }
             p.inline[policyName] = doc

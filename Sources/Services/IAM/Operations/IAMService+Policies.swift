@@ -75,6 +75,7 @@ extension IAMService {
                 throw IAMError.alreadyExists("A policy called \(name) already exists. Duplicate names are not allowed.")
             }
             try ch.parse(doc, .identity)
+            try PolicyDocuments.checkManagedSize(doc)
             let p = ManagedPolicy(
                 name: name, id: IAMIdentifiers.policy(), path: path, description: input.string("Description"),
                 created: now, updated: now, versions: [.init(id: "v1", document: doc, created: now)],
@@ -177,6 +178,7 @@ extension IAMService {
                 )
             }
             try ch.parse(doc, .identity)
+            try PolicyDocuments.checkManagedSize(doc)
             let v = ManagedPolicy.Version(id: "v\(p.nextVersion)", document: doc, created: now)
             p.nextVersion += 1
             p.versions.append(v)

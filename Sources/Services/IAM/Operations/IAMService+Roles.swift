@@ -35,6 +35,7 @@ extension IAMService {
         return try await mutate(account) { a, ch in
             guard a.roles[name.lowercased()] == nil else { throw IAMError.alreadyExists("Role with name \(name) already exists.") }
             try ch.parse(trust, .trust)
+            try PolicyDocuments.checkTrustSize(trust)
             if let boundary { try checkBoundary(boundary, a, account) }
             let r = IAMRole(
                 name: name, id: IAMIdentifiers.role(), path: path, created: now, trustPolicy: trust,
@@ -92,6 +93,7 @@ extension IAMService {
         let doc = PolicyDocuments.normalized(input.required("PolicyDocument"))
         return try await modifyRole(input.required("RoleName"), ctx) { r, _, ch in
             try ch.parse(doc, .trust)
+            try PolicyDocuments.checkTrustSize(doc)
             r.trustPolicy = doc
             return .empty
         }
