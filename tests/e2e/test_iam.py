@@ -346,3 +346,38 @@ def test_unissued_credentials_are_empty_lists(iam):
     with pytest.raises(ClientError) as e:
         iam.create_virtual_mfa_device(VirtualMFADeviceName="x")
     assert err(e)[:2] == (501, "NotImplemented")
+
+
+def test_service_linked_role_and_boundaries(iam):
+    role = iam.create_service_linked_role(AWSServiceName="elasticbeanstalk.amazonaws.com")["Role"]
+    assert role["RoleName"] == "AWSServiceRoleForElasticBeanstalk"
+    assert role["Path"] == "/aws-service-role/elasticbeanstalk.amazonaws.com/"
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": ["elasticbeanstalk.amazonaws.com"]}
+    with pytest.raises(ClientError) as e:
+        iam.create_service_linked_role(AWSServiceName="elasticbeanstalk.amazonaws.com")
+    assert err(e) == (400, "InvalidInput", "Service role name AWSServiceRoleForElasticBeanstalk has been taken in "
+                      "this account, please try a different suffix.")
+    with pytest.raises(ClientError) as e:
+        iam.delete_role(RoleName=role["RoleName"])
+    assert err(e)[:2] == (400, "UnmodifiableEntity")
+    task = iam.delete_service_linked_role(RoleName=role["RoleName"])["DeletionTaskId"]
+    assert iam.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"] == "SUCCEEDED"
+
+    pol = iam.create_policy(PolicyName=uniq("boundary"), PolicyDocument=ALLOW_S3)["Policy"]["Arn"]
+    r = uniq("bounded")
+    iam.create_role(RoleName=r, AssumeRolePolicyDocument=TRUST_EC2, PermissionsBoundary=pol)
+    got = iam.get_role(RoleName=r)["Role"]
+    assert got["PermissionsBoundary"] == {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+                                          "PermissionsBoundaryArn": pol}
+    assert iam.get_policy(PolicyArn=pol)["Policy"]["PermissionsBoundaryUsageCount"] == 1
+    ents = iam.list_entities_for_policy(PolicyArn=pol, PolicyUsageFilter="PermissionsBoundary")
+    assert [x["RoleName"] for x in ents["PolicyRoles"]] == [r]
+    iam.update_role_description(RoleName=r, Description="new")
+    assert iam.get_role(RoleName=r)["Role"]["Description"] == "new"
+    iam.delete_role_permissions_boundary(RoleName=r)
+    assert "PermissionsBoundary" not in iam.get_role(RoleName=r)["Role"]
+    with pytest.raises(ClientError) as e:
+        iam.create_user(UserName=uniq("u"), PermissionsBoundary=f"arn:aws:iam::{ACCOUNT_ID}:policy/missing")
+    assert err(e) == (404, "NoSuchEntity",
+                      f"Scope ARN: arn:aws:iam::{ACCOUNT_ID}:policy/missing does not exist or is not attachable.")
