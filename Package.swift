@@ -40,6 +40,12 @@ let package = Package(
             ],
             path: "Sources/Services/STS", swiftSettings: strict),
         .target(
+            name: "SimfraIAM",
+            dependencies: [
+                "SimfraCore", "SimfraPolicy", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Services/IAM", swiftSettings: strict),
+        .target(
             name: "SimfraDynamoDB", dependencies: ["SimfraCore"],
             path: "Sources/Services/DynamoDB", swiftSettings: strict),
         .target(
@@ -56,7 +62,7 @@ let package = Package(
         .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraDynamoDB", "SimfraSQS", "SimfraS3",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -71,6 +77,8 @@ let package = Package(
             dependencies: ["SimfraPersistence", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .testTarget(name: "SimfraDynamoDBTests", dependencies: ["SimfraDynamoDB", "SimfraCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SimfraIAMTests", dependencies: ["SimfraIAM", "SimfraPolicy", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraSQSTests", dependencies: ["SimfraSQS", "SimfraCore"], swiftSettings: strict),
         .testTarget(
             name: "SimfraS3Tests",

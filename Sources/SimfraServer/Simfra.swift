@@ -6,6 +6,7 @@ import SimfraPersistence
 import SimfraPolicy
 import SimfraS3
 import SimfraDynamoDB
+import SimfraIAM
 import SimfraSQS
 import SimfraSTS
 import Synchronization
@@ -39,11 +40,12 @@ public final class Simfra: Sendable {
         } catch {
             throw StartupError(description: "s3: cannot create the body directory: \(error)")
         }
-        let sts = STSService()
+        let iam = IAMService(records: Self.records(store, service: "iam"), clock: SystemClock())
+        let sts = STSService(directory: iam, clock: SystemClock())
         self.init(
             config: config,
             handlers: [
-                sts, dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
+                iam, sts, dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
                 s3,
             ],
@@ -56,7 +58,9 @@ public final class Simfra: Sendable {
     }
 
     /// With an explicit set of handlers (tests register fakes).
-    init(config: Config, handlers: [any AWSService], store: PersistenceStore? = nil) {
+    init(config: Config, handlers: [any AWSService], store: PersistenceStore? = nil,
+         providers: [any CredentialProvider] = [])
+    {
         self.config = config
         self.store = store
         self.handlers = handlers
@@ -65,10 +69,10 @@ public final class Simfra: Sendable {
         // IAM answers the authoriser's questions about callers; STS in turn resolves every
         // key (root, IAM, session) for GetAccessKeyInfo through the dispatcher.
         let sts = handlers.lazy.compactMap { $0 as? STSService }.first
-        var providers: [any CredentialProvider] = handlers.compactMap { $0 as? any CredentialProvider }
-        if let sts { providers.append(sts.sessions) }
+        var keys = providers + handlers.compactMap { $0 as? any CredentialProvider }
+        if let sts { keys.append(sts.sessions) }
         let directory = handlers.lazy.compactMap { $0 as? any IdentityDirectory }.first
-        let dispatcher = Dispatcher(config: config, handlers: handlers, accounts: accounts, providers: providers,
+        let dispatcher = Dispatcher(config: config, handlers: handlers, accounts: accounts, providers: keys,
                                     directory: directory)
         sts?.accessKeys.bind { [weak dispatcher] id in dispatcher?.credential(id) }
         self.dispatcher = dispatcher
