@@ -200,10 +200,10 @@ def test_cross_account_role(server, iam, account_b):
     _, _, not_allowed = make_user(server, iam)
     sts = allowed("sts")
     with pytest.raises(ClientError) as e:  # wrong external id: B's trust policy says no
-        sts.assume_role(RoleArn=role_arn, RoleSessionName="s", ExternalId="nope")
+        sts.assume_role(RoleArn=role_arn, RoleSessionName="s1", ExternalId="nope")
     assert err(e)[:2] == (403, "AccessDenied")
     with pytest.raises(ClientError) as e:  # A's identity policy says no
-        not_allowed("sts").assume_role(RoleArn=role_arn, RoleSessionName="s", ExternalId="xyz")
+        not_allowed("sts").assume_role(RoleArn=role_arn, RoleSessionName="s1", ExternalId="xyz")
     assert err(e)[:2] == (403, "AccessDenied")
     creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="work", ExternalId="xyz", DurationSeconds=900)["Credentials"]
     assert creds["AccessKeyId"].startswith("ASIA")

@@ -213,6 +213,11 @@ def test_assume_role(client, sts, iam):
 def test_role_chaining_limit_and_transitive_tags(client, sts, iam):
     first_role = make_role(iam, max_duration=7200)
     second_role = make_role(iam, max_duration=7200)
+    # The trust policy names the account, so the first role's own policy must allow the hop
+    # (and tagging the session), as in AWS.
+    iam.put_role_policy(RoleName=first_role["RoleName"], PolicyName="chain", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": second_role["Arn"]}]}))
     first = sts.assume_role(RoleArn=first_role["Arn"], RoleSessionName="one",
                             Tags=[{"Key": "team", "Value": "blue"}], TransitiveTagKeys=["team"])
     chained = temp_client(client, first["Credentials"])
