@@ -52,7 +52,9 @@ extension IAMService: CredentialProvider, IdentityDirectory {
                     principal: .federatedUser(arn: credential.principalArn, userArn: session.parentArn, account: account),
                     userId: credential.userId, principalTags: session.tags,
                     identityPolicies: p.identityPolicies, permissionsBoundary: p.boundary,
-                    sessionPolicies: Self.sessionPolicies(&st, session, account))
+                    // GetFederationToken without a session policy grants nothing (AWS): an
+                    // empty set of session policies allows no action.
+                    sessionPolicies: Self.sessionPolicies(&st, session, account) ?? [])
             case .sessionToken:
                 if session.parentArn.hasSuffix(":root") {
                     return CallerIdentity(principal: .root(account: account), userId: account)
