@@ -141,8 +141,11 @@ import Testing
         #expect(keys["aws:requesttag/team"] == ["blue"])
         #expect(keys["aws:tagkeys"] == ["Team"])
         #expect(keys["sts:transitivetagkeys"] == ["Team"])
-        let plain = try #require(sts.authorization(operation: "AssumeRole", input: ["RoleArn": .string(role), "RoleSessionName": "s"], context: ctx))
+        let plain = try #require(sts.authorization(operation: "AssumeRole", input: ["RoleArn": .string(role), "RoleSessionName": "s2"], context: ctx))
         #expect(plain.map(\.action) == ["sts:AssumeRole"])
+        // Malformed input is the handler's ValidationError, never an AccessDenied: no requirement.
+        #expect(sts.authorization(operation: "AssumeRole", input: ["RoleArn": .string(role), "RoleSessionName": "s"], context: ctx) == nil)
+        #expect(sts.authorization(operation: "AssumeRole", input: ["RoleArn": "arn:a:a::x:", "RoleSessionName": "s2"], context: ctx) == nil)
         let fed = try #require(sts.authorization(operation: "GetFederationToken", input: ["Name": "bob"], context: ctx))
         #expect(fed.first?.resources == ["arn:aws:sts::111111111111:federated-user/bob"])
         for (op, action) in [("GetSessionToken", "sts:GetSessionToken"), ("GetAccessKeyInfo", "sts:GetAccessKeyInfo"),
