@@ -151,15 +151,17 @@ def test_explicit_deny_in_bucket_policy_binds_the_owner_root(s3, bucket):
     assert s3.get_object(Bucket=bucket, Key="locked/x")["Body"].read() == b"1"
 
 
-def test_deny_insecure_transport_policy(s3, bucket):
-    """The common "deny if aws:SecureTransport is false" policy denies plain-HTTP callers."""
+def test_secure_transport_is_true(s3, bucket):
+    """Simfra stands in for AWS's HTTPS endpoints: the common "deny if aws:SecureTransport is
+    false" statement of production stacks lets callers through, and its opposite binds."""
     s3.put_object(Bucket=bucket, Key="k", Body=b"v")
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
-                       "Resource": f"arn:aws:s3:::{bucket}/*",
-                       "Condition": {"Bool": {"aws:SecureTransport": "false"}}}],
-    }))
+    def policy(value):
+        return json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+            "Condition": {"Bool": {"aws:SecureTransport": value}}}]})
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy("false"))
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy("true"))
     with pytest.raises(ClientError) as e:
         s3.get_object(Bucket=bucket, Key="k")
     assert err(e)[:2] == (403, "AccessDenied")

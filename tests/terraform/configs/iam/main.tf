@@ -154,10 +154,20 @@ resource "aws_iam_openid_connect_provider" "ci" {
   thumbprint_list = ["6938fd4d98bab03faadb97b34396831e3780aea1"]
 }
 
+# aws_iam_policy_attachment owns every attachment of its policy, so it gets a policy of its own.
+resource "aws_iam_policy" "shared" {
+  name   = "tf-shared"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sqs:ListQueues", Resource = "*" }]
+  })
+}
+
 resource "aws_iam_policy_attachment" "shared" {
   name       = "tf-shared"
-  policy_arn = aws_iam_policy.worker.arn
+  policy_arn = aws_iam_policy.shared.arn
   groups     = [aws_iam_group.readers.name]
+  users      = [aws_iam_user.ci.name]
 }
 
 output "account" {
