@@ -233,3 +233,22 @@ def test_session_policy_intersects_role_policy(server, client, iam):
     with pytest.raises(ClientError) as e:
         make_client(server.url, "dynamodb", **kw).list_tables()
     assert "because no session policy allows the dynamodb:ListTables action" in err(e)[2]
+
+
+def test_deleting_an_account_ends_its_users_and_sessions(server, account_b):
+    b_iam = account_b["client"]("iam")
+    b_iam.create_user(UserName="worker")
+    key = b_iam.create_access_key(UserName="worker")["AccessKey"]
+    session = account_b["client"]("sts").get_session_token(DurationSeconds=900)["Credentials"]
+    user_sts = make_client(server.url, "sts", aws_access_key_id=key["AccessKeyId"],
+                           aws_secret_access_key=key["SecretAccessKey"])
+    session_sts = make_client(server.url, "sts", aws_access_key_id=session["AccessKeyId"],
+                              aws_secret_access_key=session["SecretAccessKey"],
+                              aws_session_token=session["SessionToken"])
+    assert user_sts.get_caller_identity()["Account"] == account_b["accountId"]
+    assert session_sts.get_caller_identity()["Account"] == account_b["accountId"]
+    assert requests.delete(f"{server.url}/_simfra/accounts/{account_b['accountId']}").status_code == 204
+    for c in (user_sts, session_sts):
+        with pytest.raises(ClientError) as e:
+            c.get_caller_identity()
+        assert err(e)[:2] == (403, "InvalidClientTokenId")

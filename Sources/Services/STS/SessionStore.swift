@@ -48,6 +48,11 @@ package final class SessionStore: CredentialProvider {
         }
     }
 
+    /// Ends every session of an account (the account was deleted or reset).
+    package func removeAccount(_ accountId: String) {
+        state.withLock { s in s.byKey = s.byKey.filter { $0.value.accountId != accountId } }
+    }
+
     /// Sessions held, expired ones not yet swept included.
     package var count: Int { state.withLock { $0.byKey.count } }
 }
