@@ -13,31 +13,62 @@ extension PolicyContext {
         principalTags: [String: String] = [:], sourceIp: String? = nil, secureTransport: Bool,
         now epochSeconds: Double, requestedRegion: String? = nil
     ) -> PolicyContext {
-        var keys: [String: [String]] = [
-            "aws:currenttime": [PolicyDate.iso8601(epochSeconds: epochSeconds)],
-            "aws:epochtime": [String(Int64(epochSeconds.rounded(.down)))],
-            "aws:securetransport": [secureTransport ? "true" : "false"],
-        ]
-        if let sourceIp { keys["aws:sourceip"] = [sourceIp] }
-        if let requestedRegion { keys["aws:requestedregion"] = [requestedRegion] }
-        let type: String?
-        switch principal.kind {
-        case .root: type = "Account"
-        case .user: type = "User"
-        case .assumedRole: type = "AssumedRole"
-        case .federatedUser: type = "FederatedUser"
-        case .anonymous: type = "Anonymous"
-        case .service, .federated: type = nil
+        var c = PolicyContext()
+        c.facts = GlobalFacts(
+            principal: principal, userId: userId, userName: userName, principalTags: principalTags, sourceIp: sourceIp,
+            secureTransport: secureTransport, now: epochSeconds, requestedRegion: requestedRegion)
+        return c
+    }
+}
+
+/// What the global condition keys are computed from, kept as facts so a key costs nothing
+/// until a statement tests it.
+struct GlobalFacts: Sendable {
+    let principal: RequestPrincipal
+    let userId: String?
+    let userName: String?
+    let principalTags: [String: String]
+    let sourceIp: String?
+    let secureTransport: Bool
+    let now: Double
+    let requestedRegion: String?
+
+    /// The value of one lower-cased global key, or nil when the request does not carry it.
+    func value(_ key: String) -> [String]? {
+        switch key {
+        case "aws:currenttime": return [PolicyDate.iso8601(epochSeconds: now)]
+        case "aws:epochtime": return [String(Int64(now.rounded(.down)))]
+        case "aws:securetransport": return [secureTransport ? "true" : "false"]
+        case "aws:sourceip": return sourceIp.map { [$0] }
+        case "aws:requestedregion": return requestedRegion.map { [$0] }
+        case "aws:principaltype":
+            switch principal.kind {
+            case .root: return ["Account"]
+            case .user: return ["User"]
+            case .assumedRole: return ["AssumedRole"]
+            case .federatedUser: return ["FederatedUser"]
+            case .anonymous: return ["Anonymous"]
+            case .service, .federated: return nil
+            }
+        case "aws:principalaccount":
+            return principal.hasIdentitySide ? [principal.accountId] : nil
+        case "aws:principalarn":
+            guard principal.hasIdentitySide else { return nil }
+            return [principal.kind == .assumedRole ? (principal.parentArn ?? principal.arn) : principal.arn]
+        case "aws:userid":
+            guard principal.hasIdentitySide else { return nil }
+            return (principal.kind == .root ? principal.accountId : userId).map { [$0] }
+        case "aws:username":
+            return principal.kind == .user ? userName.map { [$0] } : nil
+        case "aws:principalservicename":
+            return principal.kind == .service ? principal.name.map { [$0] } : nil
+        default:
+            let prefix = "aws:principaltag/"
+            guard key.hasPrefix(prefix) else { return nil }
+            let tag = key.dropFirst(prefix.count)
+            // Tag keys are case-insensitive in conditions; a later key wins, as in the map.
+            for (k, v) in principalTags where k.lowercased() == tag { return [v] }
+            return nil
         }
-        if let type { keys["aws:principaltype"] = [type] }
-        if principal.hasIdentitySide {
-            keys["aws:principalaccount"] = [principal.accountId]
-            keys["aws:principalarn"] = [principal.kind == .assumedRole ? (principal.parentArn ?? principal.arn) : principal.arn]
-            if let id = principal.kind == .root ? principal.accountId : userId { keys["aws:userid"] = [id] }
-        }
-        if principal.kind == .user, let userName { keys["aws:username"] = [userName] }
-        if principal.kind == .service, let name = principal.name { keys["aws:principalservicename"] = [name] }
-        for (k, v) in principalTags { keys["aws:principaltag/" + k.lowercased()] = [v] }
-        return PolicyContext(keys)
     }
 }

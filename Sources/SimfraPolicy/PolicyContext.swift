@@ -3,6 +3,10 @@
 /// here; values keep their case (`StringEquals` is case-sensitive on values).
 package struct PolicyContext: Sendable {
     package private(set) var values: [String: [String]]
+    /// The caller's global keys (`aws:PrincipalArn`, `aws:CurrentTime`, …), worked out only
+    /// when a condition or policy variable asks for one: most statements never do, and
+    /// building them all on every request cost more than evaluating ten policies.
+    var facts: GlobalFacts?
 
     package init(_ keys: [String: [String]] = [:]) {
         var v: [String: [String]] = [:]
@@ -12,13 +16,16 @@ package struct PolicyContext: Sendable {
     }
 
     /// `key` must already be lower-cased (compiled policies fold their keys at parse time).
-    package subscript(lowercasedKey key: String) -> [String]? { values[key] }
+    package subscript(lowercasedKey key: String) -> [String]? {
+        if let v = values[key] { return v }
+        return facts?.value(key)
+    }
 
     package mutating func set(_ key: String, _ vals: [String]) { values[key.lowercased()] = vals }
 
     /// A policy variable's value: only single-valued keys can be substituted.
     package func singleValue(_ lowercasedKey: String) -> String? {
-        guard let v = values[lowercasedKey], v.count == 1 else { return nil }
+        guard let v = self[lowercasedKey: lowercasedKey], v.count == 1 else { return nil }
         return v[0]
     }
 }

@@ -4,10 +4,9 @@ import Testing
 @testable import SimfraIAM
 
 /// The directory is on the path of every signed non-root request: resolving a key and a
-/// caller must cost no parsing. This measures the brief's case (10 attached policies of 10
-/// statements) end to end, with a bound loose enough for an unoptimised build.
+/// caller must cost no parsing (the brief's case: 10 attached policies of 10 statements).
 @Suite struct DirectoryCostTests {
-    @Test func resolvingAndEvaluatingIsCheap() async throws {
+    @Test func resolvingReusesCompiledPolicies() async throws {
         let iam = IAMService(records: MemoryOnlyRecords(), clock: FixedClock())
         try await iam.call("CreateUser", ["UserName": "busy"])
         for p in 0..<10 {
@@ -19,26 +18,15 @@ import Testing
             try await iam.call("AttachUserPolicy", ["UserName": "busy", "PolicyArn": arn])
         }
         let id = try await iam.call("CreateAccessKey", ["UserName": "busy"])["AccessKey"]!["AccessKeyId"]!.stringValue!
-        let n = 2000
-        let clock = ContinuousClock()
-        var allowed = 0
-        let elapsed = clock.measure {
-            for _ in 0..<n {
-                guard let cred = iam.credential(forAccessKeyId: id), let c = iam.caller(for: cred) else { continue }
-                let req = AuthorizationRequest(
-                    principal: c.principal, action: "dynamodb:Query", resource: "arn:aws:dynamodb:us-east-1:123456789012:table/t9-9")
-                let set = PolicySet(identityPolicies: c.identityPolicies, permissionsBoundary: c.permissionsBoundary)
-                if PolicyEvaluator.evaluate(req, set).isAllowed { allowed += 1 }
-            }
-        }
-        #expect(allowed == n)
-        let perRequest = Double(elapsed.components.attoseconds) / 1e12 / Double(n) + Double(elapsed.components.seconds) * 1e6 / Double(n)
-        print("IAM directory: \(perRequest) µs per request (key + caller + evaluation, 10×10 statements)")
-        #expect(perRequest < 500)
+        // No parsing per request: two resolutions hand out the very same compiled policies
+        // (the cost itself is measured by bench/authz.py, not by a timed test).
         let cred = try #require(iam.credential(forAccessKeyId: id))
-        let resolveOnly = clock.measure {
-            for _ in 0..<n { _ = iam.credential(forAccessKeyId: id); _ = iam.caller(for: cred) }
-        }
-        print("IAM directory: resolve only \(Double(resolveOnly.components.attoseconds) / 1e12 / Double(n)) µs")
+        let first = try #require(iam.caller(for: cred))
+        let second = try #require(iam.caller(for: cred))
+        #expect(first.identityPolicies.count == 10)
+        for (a, b) in zip(first.identityPolicies, second.identityPolicies) { #expect(a.policy === b.policy) }
+        let req = AuthorizationRequest(
+            principal: second.principal, action: "dynamodb:Query", resource: "arn:aws:dynamodb:us-east-1:123456789012:table/t9-9")
+        #expect(PolicyEvaluator.evaluate(req, PolicySet(identityPolicies: second.identityPolicies)).isAllowed)
     }
 }

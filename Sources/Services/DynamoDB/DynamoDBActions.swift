@@ -15,9 +15,21 @@ extension DynamoDBService: ResourcePolicyService {
 
     /// The account field of an ARN (`arn:aws:dynamodb:<region>:<account>:table/…`).
     static func arnAccount(_ arn: String) -> String? {
-        guard arn.hasPrefix("arn:") else { return nil }
-        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
-        return parts.count == 6 && !parts[4].isEmpty ? String(parts[4]) : nil
+        // A byte scan: this runs for every authorised request.
+        let u = arn.utf8
+        guard u.starts(with: "arn:".utf8) else { return nil }
+        var colons = 0
+        var start = u.startIndex
+        var i = u.startIndex
+        while i != u.endIndex {
+            if u[i] == UInt8(ascii: ":") {
+                colons += 1
+                if colons == 4 { start = u.index(after: i) }
+                if colons == 5 { return start == i ? nil : String(arn[start..<i]) }
+            }
+            i = u.index(after: i)
+        }
+        return nil
     }
 
 
