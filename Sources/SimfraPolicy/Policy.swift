@@ -108,10 +108,11 @@ package final class PolicyStatement: Sendable {
 
     /// `action`: the request's lower-cased action as UTF-8.
     func matchesAction(_ action: UnsafeBufferPointer<UInt8>) -> Bool {
-        var any = false
-        for a in actions where a.matches(action[...]) {
-            any = true
-            break
+        // Borrowed through a buffer: copying each pattern out of the array cost two retains
+        // and releases per pattern, more than the compare itself.
+        let any = actions.withUnsafeBufferPointer { patterns in
+            for i in patterns.indices where patterns[i].matches(action[...]) { return true }
+            return false
         }
         return notAction ? !any : any
     }
