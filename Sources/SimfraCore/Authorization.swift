@@ -65,10 +65,13 @@ public protocol ResourcePolicyService: AuthorizingService {
     func resourcePolicy(forResource arn: String, context: RequestContext) -> ResourcePolicyDocument?
     /// The account owning `resource`, when the service knows it (S3 bucket names are global).
     func resourceOwner(forResource arn: String, context: RequestContext) -> String?
+    /// The resource's tags, for `aws:ResourceTag/<key>` conditions; nil when it has none.
+    func resourceTags(forResource arn: String, context: RequestContext) -> [String: String]?
 }
 
 extension ResourcePolicyService {
     public func resourceOwner(forResource arn: String, context: RequestContext) -> String? { nil }
+    public func resourceTags(forResource arn: String, context: RequestContext) -> [String: String]? { nil }
 }
 
 /// State kept per account, wiped by the admin API (`DELETE /_simfra/accounts/{id}` and

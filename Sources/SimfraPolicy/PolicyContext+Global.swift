@@ -11,12 +11,13 @@ extension PolicyContext {
     package static func global(
         principal: RequestPrincipal, userId: String? = nil, userName: String? = nil,
         principalTags: [String: String] = [:], sourceIp: String? = nil, secureTransport: Bool,
-        now epochSeconds: Double, requestedRegion: String? = nil
+        now epochSeconds: Double, requestedRegion: String? = nil, multiFactorAuthPresent: Bool? = nil
     ) -> PolicyContext {
         var c = PolicyContext()
         c.facts = GlobalFacts(
             principal: principal, userId: userId, userName: userName, principalTags: principalTags, sourceIp: sourceIp,
-            secureTransport: secureTransport, now: epochSeconds, requestedRegion: requestedRegion)
+            secureTransport: secureTransport, now: epochSeconds, requestedRegion: requestedRegion,
+            multiFactorAuthPresent: multiFactorAuthPresent)
         return c
     }
 }
@@ -32,6 +33,7 @@ struct GlobalFacts: Sendable {
     let secureTransport: Bool
     let now: Double
     let requestedRegion: String?
+    let multiFactorAuthPresent: Bool?
 
     /// The value of one lower-cased global key, or nil when the request does not carry it.
     func value(_ key: String) -> [String]? {
@@ -41,6 +43,7 @@ struct GlobalFacts: Sendable {
         case "aws:securetransport": return [secureTransport ? "true" : "false"]
         case "aws:sourceip": return sourceIp.map { [$0] }
         case "aws:requestedregion": return requestedRegion.map { [$0] }
+        case "aws:multifactorauthpresent": return multiFactorAuthPresent.map { [$0 ? "true" : "false"] }
         case "aws:principaltype":
             switch principal.kind {
             case .root: return ["Account"]

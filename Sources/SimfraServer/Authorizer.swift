@@ -69,7 +69,10 @@ final class Authorizer: Sendable {
         let base = PolicyContext.global(
             principal: caller.principal, userId: caller.userId, userName: caller.userName,
             principalTags: caller.principalTags, sourceIp: sourceIp, secureTransport: secureTransport,
-            now: clock.now(), requestedRegion: context.region)
+            now: clock.now(), requestedRegion: context.region,
+            // Temporary credentials carry the key as "false" (Simfra issues none with MFA);
+            // long-term keys do not carry it at all, as in AWS.
+            multiFactorAuthPresent: credential?.session != nil ? false : nil)
         for requirement in requirements {
             var request = AuthorizationRequest(principal: caller.principal, action: requirement.action, resource: nil, context: base)
             if !requirement.conditionKeys.isEmpty {
@@ -101,7 +104,15 @@ final class Authorizer: Sendable {
                 } else if caller.principal.kind == .root {
                     continue
                 }
-                let result = PolicyEvaluator.evaluate(request, set)
+                let result: AuthorizationResult
+                if let holder, let resource, let tags = holder.resourceTags(forResource: resource, context: context), !tags.isEmpty {
+                    // aws:ResourceTag/<key> of this resource only (a batch names several).
+                    var tagged = request
+                    for (k, v) in tags { tagged.context.set("aws:resourcetag/" + k, [v]) }
+                    result = PolicyEvaluator.evaluate(tagged, set)
+                } else {
+                    result = PolicyEvaluator.evaluate(request, set)
+                }
                 if !result.isAllowed {
                     if caller.principal.kind == .anonymous { return Denial(message: nil) }
                     return Denial(message: result.accessDeniedMessage(for: request))

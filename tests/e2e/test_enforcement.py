@@ -252,3 +252,39 @@ def test_deleting_an_account_ends_its_users_and_sessions(server, account_b):
         with pytest.raises(ClientError) as e:
             c.get_caller_identity()
         assert err(e)[:2] == (403, "InvalidClientTokenId")
+
+
+def test_resource_tag_conditions_on_queues_and_tables(server, client, iam):
+    sqs, ddb = client("sqs"), client("dynamodb")
+    blue = sqs.create_queue(QueueName=unique_name("q"), tags={"team": "blue"})["QueueUrl"]
+    red = sqs.create_queue(QueueName=unique_name("q"), tags={"team": "red"})["QueueUrl"]
+    table = unique_name("t")
+    ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST", Tags=[{"Key": "team", "Value": "blue"}])
+    _, _, as_user = make_user(server, iam, doc(
+        allow(["sqs:SendMessage", "dynamodb:DescribeTable"], Condition={"StringEquals": {"aws:ResourceTag/team": "blue"}})))
+    as_user("sqs").send_message(QueueUrl=blue, MessageBody="ok")
+    with pytest.raises(ClientError) as e:
+        as_user("sqs").send_message(QueueUrl=red, MessageBody="no")
+    assert err(e)[:2] == (403, "AccessDenied")
+    as_user("dynamodb").describe_table(TableName=table)
+    ddb.tag_resource(ResourceArn=ddb.describe_table(TableName=table)["Table"]["TableArn"],
+                     Tags=[{"Key": "team", "Value": "red"}])
+    with pytest.raises(ClientError):
+        as_user("dynamodb").describe_table(TableName=table)
+
+
+def test_mfa_condition_keys(server, client, iam):
+    """Temporary credentials carry aws:MultiFactorAuthPresent=false; long-term keys do not
+    carry it, so a BoolIfExists/Null pair tells them apart as in AWS."""
+    _, _, as_user = make_user(server, iam, doc(
+        allow(["sqs:ListQueues", "sts:GetSessionToken"]),
+        deny("sqs:ListQueues", Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}})))
+    as_user("sqs").list_queues()  # long-term key: the key is absent, Bool does not match
+    c = as_user("sts").get_session_token(DurationSeconds=900)["Credentials"]
+    session = make_client(server.url, "sqs", aws_access_key_id=c["AccessKeyId"],
+                          aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
+    with pytest.raises(ClientError) as e:
+        session.list_queues()
+    assert "explicit deny" in err(e)[2]

@@ -13,6 +13,17 @@ extension DynamoDBService: ResourcePolicyService {
         Self.arnAccount(arn)
     }
 
+    /// A table's tags (an index ARN `table/T/index/I` is its table's).
+    public func resourceTags(forResource arn: String, context: RequestContext) -> [String: String]? {
+        guard let account = Self.arnAccount(arn), let r = arn.range(of: ":table/") else { return nil }
+        let name = arn[r.upperBound...].split(separator: "/").first.map(String.init) ?? ""
+        let region = arn.split(separator: ":", maxSplits: 4, omittingEmptySubsequences: false).dropFirst(3).first.map(String.init) ?? context.region
+        return state.withLock { s -> [String: String]? in
+            guard let t = s.tables[Self.tableKey(account, region, name)], !t.tags.isEmpty else { return nil }
+            return Dictionary(t.tags, uniquingKeysWith: { _, b in b })
+        }
+    }
+
     /// The account field of an ARN (`arn:aws:dynamodb:<region>:<account>:table/…`).
     static func arnAccount(_ arn: String) -> String? {
         // A byte scan: this runs for every authorised request.

@@ -73,6 +73,10 @@ extension SQSService: ResourcePolicyService {
         }
     }
 
+    public func resourceTags(forResource arn: String, context: RequestContext) -> [String: String]? {
+        state.withLock { $0.queue(arn: arn)?.tags }
+    }
+
     /// The owner of an existing queue. A queue that does not exist has none, so the call
     /// reaches the handler and answers `QueueDoesNotExist`, as SQS does for any account.
     public func resourceOwner(forResource arn: String, context: RequestContext) -> String? {
