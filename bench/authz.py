@@ -79,14 +79,6 @@ def signed(port, creds, op):
     return "GET", "/bench-bucket/k", dict(req.headers), ""
 
 
-def write_lua(path, method, headers, body):
-    lines = [f'wrk.method = "{method}"', f"wrk.body = {fb._lua_str(body)}", "wrk.headers = {}"]
-    for k, v in headers.items():
-        lines.append(f"wrk.headers[ {fb._lua_str(k)} ] = {fb._lua_str(v)}")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n" + fb.LUA_DONE)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--simfra-bin", default=os.path.join(HERE, "..", ".build", "release", "simfra"))
@@ -111,7 +103,7 @@ def main():
             for who, creds in (("root", ROOT), ("user", user)):
                 method, path, h, b = signed(port, creds, op)
                 lua = os.path.join(work, f"{op}-{who}.lua")
-                write_lua(lua, method, h, b)
+                fb.write_lua(lua, h, b, method)
                 fb.run_wrk_lua(wrk, proc.pid, port, lua, args.connections, 2, 1, measure=False, path=path)
             for _ in range(args.rounds):
                 for who in ("root", "user"):

@@ -344,8 +344,8 @@ def _lua_str(s: str) -> str:
     return f"[==[{s}]==]"
 
 
-def write_lua(path: str, headers: dict[str, str], body: str) -> None:
-    lines = ['wrk.method = "POST"', f"wrk.body = {_lua_str(body)}", "wrk.headers = {}"]
+def write_lua(path: str, headers: dict[str, str], body: str, method: str = "POST") -> None:
+    lines = [f'wrk.method = "{method}"', f"wrk.body = {_lua_str(body)}", "wrk.headers = {}"]
     for k, v in headers.items():
         lines.append(f"wrk.headers[ {_lua_str(k)} ] = {_lua_str(v)}")
     with open(path, "w") as f:
