@@ -14,6 +14,9 @@ package final class Policy: Sendable {
     /// Which statements can match an action of a given service, so an evaluation skips the
     /// statements about other services without looking at them.
     let index: ServiceIndex
+    /// Whether a condition tests `aws:ResourceTag/…`: only then does the authoriser look the
+    /// resource's tags up (most requests never need them).
+    package let testsResourceTags: Bool
 
     init(kind: Kind, version: String?, id: String?, statements: [PolicyStatement]) {
         self.kind = kind
@@ -21,6 +24,7 @@ package final class Policy: Sendable {
         self.id = id
         self.statements = statements
         index = ServiceIndex(statements)
+        testsResourceTags = statements.contains { $0.conditions.contains { $0.lookupKey.hasPrefix("aws:resourcetag/") } }
     }
 
     /// Statement positions per lower-cased service prefix (`dynamodb`), each list in document

@@ -105,7 +105,9 @@ final class Authorizer: Sendable {
                     continue
                 }
                 let result: AuthorizationResult
-                if let holder, let resource, let tags = holder.resourceTags(forResource: resource, context: context), !tags.isEmpty {
+                if let holder, let resource, Self.testsResourceTags(set),
+                    let tags = holder.resourceTags(forResource: resource, context: context), !tags.isEmpty
+                {
                     // aws:ResourceTag/<key> of this resource only (a batch names several).
                     var tagged = request
                     for (k, v) in tags { tagged.context.set("aws:resourcetag/" + k, [v]) }
@@ -125,6 +127,17 @@ final class Authorizer: Sendable {
     /// Actions an account's root is never denied on its own resources, whatever their
     /// resource policy says: S3 lets the root user repair a bucket policy that denies everyone.
     static let rootMayAlways: Set<String> = ["s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"]
+
+    /// Whether any policy of the set has an `aws:ResourceTag/…` condition (then, and only
+    /// then, the resource's tags are looked up).
+    static func testsResourceTags(_ set: PolicySet) -> Bool {
+        if set.resourcePolicy?.policy.testsResourceTags == true || set.permissionsBoundary?.policy.testsResourceTags == true {
+            return true
+        }
+        for p in set.identityPolicies where p.policy.testsResourceTags { return true }
+        for p in set.sessionPolicies ?? [] where p.policy.testsResourceTags { return true }
+        return false
+    }
 
     private static func noIdentityMessage(_ p: RequestPrincipal, _ r: ActionRequirement) -> String {
         var m = "User: \(p.arn) is not authorized to perform: \(r.action)"
