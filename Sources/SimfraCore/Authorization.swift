@@ -80,3 +80,25 @@ extension ResourcePolicyService {
 public protocol AccountScopedService: AWSService {
     func removeAccount(_ accountId: String) async throws
 }
+
+extension ActionRequirement {
+    /// `aws:RequestTag/<key>` and `aws:TagKeys` of the tags a request sets, in request order
+    /// (keys lower-cased, as `conditionKeys` wants them; values as sent).
+    public static func requestTagKeys(_ tags: some Sequence<(key: String, value: String)>) -> [String: [String]] {
+        var keys: [String: [String]] = [:]
+        var names: [String] = []
+        for (k, v) in tags {
+            keys["aws:requesttag/" + k.lowercased()] = [v]
+            names.append(k)
+        }
+        if !names.isEmpty { keys["aws:tagkeys"] = names }
+        return keys
+    }
+
+    /// The same, from the `[{"Key": …, "Value": …}]` list most APIs take (a missing value is "").
+    public static func requestTagKeys(list: [Value]?) -> [String: [String]] {
+        requestTagKeys((list ?? []).compactMap { t in
+            t["Key"]?.stringValue.map { (key: $0, value: t["Value"]?.stringValue ?? "") }
+        })
+    }
+}

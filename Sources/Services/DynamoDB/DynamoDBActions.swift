@@ -51,14 +51,8 @@ extension DynamoDBService: ResourcePolicyService {
             return [ActionRequirement(action: action)]
         case "TagResource", "UntagResource", "ListTagsOfResource", "GetResourcePolicy":
             var keys: [String: [String]] = [:]
-            if operation == "TagResource", let tags = input["Tags"]?.listValue {
-                var names: [String] = []
-                for t in tags {
-                    guard let k = t["Key"]?.stringValue else { continue }
-                    names.append(k)
-                    if let v = t["Value"]?.stringValue { keys["aws:requesttag/" + k.lowercased()] = [v] }
-                }
-                keys["aws:tagkeys"] = names
+            if operation == "TagResource" {
+                keys = ActionRequirement.requestTagKeys(list: input["Tags"]?.listValue)
             } else if operation == "UntagResource", let names = input["TagKeys"]?.listValue?.compactMap(\.stringValue) {
                 keys["aws:tagkeys"] = names
             }
@@ -106,13 +100,7 @@ extension DynamoDBService: ResourcePolicyService {
         default:
             // CreateTable, DescribeTable, UpdateTable, DeleteTable, TTL, backups, Kinesis
             // destinations: the table's own ARN.
-            var keys: [String: [String]] = [:]
-            if operation == "CreateTable", let tags = input["Tags"]?.listValue, !tags.isEmpty {
-                keys["aws:tagkeys"] = tags.compactMap { $0["Key"]?.stringValue }
-                for t in tags {
-                    if let k = t["Key"]?.stringValue, let v = t["Value"]?.stringValue { keys["aws:requesttag/" + k.lowercased()] = [v] }
-                }
-            }
+            let keys = operation == "CreateTable" ? ActionRequirement.requestTagKeys(list: input["Tags"]?.listValue) : [:]
             return [ActionRequirement(action: action, resources: [tableArn(input["TableName"]?.stringValue ?? "", context)],
                                       conditionKeys: keys)]
         }

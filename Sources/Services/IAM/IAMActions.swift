@@ -12,15 +12,7 @@ extension IAMService: AuthorizingService {
         var resources: [String] = []
 
         // Tags in the request and tag keys named.
-        if let tags = input["Tags"]?.listValue, !tags.isEmpty {
-            var tagKeys: [String] = []
-            for t in tags {
-                let k = t.required("Key")
-                tagKeys.append(k)
-                keys["aws:requesttag/" + k.lowercased()] = [t.string("Value") ?? ""]
-            }
-            keys["aws:tagkeys"] = tagKeys
-        }
+        keys = ActionRequirement.requestTagKeys(list: input["Tags"]?.listValue)
         if let tagKeys = input.stringList("TagKeys") { keys["aws:tagkeys"] = tagKeys }
 
         let facts = state.withLock { st in Self.facts(st.accounts[account], input, operation, context) }

@@ -59,10 +59,7 @@ extension SQSService: ResourcePolicyService {
     }
 
     static func tagKeys(_ tags: [String: String]?) -> [String: [String]] {
-        guard let tags, !tags.isEmpty else { return [:] }
-        var keys: [String: [String]] = ["aws:tagkeys": tags.keys.sorted()]
-        for (k, v) in tags { keys["aws:requesttag/" + k.lowercased()] = [v] }
-        return keys
+        ActionRequirement.requestTagKeys((tags ?? [:]).sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })
     }
 
     /// The queue policy (`Policy` attribute) of the queue an ARN names.

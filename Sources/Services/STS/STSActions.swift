@@ -55,14 +55,7 @@ extension STSService {
 
     /// `aws:RequestTag/<key>`, `aws:TagKeys` and `sts:TransitiveTagKeys` of a tagging call.
     static func tagConditionKeys(_ input: Value) -> [String: [String]] {
-        var keys: [String: [String]] = [:]
-        var tagKeys: [String] = []
-        for t in input["Tags"]?.listValue ?? [] {
-            guard let k = t["Key"]?.stringValue else { continue }
-            keys["aws:requesttag/\(k.lowercased())"] = [t["Value"]?.stringValue ?? ""]
-            tagKeys.append(k)
-        }
-        if !tagKeys.isEmpty { keys["aws:tagkeys"] = tagKeys }
+        var keys = ActionRequirement.requestTagKeys(list: input["Tags"]?.listValue)
         let transitive = (input["TransitiveTagKeys"]?.listValue ?? []).compactMap(\.stringValue)
         if !transitive.isEmpty { keys["sts:transitivetagkeys"] = transitive }
         return keys

@@ -95,8 +95,7 @@ extension STSService {
             "aws:federatedprovider": [providerArn],
         ]
         if let s = saml.sourceIdentity { keys["sts:sourceidentity"] = [s] }
-        for (k, v) in saml.principalTags { keys["aws:requesttag/\(k)"] = [v] }
-        if !saml.principalTags.isEmpty { keys["aws:tagkeys"] = Array(saml.principalTags.keys) }
+        keys.merge(ActionRequirement.requestTagKeys(saml.principalTags.map { (key: $0.key, value: $0.value) })) { _, b in b }
         try requireTrust(role: role, action: action, provider: providerArn, subject: saml.subject, keys: keys)
         if !saml.principalTags.isEmpty {
             try requireTrust(role: role, action: "sts:TagSession", provider: providerArn, subject: saml.subject, keys: keys)
