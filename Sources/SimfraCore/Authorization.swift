@@ -47,13 +47,22 @@ public struct ResourcePolicyDocument: Sendable {
     /// Further documents evaluated as part of the same resource side: the statements an S3
     /// bucket's or object's ACL amounts to (`public-read` → anyone may `s3:GetObject`).
     public var additionalDocuments: [String]
+    /// The policy must allow even within one account, as a KMS key policy must: a statement
+    /// naming the account (`arn:aws:iam::<acct>:root`) only delegates to IAM policies, and a
+    /// key policy that does not name the account locks IAM policies (and the root) out.
+    /// Always true for a trust policy. KMS grants ride in `additionalDocuments` as statements
+    /// naming the grantee, which allow on their own.
+    public var mustAllow: Bool
 
     /// `document` may be empty when only `additionalDocuments` apply (an ACL, no policy).
-    public init(document: String, ownerAccount: String, isTrustPolicy: Bool = false, additionalDocuments: [String] = []) {
+    public init(document: String, ownerAccount: String, isTrustPolicy: Bool = false, additionalDocuments: [String] = [],
+                mustAllow: Bool = false)
+    {
         self.document = document
         self.ownerAccount = ownerAccount
         self.isTrustPolicy = isTrustPolicy
         self.additionalDocuments = additionalDocuments
+        self.mustAllow = mustAllow || isTrustPolicy
     }
 }
 

@@ -33,7 +33,8 @@ final class Authorizer: Sendable {
     /// Decides one call. `anonymous` is an unsigned request the service accepts unsigned.
     func authorize(
         _ service: any AWSService, operation: String, input: Value, context: RequestContext,
-        credential: Credential?, sourceIp: String?, secureTransport: Bool
+        credential: Credential?, sourceIp: String?, secureTransport: Bool,
+        extraConditions: [String: [String]] = [:]
     ) -> Denial? {
         guard let table = service as? any AuthorizingService else {
             // A service without an action table serves only its account's root.
@@ -73,8 +74,11 @@ final class Authorizer: Sendable {
             // Temporary credentials carry the key as "false" (Simfra issues none with MFA);
             // long-term keys do not carry it at all, as in AWS.
             multiFactorAuthPresent: credential?.session != nil ? false : nil)
+        var context0 = base
+        // An internal call's keys (kms:ViaService, aws:CalledVia), set by the invoker.
+        for (k, v) in extraConditions { context0.set(k, v) }
         for requirement in requirements {
-            var request = AuthorizationRequest(principal: caller.principal, action: requirement.action, resource: nil, context: base)
+            var request = AuthorizationRequest(principal: caller.principal, action: requirement.action, resource: nil, context: context0)
             if !requirement.conditionKeys.isEmpty {
                 for (k, v) in requirement.conditionKeys { request.context.set(k, v) }
             }
@@ -92,7 +96,7 @@ final class Authorizer: Sendable {
                     // does not parse (stored by an older Simfra) is left out, not guessed at.
                     if let document, let policy = parsed(document) {
                         set.resourcePolicy = AttachedPolicy(id: resource, policy: policy)
-                        set.resourcePolicyRequired = document.isTrustPolicy
+                        set.resourcePolicyRequired = document.mustAllow
                     }
                     // Root within its own account needs no engine unless a policy is there, and
                     // may always manage the bucket policy that locks it out (as in S3).

@@ -75,6 +75,7 @@ public final class Simfra: Sendable {
         let dispatcher = Dispatcher(config: config, handlers: handlers, accounts: accounts, providers: keys,
                                     directory: directory)
         sts?.accessKeys.bind { [weak dispatcher] id in dispatcher?.credential(id) }
+        for case let s as any InvokingService in handlers { s.invoker.connect(WeakInvoker(dispatcher: dispatcher)) }
         self.dispatcher = dispatcher
         let admin = AdminRoutes(dispatcher: dispatcher, store: store)
         http = HTTPServer(dispatcher: dispatcher, admin: admin, openFileLimit: ConnectionLimits.raiseOpenFileLimit())
