@@ -19,13 +19,25 @@ public struct InternalCall: Sendable {
     /// The calling service's principal (`secretsmanager.amazonaws.com`). The callee sees
     /// `kms:ViaService` = `secretsmanager.<region>.amazonaws.com` and `aws:CalledVia`.
     public var via: String?
+    /// Set when the calling service acts as itself rather than for the caller (DynamoDB using
+    /// the grant it made on a table's key, SNS delivering to a queue): the service principal
+    /// (`dynamodb.amazonaws.com`), which only resource policies and grants can allow. The
+    /// call still belongs to `onBehalfOf`'s account and region.
+    public var asService: String?
+    /// `aws:SourceArn` of a service-principal call (the topic, table or bucket acting);
+    /// `aws:SourceAccount` is `onBehalfOf.accountId`.
+    public var sourceArn: String?
 
-    public init(service: String, operation: String, input: Value, onBehalfOf: RequestContext, via: String?) {
+    public init(service: String, operation: String, input: Value, onBehalfOf: RequestContext, via: String?,
+                asService: String? = nil, sourceArn: String? = nil)
+    {
         self.service = service
         self.operation = operation
         self.input = input
         self.onBehalfOf = onBehalfOf
         self.via = via
+        self.asService = asService
+        self.sourceArn = sourceArn
     }
 }
 

@@ -34,7 +34,7 @@ final class Authorizer: Sendable {
     func authorize(
         _ service: any AWSService, operation: String, input: Value, context: RequestContext,
         credential: Credential?, sourceIp: String?, secureTransport: Bool,
-        extraConditions: [String: [String]] = [:]
+        extraConditions: [String: [String]] = [:], servicePrincipal: String? = nil
     ) -> Denial? {
         guard let table = service as? any AuthorizingService else {
             // A service without an action table serves only its account's root.
@@ -50,7 +50,13 @@ final class Authorizer: Sendable {
 
         // Who is calling.
         let caller: CallerIdentity
-        if let credential {
+        if let servicePrincipal {
+            // A service acting as itself (an internal call): only resource policies and
+            // grants can allow it.
+            caller = CallerIdentity(
+                principal: RequestPrincipal(kind: .service, arn: servicePrincipal, accountId: "", name: servicePrincipal),
+                userId: "")
+        } else if let credential {
             // The root's own GetSessionToken session is the root, with all its rights.
             if credential.isRoot, credential.session == nil || credential.session?.kind == .sessionToken {
                 caller = CallerIdentity(principal: .root(account: credential.accountId), userId: credential.accountId)

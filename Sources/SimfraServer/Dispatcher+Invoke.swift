@@ -19,8 +19,15 @@ extension Dispatcher: ServiceInvoker {
         context.operation = call.operation
         // The caller's own credentials, looked up again: a key deactivated or a session
         // expired since the outer request was signed no longer carries the inner call.
-        let credential = context.accessKeyId.isEmpty ? nil : credential(context.accessKeyId)
+        let credential = call.asService != nil || context.accessKeyId.isEmpty ? nil : credential(context.accessKeyId)
         var conditions: [String: [String]] = [:]
+        if let service = call.asService {
+            context.principalArn = service
+            context.userId = ""
+            context.accessKeyId = ""
+            conditions["aws:sourceaccount"] = [call.onBehalfOf.accountId]
+            if let arn = call.sourceArn { conditions["aws:sourcearn"] = [arn] }
+        }
         if let via = call.via {
             // `secretsmanager.amazonaws.com` → kms:ViaService `secretsmanager.<region>.amazonaws.com`.
             let prefix = via.hasSuffix(".amazonaws.com") ? String(via.dropLast(".amazonaws.com".count)) : via
@@ -32,7 +39,7 @@ extension Dispatcher: ServiceInvoker {
         }
         if let denial = authorizer.authorize(
             handler, operation: call.operation, input: call.input, context: context, credential: credential,
-            sourceIp: nil, secureTransport: true, extraConditions: conditions)
+            sourceIp: nil, secureTransport: true, extraConditions: conditions, servicePrincipal: call.asService)
         {
             throw AWSError(
                 code: "AccessDeniedException",
