@@ -167,4 +167,57 @@ import Testing
             ownerAccount: "111111111111", isTrustPolicy: true)
         #expect(decide(Self.user([Self.allow("fake:Get")]), service: svc, arn: "arn:aws:fake:::role") != nil)
     }
+
+    /// KMS: a key policy naming the account only delegates to IAM policies; one naming the
+    /// user allows on its own; one that names neither locks IAM policies and the root out.
+    @Test func keyPoliciesMustAllowAndTheAccountStatementDelegatesToIAM() {
+        func keyPolicy(_ principal: String) -> ResourcePolicyDocument {
+            ResourcePolicyDocument(
+                document: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"\#(principal)"},"Action":"fake:*","Resource":"*"}]}"#,
+                ownerAccount: "111111111111", mustAllow: true)
+        }
+        var svc = FakeService()
+        svc.policies["arn:aws:fake:::thing/1"] = keyPolicy("arn:aws:iam::111111111111:root")
+        #expect(decide(Self.user([]), service: svc) != nil)
+        #expect(decide(Self.user([Self.allow("fake:Get")]), service: svc) == nil)
+        svc.policies["arn:aws:fake:::thing/1"] = keyPolicy(Self.alice)
+        #expect(decide(Self.user([]), service: svc) == nil)
+        svc.policies["arn:aws:fake:::thing/1"] = keyPolicy("arn:aws:iam::111111111111:user/bob")
+        #expect(decide(Self.user([Self.allow("*")]), service: svc) != nil)
+        let root = Credential(accessKeyId: "AKIAROOT", secretAccessKey: "s", accountId: "111111111111",
+                              principalArn: "arn:aws:iam::111111111111:root", userId: "111111111111")
+        #expect(decide(nil, service: svc, credential: root) != nil)
+        svc.policies["arn:aws:fake:::thing/1"] = keyPolicy("arn:aws:iam::111111111111:root")
+        #expect(decide(nil, service: svc, credential: root) == nil)
+    }
+
+    /// Internal calls: keys the invoker adds (kms:ViaService) reach the conditions, and a
+    /// service acting as itself needs a resource policy (or grant) naming it.
+    @Test func internalCallsCarryViaServiceAndServicePrincipals() {
+        let dir = FakeDirectory(callers: ["AKIAALICE": Self.user([Self.allow(
+            "fake:Get", condition: #","Condition":{"StringEquals":{"fake:ViaService":"sm.us-east-1.amazonaws.com"}}"#)])])
+        let a = Authorizer(directory: dir, clock: Clock())
+        let input: Value = ["Arn": .string("arn:aws:fake:::thing/1")]
+        #expect(a.authorize(FakeService(), operation: "Get", input: input, context: Self.context(),
+                            credential: Self.credential("AKIAALICE"), sourceIp: nil, secureTransport: true) != nil)
+        #expect(a.authorize(FakeService(), operation: "Get", input: input, context: Self.context(),
+                            credential: Self.credential("AKIAALICE"), sourceIp: nil, secureTransport: true,
+                            extraConditions: ["fake:viaservice": ["sm.us-east-1.amazonaws.com"]]) == nil)
+
+        var svc = FakeService()
+        #expect(a.authorize(svc, operation: "Get", input: input, context: Self.context(), credential: nil,
+                            sourceIp: nil, secureTransport: true, servicePrincipal: "sns.amazonaws.com") != nil)
+        svc.policies["arn:aws:fake:::thing/1"] = ResourcePolicyDocument(
+            document: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"fake:Get","Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"111111111111"}}}]}"#,
+            ownerAccount: "111111111111")
+        #expect(a.authorize(svc, operation: "Get", input: input, context: Self.context(), credential: nil,
+                            sourceIp: nil, secureTransport: true, extraConditions: ["aws:sourceaccount": ["111111111111"]],
+                            servicePrincipal: "sns.amazonaws.com") == nil)
+        #expect(a.authorize(svc, operation: "Get", input: input, context: Self.context(), credential: nil,
+                            sourceIp: nil, secureTransport: true, extraConditions: ["aws:sourceaccount": ["222222222222"]],
+                            servicePrincipal: "sns.amazonaws.com") != nil)
+        #expect(a.authorize(svc, operation: "Get", input: input, context: Self.context(), credential: nil,
+                            sourceIp: nil, secureTransport: true, extraConditions: ["aws:sourceaccount": ["111111111111"]],
+                            servicePrincipal: "sqs.amazonaws.com") != nil)
+    }
 }
