@@ -60,9 +60,13 @@ let package = Package(
             ],
             path: "Sources/Services/S3", swiftSettings: strict),
         .target(
+            name: "SimfraSecretsManager",
+            dependencies: ["SimfraCore", "SimfraPolicy", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Services/SecretsManager", swiftSettings: strict),
+        .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraSecretsManager",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -79,6 +83,8 @@ let package = Package(
         .testTarget(name: "SimfraDynamoDBTests", dependencies: ["SimfraDynamoDB", "SimfraCore"], swiftSettings: strict),
         .testTarget(
             name: "SimfraIAMTests", dependencies: ["SimfraIAM", "SimfraPolicy", "SimfraCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SimfraSecretsManagerTests", dependencies: ["SimfraSecretsManager", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraSQSTests", dependencies: ["SimfraSQS", "SimfraCore"], swiftSettings: strict),
         .testTarget(
             name: "SimfraS3Tests",

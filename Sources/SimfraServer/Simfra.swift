@@ -8,6 +8,7 @@ import SimfraS3
 import SimfraDynamoDB
 import SimfraIAM
 import SimfraSQS
+import SimfraSecretsManager
 import SimfraSTS
 import Synchronization
 
@@ -48,6 +49,7 @@ public final class Simfra: Sendable {
                 iam, sts, dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
                 s3,
+                SecretsManagerService(records: Self.records(store, service: "secretsmanager"), clock: SystemClock()),
             ],
             store: store)
     }
