@@ -16,7 +16,10 @@ public final class KMSService: StatefulService, AccountScopedService, Sendable {
     public let implementedOperations: Set<String> = [
         "CancelKeyDeletion", "CreateAlias", "CreateGrant", "CreateKey", "Decrypt", "DeleteAlias", "DescribeKey",
         "DisableKey", "EnableKey", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
-        "GenerateRandom", "GetKeyPolicy", "ListAliases", "ListGrants", "ListKeyPolicies", "ListKeys",
+        "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateMac", "GenerateRandom", "GetKeyPolicy",
+        "GetPublicKey", "Sign", "Verify", "VerifyMac", "EnableKeyRotation", "DisableKeyRotation",
+        "GetKeyRotationStatus", "RotateKeyOnDemand", "ListKeyRotations", "GetParametersForImport", "ImportKeyMaterial",
+        "DeleteImportedKeyMaterial", "ReplicateKey", "ListAliases", "ListGrants", "ListKeyPolicies", "ListKeys",
         "ListResourceTags", "ListRetirableGrants", "PutKeyPolicy", "ReEncrypt", "RetireGrant", "RevokeGrant",
         "ScheduleKeyDeletion", "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription",
     ]
@@ -27,6 +30,8 @@ public final class KMSService: StatefulService, AccountScopedService, Sendable {
     /// Writes made outside a handler (an AWS-managed key created while authorising its first
     /// use), awaited by the next handler before it answers.
     let pendingCommits = Mutex<[Commit]>([])
+    /// GetParametersForImport's tokens → wrapping keys. Transient: a restart invalidates them.
+    let importTokens = Mutex<[[UInt8]: ImportParameters]>([:])
 
     public init(records: any DurableRecords, clock: any SimfraClock = SystemClock(), sweepInterval: Double? = 60) {
         self.records = records
@@ -73,6 +78,22 @@ public final class KMSService: StatefulService, AccountScopedService, Sendable {
         case "GenerateDataKey": return try await generateDataKey(input, context, withPlaintext: true)
         case "GenerateDataKeyWithoutPlaintext": return try await generateDataKey(input, context, withPlaintext: false)
         case "GenerateRandom": return try generateRandom(input, context)
+        case "Sign": return try await sign(input, context)
+        case "Verify": return try await verify(input, context)
+        case "GenerateMac": return try await generateMac(input, context)
+        case "VerifyMac": return try await verifyMac(input, context)
+        case "GetPublicKey": return try await getPublicKey(input, context)
+        case "GenerateDataKeyPair": return try await generateDataKeyPair(input, context, withPlaintext: true)
+        case "GenerateDataKeyPairWithoutPlaintext": return try await generateDataKeyPair(input, context, withPlaintext: false)
+        case "EnableKeyRotation": return try await enableKeyRotation(input, context)
+        case "DisableKeyRotation": return try await disableKeyRotation(input, context)
+        case "GetKeyRotationStatus": return try await getKeyRotationStatus(input, context)
+        case "RotateKeyOnDemand": return try await rotateKeyOnDemand(input, context)
+        case "ListKeyRotations": return try await listKeyRotations(input, context)
+        case "GetParametersForImport": return try await getParametersForImport(input, context)
+        case "ImportKeyMaterial": return try await importKeyMaterial(input, context)
+        case "DeleteImportedKeyMaterial": return try await deleteImportedKeyMaterial(input, context)
+        case "ReplicateKey": return try await replicateKey(input, context)
         case "CreateGrant": return try await createGrant(input, context)
         case "ListGrants": return try await listGrants(input, context)
         case "ListRetirableGrants": return try await listRetirableGrants(input, context)
@@ -92,6 +113,13 @@ public final class KMSService: StatefulService, AccountScopedService, Sendable {
         let (result, commit) = state.withLock { st -> (Result<T, any Error>, Commit) in
             var swept: [DurableWrite] = []
             for ref in st.dueForDeletion(now: now) { swept += removeKeyWrites(&st, ref) }
+            for ref in st.dueForRotation(now: now) {
+                guard var key = st.keys[ref], key.state == .enabled || key.state == .disabled,
+                    (try? Self.rotate(&key, type: "AUTOMATIC", now: now)) != nil
+                else { continue }
+                st.keys[ref] = key
+                swept.append(keyWrite(key))
+            }
             var writes: [DurableWrite] = []
             let r: Result<T, any Error>
             do {
@@ -138,6 +166,7 @@ public final class KMSService: StatefulService, AccountScopedService, Sendable {
                     let k = try KeyRecord.decode(r, records: records)
                     st.keys[k.ref] = k
                     if k.state == .pendingDeletion, let d = k.deletionDate { st.noteDeletion(d) }
+                    if k.rotationEnabled, let n = k.nextRotation { st.noteRotation(n) }
                 case AliasRecord.kind:
                     let a = try AliasRecord.decode(r)
                     st.aliases[a.ref] = a

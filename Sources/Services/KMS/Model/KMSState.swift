@@ -24,6 +24,27 @@ struct KMSState {
     /// The earliest DeletionDate of any key pending deletion, so the lazy sweep that runs
     /// before every operation costs one comparison when nothing is due.
     var nextDeletion: Double?
+    /// The earliest automatic rotation date of any key, likewise.
+    var nextRotation: Double?
+
+    mutating func noteRotation(_ date: Double) {
+        nextRotation = min(nextRotation ?? date, date)
+    }
+
+    /// Keys whose automatic rotation date has passed.
+    mutating func dueForRotation(now: Double) -> [KeyRef] {
+        guard let due = nextRotation, due <= now else { return [] }
+        var out: [KeyRef] = []
+        var next: Double?
+        for (ref, key) in keys where key.rotationEnabled {
+            guard let d = key.nextRotation else { continue }
+            if d <= now { out.append(ref) }
+            let following = d <= now ? now + Double(key.rotationPeriodInDays ?? 365) * 86400 : d
+            next = min(next ?? following, following)
+        }
+        nextRotation = next
+        return out
+    }
 
     /// Keys whose deletion date has passed (removed by the service, which writes them).
     mutating func dueForDeletion(now: Double) -> [KeyRef] {

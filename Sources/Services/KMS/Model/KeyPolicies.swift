@@ -110,6 +110,7 @@ extension KMSService {
             rotationEnabled: true, rotationPeriodInDays: 365, nextRotation: now + 365 * 86400)
         let alias = KMSAlias(ref: aref, targetKeyId: ref.keyId, created: now, updated: now)
         st.keys[ref] = key
+        st.noteRotation(now + 365 * 86400)
         st.aliases[aref] = alias
         writes.append(keyWrite(key))
         writes.append(aliasWrite(alias))

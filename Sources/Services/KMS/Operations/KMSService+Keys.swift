@@ -41,9 +41,7 @@ extension KMSService {
         }
         let origin = input.string("Origin") ?? "AWS_KMS"
         switch origin {
-        case "AWS_KMS": break
-        case "EXTERNAL":
-            throw KMSError.unsupported("Simfra does not support keys with imported key material (Origin EXTERNAL) yet.")
+        case "AWS_KMS", "EXTERNAL": break
         default:
             throw KMSError.unsupported("Simfra has no custom key stores; Origin \(origin) is not supported.")
         }
@@ -54,7 +52,11 @@ extension KMSService {
         let tags = input.kmsTags("Tags")
         try Self.validateTags(tags, existing: [:])
         if let policy = input.string("Policy") { try Self.validatePolicy(policy) }
-        let material = try KeyMaterialFactory.generate(spec: spec)
+        // EXTERNAL keys wait for ImportKeyMaterial (PendingImport, no material).
+        let material = origin == "EXTERNAL" ? nil : try KeyMaterialFactory.generate(spec: spec)
+        if origin == "EXTERNAL", ["ECC_SECG_P256K1", "SM2"].contains(spec) || spec.hasPrefix("ML_DSA") {
+            throw KMSError.unsupported("KeySpec \(spec) is not supported by Simfra.")
+        }
         if input.bool("DryRun") == true { throw KMSError.dryRun() }
 
         let now = clock.now()
@@ -62,9 +64,9 @@ extension KMSService {
         let ref = KeyRef(account: ctx.accountId, region: ctx.region, keyId: id)
         var key = KMSKey(
             ref: ref, created: now, description: input.string("Description") ?? "", keyUsage: usage, keySpec: spec,
-            origin: origin, manager: "CUSTOMER", state: .enabled,
+            origin: origin, manager: "CUSTOMER", state: material == nil ? .pendingImport : .enabled,
             policy: input.string("Policy") ?? KeyPolicies.defaultPolicy(account: ctx.accountId),
-            materials: [KeyMaterial(id: KMSIdentifiers.hex(64), bytes: material, created: now)])
+            materials: material.map { [KeyMaterial(id: KMSIdentifiers.hex(64), bytes: $0, created: now)] } ?? [])
         for t in tags { key.tags[t.key] = t.value }
         if multiRegion {
             key.multiRegion = true
