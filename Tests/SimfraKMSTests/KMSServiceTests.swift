@@ -45,7 +45,7 @@ import Testing
         let e2 = await expectError("NotFoundException") { try await s.handle(operation: "DescribeKey", input: ["KeyId": .string(missing)], context: ctx) }
         #expect(e2?.message == "Key 'arn:aws:kms:us-east-1:111111111111:key/\(missing)' does not exist")
         let e3 = await expectError("NotFoundException") {
-            try await s.handle(operation: "DescribeKey", input: ["KeyId": "arn:aws:kms:eu-west-1:111111111111:key/\(missing)"], context: ctx)
+            try await s.handle(operation: "DescribeKey", input: ["KeyId": .string("arn:aws:kms:eu-west-1:111111111111:key/\(missing)")], context: ctx)
         }
         #expect(e3?.message == "Invalid arn eu-west-1")
         let e4 = await expectError("NotFoundException") { try await s.handle(operation: "DescribeKey", input: ["KeyId": "alias/nope"], context: ctx) }

@@ -1,3 +1,4 @@
+import Testing
 import Foundation
 import SimfraCore
 import Synchronization
@@ -74,4 +75,3 @@ func expectError(_ code: String, _ body: () async throws -> Value) async -> AWSE
     }
 }
 
-import Testing

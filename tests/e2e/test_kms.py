@@ -545,7 +545,7 @@ def _snapshot(url):
         if out[kid]["KeyState"] != "PendingDeletion" and out[kid]["KeySpec"] == "SYMMETRIC_DEFAULT":
             out[kid + "/rotation"] = kms.get_key_rotation_status(KeyId=kid)
             out[kid + "/rotations"] = kms.list_key_rotations(KeyId=kid)["Rotations"]
-        if out[kid]["KeySpec"] != "SYMMETRIC_DEFAULT":
+        if out[kid]["KeySpec"].startswith(("RSA", "ECC")):
             out[kid + "/public"] = kms.get_public_key(KeyId=kid)["PublicKey"]
     out["aliases"] = kms.list_aliases()["Aliases"]
     return out

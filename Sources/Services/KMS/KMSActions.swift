@@ -1,3 +1,4 @@
+import Foundation
 import SimfraCore
 
 /// KMS's IAM table: the action, resources and condition keys of every operation, as the

@@ -57,7 +57,7 @@ struct CiphertextBlob: Equatable, Sendable {
         else { return nil }
         account = String(decoding: a, as: UTF8.self)
         keyId = String(decoding: k, as: UTF8.self)
-        materialIndex = idx.reduce(0) { $0 << 8 | UInt32($1) }
+        materialIndex = idx.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         nonce = Array(n)
         ciphertext = Array(b[i..<(b.count - Self.tagSize)])
         tag = Array(b[(b.count - Self.tagSize)...])
@@ -68,7 +68,7 @@ struct CiphertextBlob: Equatable, Sendable {
                      context: [String: String]) throws -> CiphertextBlob
     {
         var blob = CiphertextBlob(account: account, keyId: keyId, materialIndex: UInt32(materialIndex),
-                                  nonce: Array(AES.GCM.Nonce()), ciphertext: [], tag: [])
+                                  nonce: KMSIdentifiers.randomBytes(nonceSize), ciphertext: [], tag: [])
         let aad = blob.header + EncryptionContext.canonical(context)
         let box = try AES.GCM.seal(plaintext, using: SymmetricKey(data: key), nonce: AES.GCM.Nonce(data: blob.nonce),
                                    authenticating: aad)

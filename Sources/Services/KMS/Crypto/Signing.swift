@@ -52,7 +52,7 @@ enum Signing {
     /// A swift-crypto digest value holding `bytes`. swift-crypto's RSA picks the hash by the
     /// digest's type and offers no public initialiser from bytes, so the bytes are laid into
     /// the digest's storage (a plain tuple of integers) and checked to read back the same.
-    static func digest<D: Digest>(_ bytes: [UInt8], as type: D.Type) throws -> D {
+    static func makeDigest<D: Digest>(_ bytes: [UInt8], as type: D.Type) throws -> D {
         guard MemoryLayout<D>.size == bytes.count, D.byteCount == bytes.count else {
             throw KMSError.validation("Digest is invalid length.")
         }
@@ -78,9 +78,9 @@ enum Signing {
             let key = try _RSA.Signing.PrivateKey(derRepresentation: privateKeyDER)
             let padding: _RSA.Signing.Padding = algorithm.scheme == "pss" ? .PSS : .insecurePKCS1v1_5
             switch algorithm.hash {
-            case .sha256: return Array(try key.signature(for: try digest(digest, as: SHA256.Digest.self), padding: padding).rawRepresentation)
-            case .sha384: return Array(try key.signature(for: try digest(digest, as: SHA384.Digest.self), padding: padding).rawRepresentation)
-            case .sha512: return Array(try key.signature(for: try digest(digest, as: SHA512.Digest.self), padding: padding).rawRepresentation)
+            case .sha256: return Array(try key.signature(for: try makeDigest(digest, as: SHA256.Digest.self), padding: padding).rawRepresentation)
+            case .sha384: return Array(try key.signature(for: try makeDigest(digest, as: SHA384.Digest.self), padding: padding).rawRepresentation)
+            case .sha512: return Array(try key.signature(for: try makeDigest(digest, as: SHA512.Digest.self), padding: padding).rawRepresentation)
             }
         }
     }
@@ -102,9 +102,9 @@ enum Signing {
                 let padding: _RSA.Signing.Padding = algorithm.scheme == "pss" ? .PSS : .insecurePKCS1v1_5
                 let sig = _RSA.Signing.RSASignature(rawRepresentation: signature)
                 switch algorithm.hash {
-                case .sha256: return k.isValidSignature(sig, for: try self.digest(digest, as: SHA256.Digest.self), padding: padding)
-                case .sha384: return k.isValidSignature(sig, for: try self.digest(digest, as: SHA384.Digest.self), padding: padding)
-                case .sha512: return k.isValidSignature(sig, for: try self.digest(digest, as: SHA512.Digest.self), padding: padding)
+                case .sha256: return k.isValidSignature(sig, for: try makeDigest(digest, as: SHA256.Digest.self), padding: padding)
+                case .sha384: return k.isValidSignature(sig, for: try makeDigest(digest, as: SHA384.Digest.self), padding: padding)
+                case .sha512: return k.isValidSignature(sig, for: try makeDigest(digest, as: SHA512.Digest.self), padding: padding)
                 }
             }
         } catch {
@@ -115,9 +115,9 @@ enum Signing {
     /// ECDSA signs the digest bytes whatever their hash; a digest of the right length.
     private static func ecDigest(_ bytes: [UInt8], _ hash: Hash) throws -> any Digest {
         switch hash {
-        case .sha256: return try digest(bytes, as: SHA256.Digest.self)
-        case .sha384: return try digest(bytes, as: SHA384.Digest.self)
-        case .sha512: return try digest(bytes, as: SHA512.Digest.self)
+        case .sha256: return try makeDigest(bytes, as: SHA256.Digest.self)
+        case .sha384: return try makeDigest(bytes, as: SHA384.Digest.self)
+        case .sha512: return try makeDigest(bytes, as: SHA512.Digest.self)
         }
     }
 

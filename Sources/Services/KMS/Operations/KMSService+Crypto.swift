@@ -145,14 +145,10 @@ extension KMSService {
     /// The number of bytes a data key request asks for: `KeySpec` (AES_128/AES_256) or
     /// `NumberOfBytes`, exactly one of them.
     static func dataKeyLength(_ input: Value) throws -> Int {
-        switch (input.string("KeySpec"), input.int("NumberOfBytes")) {
-        case (nil, nil), (.some, .some):
-            throw KMSError.validation("Please specify either number of bytes or key spec.")
-        case (let spec?, nil):
-            return spec == "AES_128" ? 16 : 32
-        case (nil, let n?):
-            return n
-        }
+        let spec = input.string("KeySpec"), n = input.int("NumberOfBytes")
+        if let spec, n == nil { return spec == "AES_128" ? 16 : 32 }
+        if let n, spec == nil { return n }
+        throw KMSError.validation("Please specify either number of bytes or key spec.")
     }
 
     func generateDataKey(_ input: Value, _ ctx: RequestContext, withPlaintext: Bool) async throws -> Value {

@@ -53,7 +53,8 @@ extension KMSService {
         try Self.validateTags(tags, existing: [:])
         if let policy = input.string("Policy") { try Self.validatePolicy(policy) }
         // EXTERNAL keys wait for ImportKeyMaterial (PendingImport, no material).
-        let material = origin == "EXTERNAL" ? nil : try KeyMaterialFactory.generate(spec: spec)
+        var material: [UInt8]?
+        if origin != "EXTERNAL" { material = try KeyMaterialFactory.generate(spec: spec) }
         if origin == "EXTERNAL", ["ECC_SECG_P256K1", "SM2"].contains(spec) || spec.hasPrefix("ML_DSA") {
             throw KMSError.unsupported("KeySpec \(spec) is not supported by Simfra.")
         }

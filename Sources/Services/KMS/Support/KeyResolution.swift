@@ -89,7 +89,7 @@ extension KMSService {
                 return (ref, writes.isEmpty ? .done : records.apply(writes))
             }
             // The handler awaits it (`mutate`) before answering the client.
-            if let ref { pendingCommits.withLock { $0.append(commit) } }
+            if ref != nil { pendingCommits.withLock { $0.append(commit) } }
             return ref?.arn
         }
     }
