@@ -426,10 +426,9 @@ def test_aws_cli_round_trip(server, tmp_path):
     name = unique_name("cli")
     r = run_aws_cli(server.url, "secretsmanager", "create-secret", "--name", name, "--secret-string", '{"user":"u","pw":"p"}')
     assert r.returncode == 0, r.stderr
-    r = run_aws_cli(server.url, "secretsmanager", "get-secret-value", "--secret-id", name, "--query", "SecretString",
-                    "--output", "text")
+    r = run_aws_cli(server.url, "secretsmanager", "get-secret-value", "--secret-id", name, "--query", "SecretString")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == {"user": "u", "pw": "p"}
+    assert json.loads(r.json) == {"user": "u", "pw": "p"}
     blob = tmp_path / "blob.bin"
     blob.write_bytes(b"\x00binary\xff")
     r = run_aws_cli(server.url, "secretsmanager", "put-secret-value", "--secret-id", name, "--secret-binary",
