@@ -173,9 +173,16 @@ import Testing
         #expect(d["Description"] == "MyDescription")
         #expect(d["KmsKeyId"] == "alias/other")
         #expect(d["VersionIdsToStages"] == .object([t1: ["AWSPREVIOUS"], t2: ["AWSCURRENT"]]))
+        // The version in use (AWSPREVIOUS) was re-encrypted under the new key, and still reads.
         let versions = try await h.call("ListSecretVersionIds", ["SecretId": "u"])
         let keys = versions["Versions"]?.listValue?.map { $0["KmsKeyIds"] }
-        #expect(keys == [["DefaultEncryptionKey"], ["alias/other"]])
+        #expect(keys == [["alias/other"], ["alias/other"]])
+        #expect(try await h.call("GetSecretValue", ["SecretId": "u", "VersionStage": "AWSPREVIOUS"])["SecretString"] == "a")
+        // The first value put into an empty secret is AWSCURRENT whatever the stages asked.
+        try await h.call("CreateSecret", ["Name": "e"])
+        let first = try await h.call("PutSecretValue", ["SecretId": "e", "SecretString": "x", "ClientRequestToken": .string(Harness.token()),
+                                                        "VersionStages": ["custom"]])
+        #expect(first["VersionStages"] == ["AWSCURRENT", "custom"])
     }
 
     @Test func tagsAndListFilters() async throws {

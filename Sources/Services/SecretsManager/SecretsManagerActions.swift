@@ -7,8 +7,13 @@ extension SecretsManagerService: ResourcePolicyService {
     public func authorization(operation: String, input: Value, context: RequestContext) -> [ActionRequirement]? {
         let action = "secretsmanager:" + operation
         switch operation {
-        case "GetRandomPassword", "ListSecrets", "BatchGetSecretValue":
+        case "GetRandomPassword", "ListSecrets":
             return [ActionRequirement(action: action)]
+        case "BatchGetSecretValue":
+            // Each secret is then authorised as its own GetSecretValue; filters list secrets.
+            var reqs = [ActionRequirement(action: action)]
+            if input["Filters"] != nil { reqs.append(ActionRequirement(action: "secretsmanager:ListSecrets")) }
+            return reqs
         case "CreateSecret":
             let name = input.string("Name") ?? ""
             // The ARN's suffix is only chosen when the secret is made.

@@ -86,6 +86,11 @@ extension SecretsManagerService {
             if let keyId { sec.kmsKeyId = keyId }
         }
         var out = Self.nameAndArn(s)
+        if let keyId, keyId != s.kmsKeyId {
+            // As AWS does, the versions in use (AWSCURRENT, AWSPENDING, AWSPREVIOUS) are
+            // re-encrypted under the new key; older versions keep theirs.
+            try await reencrypt(s, keyId: keyId, ctx)
+        }
         if let value, let token {
             if try await retriedVersion(token: token, of: s, value: value, ctx) == nil {
                 // A new KmsKeyId applies to the new version already.
@@ -104,6 +109,28 @@ extension SecretsManagerService {
             await syncReplicas(s.ref, ctx, plaintexts: [:])
         }
         return .object(out)
+    }
+
+    /// Re-encrypts the versions carrying AWSCURRENT, AWSPENDING or AWSPREVIOUS under `keyId`,
+    /// decrypting each as the caller.
+    func reencrypt(_ s: Secret, keyId: String, _ ctx: RequestContext) async throws {
+        let inUse = s.versions.filter { v in [Secret.current, Secret.pending, Secret.previous].contains { v.stages.contains($0) } }
+        var fresh: [String: SecretVersion] = [:]
+        for v in inUse {
+            let plain = try await decrypt(v, arn: s.arn, context: ctx)
+            fresh[v.id] = try await encrypt(plain, arn: s.arn, versionId: v.id, keyId: keyId, isBinary: v.isBinary,
+                                            stages: v.stages, now: v.created, context: ctx)
+        }
+        guard !fresh.isEmpty else { return }
+        try await mutate(s.ref) { sec, _ in
+            guard sec.arn == s.arn else { throw SMError.notFound() }
+            for i in sec.versions.indices {
+                guard let f = fresh[sec.versions[i].id] else { continue }
+                sec.versions[i].encryptedDataKey = f.encryptedDataKey
+                sec.versions[i].ciphertext = f.ciphertext
+                sec.versions[i].kmsKeyId = f.kmsKeyId
+            }
+        }
     }
 
     func deleteSecret(_ input: Value, _ ctx: RequestContext) async throws -> Value {

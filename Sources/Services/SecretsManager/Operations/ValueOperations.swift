@@ -62,7 +62,9 @@ extension SecretsManagerService {
             out["VersionStages"] = .list(v.stages.map(Value.string))
             return .object(out)
         }
-        let stages = input.stringList("VersionStages") ?? [Secret.current]
+        var stages = input.stringList("VersionStages") ?? [Secret.current]
+        // The first version of a secret is always AWSCURRENT.
+        if s.versions.isEmpty, !stages.contains(Secret.current) { stages.append(Secret.current) }
         let result = try await addVersion(to: s, token: token, value: value, stages: stages, ctx)
         out["VersionStages"] = .list(result.map(Value.string))
         return .object(out)
