@@ -63,6 +63,41 @@ import Testing
         #expect(try await h.call("GetSecretValue", ["SecretId": "s"])["SecretString"] == "2")
     }
 
+    /// As recorded against AWS (test_update_secret_version_stages_current_pending): a put
+    /// that takes AWSCURRENT from a version also carrying AWSPENDING removes that AWSPENDING.
+    @Test func putAfterFinishedRotationDropsPending() async throws {
+        let h = Harness()
+        let (v1, v2, v3) = (Harness.token(), Harness.token(), Harness.token())
+        try await h.call("CreateSecret", ["Name": "s", "SecretString": "1", "ClientRequestToken": .string(v1)])
+        try await h.call("PutSecretValue", ["SecretId": "s", "SecretString": "2", "ClientRequestToken": .string(v2),
+                                            "VersionStages": ["AWSPENDING"]])
+        try await h.call("UpdateSecretVersionStage", ["SecretId": "s", "VersionStage": "AWSCURRENT",
+                                                      "MoveToVersionId": .string(v2), "RemoveFromVersionId": .string(v1)])
+        #expect(try await stages(h, "s") == [v1: ["AWSPREVIOUS"], v2: ["AWSCURRENT", "AWSPENDING"]])
+        try await h.call("PutSecretValue", ["SecretId": "s", "SecretString": "3", "ClientRequestToken": .string(v3)])
+        #expect(try await stages(h, "s") == [v2: ["AWSPREVIOUS"], v3: ["AWSCURRENT"]])
+    }
+
+    /// As recorded (…_custom_stages_1): a new AWSPENDING version leaves the current one's
+    /// other labels alone, and moving AWSCURRENT keeps the target's AWSPENDING.
+    @Test func customLabelsSurviveARotationCycle() async throws {
+        let h = Harness()
+        let (v1, v2, v3) = (Harness.token(), Harness.token(), Harness.token())
+        try await h.call("CreateSecret", ["Name": "s", "SecretString": "S1", "ClientRequestToken": .string(v1)])
+        try await h.call("PutSecretValue", ["SecretId": "s", "SecretString": "S2", "ClientRequestToken": .string(v2),
+                                            "VersionStages": ["AWSPENDING", "AWSSOMETHING", "PUT1"]])
+        try await h.call("UpdateSecretVersionStage", ["SecretId": "s", "VersionStage": "AWSCURRENT",
+                                                      "MoveToVersionId": .string(v2), "RemoveFromVersionId": .string(v1)])
+        #expect(try await stages(h, "s") == [v1: ["AWSPREVIOUS"], v2: ["AWSCURRENT", "AWSPENDING", "AWSSOMETHING", "PUT1"]])
+        try await h.call("PutSecretValue", ["SecretId": "s", "SecretString": "S3", "ClientRequestToken": .string(v3),
+                                            "VersionStages": ["AWSPENDING", "PUT2"]])
+        #expect(try await stages(h, "s") == [v1: ["AWSPREVIOUS"], v2: ["AWSCURRENT", "AWSSOMETHING", "PUT1"],
+                                             v3: ["AWSPENDING", "PUT2"]])
+        try await h.call("UpdateSecretVersionStage", ["SecretId": "s", "VersionStage": "AWSCURRENT",
+                                                      "MoveToVersionId": .string(v3), "RemoveFromVersionId": .string(v2)])
+        #expect(try await stages(h, "s") == [v2: ["AWSPREVIOUS", "AWSSOMETHING", "PUT1"], v3: ["AWSCURRENT", "AWSPENDING", "PUT2"]])
+    }
+
     @Test func deprecatedVersionsArePrunedBeyondTheLimit() {
         var s = Secret(name: "n", arn: "arn", account: "a", region: "r", created: 0, lastChanged: 0)
         func v(_ i: Int, _ t: Double) -> SecretVersion {

@@ -12,10 +12,15 @@ extension Secret {
     static let pending = "AWSPENDING"
     static let versionLimit = 100
 
-    /// Adds a new version carrying `version.stages`.
+    /// Adds a new version carrying `version.stages`. When it takes AWSCURRENT from a version
+    /// that also carries AWSPENDING (a finished rotation), that AWSPENDING goes too, as AWS's
+    /// recorded PutSecretValue shows.
     mutating func add(_ version: SecretVersion, now: Double) {
         var v = version
         let stages = v.stages
+        if stages.contains(Self.current), let old = self.version(stage: Self.current), old.stages.contains(Self.pending) {
+            detach(Self.pending, from: old.id)
+        }
         v.stages = []
         versions.append(v)
         for stage in stages { attach(stage, to: v.id) }
