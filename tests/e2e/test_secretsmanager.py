@@ -14,6 +14,7 @@ import string
 import uuid
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from conftest import ACCOUNT_ID, REGION, make_client, run_aws_cli, unique_name
@@ -395,6 +396,44 @@ def test_resource_policy_grants_and_blocks_public(server, sm, iam):
     sm.delete_resource_policy(SecretId=name)
     assert "ResourcePolicy" not in sm.get_resource_policy(SecretId=name)
     assert admin("secretsmanager").describe_secret(SecretId=name)["Name"] == name
+
+
+@pytest.fixture
+def account_b(server):
+    r = requests.post(f"{server.url}/_simfra/accounts", json={})
+    assert r.status_code == 201
+    acct = r.json()
+    acct["client"] = lambda service: make_client(server.url, service, aws_access_key_id=acct["rootAccessKeyId"],
+                                                 aws_secret_access_key=acct["rootSecretAccessKey"])
+    yield acct
+    requests.delete(f"{server.url}/_simfra/accounts/{acct['accountId']}")
+
+
+def test_cross_account_read_needs_secret_policy_and_key_policy(sm, kms, account_b):
+    """As in AWS: another account reads a secret by ARN only when the secret's resource
+    policy and the customer key's policy both let it (the AWS managed key never does)."""
+    b = account_b["accountId"]
+    b_root = f"arn:aws:iam::{b}:root"
+    key_policy = doc(
+        {"Sid": "Owner", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}, "Action": "kms:*",
+         "Resource": "*"},
+        {"Sid": "B", "Effect": "Allow", "Principal": {"AWS": b_root}, "Action": "kms:Decrypt", "Resource": "*"})
+    key = kms.create_key(Policy=key_policy)["KeyMetadata"]["Arn"]
+    arn = sm.create_secret(Name=unique_name("xacct"), SecretString="shared-across", KmsKeyId=key)["ARN"]
+    b_sm = account_b["client"]("secretsmanager")
+    with pytest.raises(ClientError) as e:
+        b_sm.get_secret_value(SecretId=arn)
+    assert err(e)[0] == "AccessDeniedException"
+    sm.put_resource_policy(SecretId=arn, ResourcePolicy=doc(
+        {"Effect": "Allow", "Principal": {"AWS": b_root}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}))
+    assert b_sm.get_secret_value(SecretId=arn)["SecretString"] == "shared-across"
+
+    # Without the key policy's statement for B, KMS refuses the decrypt.
+    kms.put_key_policy(KeyId=key, PolicyName="default", Policy=doc(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}, "Action": "kms:*", "Resource": "*"}))
+    with pytest.raises(ClientError) as e:
+        b_sm.get_secret_value(SecretId=arn)
+    assert err(e) == ("AccessDeniedException", "Access to KMS is not allowed")
 
 
 def test_condition_keys_resource_tag_and_name(server, sm, iam):
