@@ -192,6 +192,7 @@ import Testing
         try await h.call("CreateSecret", ["Name": "app/two"])
         h.clock.advance(1)
         try await h.call("CreateSecret", ["Name": "other"])
+        h.clock.advance(1)
         try await h.call("TagResource", ["SecretId": "app/two", "Tags": [["Key": "team", "Value": "red"], ["Key": "x", "Value": "y"]]])
         try await h.call("UntagResource", ["SecretId": "app/two", "TagKeys": ["x"]])
         let d = try await h.call("DescribeSecret", ["SecretId": "app/two"])
@@ -202,6 +203,8 @@ import Testing
         }
         #expect(try await names([:]) == ["app/one", "app/two", "other"])
         #expect(try await names(["SortOrder": "desc"]) == ["other", "app/two", "app/one"])
+        #expect(try await names(["SortBy": "name", "SortOrder": "desc"]) == ["other", "app/two", "app/one"])
+        #expect(try await names(["SortBy": "last-changed-date"]) == ["app/one", "other", "app/two"])
         #expect(try await names(["Filters": [["Key": "name", "Values": ["app/"]]]]) == ["app/one", "app/two"])
         #expect(try await names(["Filters": [["Key": "name", "Values": ["!app/"]]]]) == ["other"])
         #expect(try await names(["Filters": [["Key": "tag-value", "Values": ["red"]]]]) == ["app/two"])

@@ -217,14 +217,26 @@ extension SecretsManagerService {
         return positive.isEmpty || positive.contains { filterMatches($0, candidates) }
     }
 
-    func matchingSecrets(filters: [Value], includeDeleted: Bool, ascending: Bool, _ ctx: RequestContext) throws -> [Secret] {
+    func matchingSecrets(filters: [Value], includeDeleted: Bool, ascending: Bool, sortBy: String = "created-date",
+                         _ ctx: RequestContext) throws -> [Secret]
+    {
         let all = state.withLock { st in Array((st.secrets[RegionKey(account: ctx.accountId, region: ctx.region)] ?? [:]).values) }
         var out: [Secret] = []
         for s in all where includeDeleted || !s.isScheduledForDeletion {
             if try filters.allSatisfy({ try Self.matches(s, filter: $0) }) { out.append(s) }
         }
+        // SortBy (created-date by default), ties broken by name.
+        func key(_ s: Secret) -> Double {
+            switch sortBy {
+            case "last-accessed-date": return s.lastAccessed ?? 0
+            case "last-changed-date": return s.lastChanged
+            case "name": return 0
+            default: return s.created
+            }
+        }
         out.sort { a, b in
-            if a.created != b.created { return ascending ? a.created < b.created : a.created > b.created }
+            let (ka, kb) = (key(a), key(b))
+            if ka != kb { return ascending ? ka < kb : ka > kb }
             return ascending ? a.name < b.name : a.name > b.name
         }
         return out
@@ -234,7 +246,7 @@ extension SecretsManagerService {
         let ascending = (input.string("SortOrder") ?? "asc") == "asc"
         let matched = try matchingSecrets(filters: input["Filters"]?.listValue ?? [],
                                           includeDeleted: input.bool("IncludePlannedDeletion") ?? false,
-                                          ascending: ascending, ctx)
+                                          ascending: ascending, sortBy: input.string("SortBy") ?? "created-date", ctx)
         let page = try Self.page(matched, maxResults: input.int("MaxResults") ?? 100, token: input.string("NextToken"))
         var out: [String: Value] = ["SecretList": .list(page.items.map { Self.describeValue($0, listing: true) })]
         if let t = page.next { out["NextToken"] = .string(t) }
