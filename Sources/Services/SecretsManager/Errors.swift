@@ -62,9 +62,11 @@ enum SMError {
                 return AWSError(code: "DecryptionFailure",
                                 message: "Secrets Manager can't decrypt the protected secret text using the provided KMS key.")
             }
+            // AWS passes KMS's reason on ("Secrets Manager can't encrypt the secret value: Key
+            // 'arn:aws:kms:…' does not exist (Service: AWSKMS; …; Error Code: NotFoundException…").
             return AWSError(
                 code: "EncryptionFailure",
-                message: "Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state.")
+                message: "Secrets Manager can't encrypt the secret value: \(e.message) (Service: AWSKMS; Status Code: \(e.status); Error Code: \(e.code))")
         }
     }
 }
