@@ -55,6 +55,22 @@ import Testing
         #expect(p["SecretString"]?.stringValue == "TOPSECRETVALUE")
     }
 
+    @Test func aScheduledDeletionSurvivesARestartAndHappensOnTime() async throws {
+        let records = RecordingRecords()
+        let h = Harness(records: records)
+        try await h.call("CreateSecret", ["Name": "s", "SecretString": "v", "ClientRequestToken": .string(Harness.token()),
+                                          "Tags": [["Key": "k", "Value": "v"]]])
+        try await h.call("DeleteSecret", ["SecretId": "s", "RecoveryWindowInDays": 7])
+        let again = Harness(records: records, clock: h.clock)
+        try again.sm.restore()
+        #expect(await again.error("GetSecretValue", ["SecretId": "s"])?.code == "InvalidRequestException")
+        let d = try await again.call("DescribeSecret", ["SecretId": "s"])
+        #expect(d["Tags"] == [["Key": "k", "Value": "v"]])
+        h.clock.advance(7 * 86400)
+        #expect(await again.error("DescribeSecret", ["SecretId": "s"])?.code == "ResourceNotFoundException")
+        #expect(records.count == 0)
+    }
+
     @Test func kmsFailuresMapToSecretsManagerErrors() async throws {
         let h = Harness()
         try await h.call("CreateSecret", ["Name": "k", "SecretString": "v", "KmsKeyId": "alias/mine", "ClientRequestToken": .string(Harness.token())])

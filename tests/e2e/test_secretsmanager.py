@@ -327,6 +327,15 @@ def test_customer_key_encrypts_and_decrypt_permission_is_checked(server, sm, kms
         user("secretsmanager").get_secret_value(SecretId=arn)
     assert err(e) == ("AccessDeniedException", "Access to KMS is not allowed")
 
+    # Writing under the key needs kms:GenerateDataKey on it, as the caller, too.
+    _, writer = make_user(server, iam, doc({"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}))
+    with pytest.raises(ClientError) as e:
+        writer("secretsmanager").create_secret(Name=unique_name("denied"), SecretString="x", KmsKeyId=key["Arn"])
+    assert err(e) == ("AccessDeniedException", "Access to KMS is not allowed")
+    with pytest.raises(ClientError) as e:
+        writer("secretsmanager").put_secret_value(SecretId=arn, SecretString="x")
+    assert err(e) == ("AccessDeniedException", "Access to KMS is not allowed")
+
     # With kms:Decrypt on that key (only through Secrets Manager) it can.
     with_kms = doc({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"},
                    {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key["Arn"],
