@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "SimfraKMSTests",
             dependencies: [
-                "SimfraKMS", "SimfraCore", "SimfraPolicy", .product(name: "Crypto", package: "swift-crypto"),
+                "SimfraKMS", "SimfraCore", "SimfraPolicy", "SimfraProtocols", "SimfraServer", "SimfraIAM", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strict),
