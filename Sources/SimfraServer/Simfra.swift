@@ -8,6 +8,7 @@ import SimfraS3
 import SimfraDynamoDB
 import SimfraIAM
 import SimfraSQS
+import SimfraSSM
 import SimfraSTS
 import Synchronization
 
@@ -48,6 +49,7 @@ public final class Simfra: Sendable {
                 iam, sts, dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
                 s3,
+                SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),
             ],
             store: store)
     }
