@@ -53,7 +53,7 @@ import Testing
         let h = Harness()
         try await h.put("/s", "v", type: "SecureString", ["KeyId": "alias/k"])
         let reader = TestContext.make(principal: "arn:aws:iam::000000000000:user/reader")
-        h.kms.state.withLock { $0.deniedPrincipals.insert(reader.principalArn) }
+        _ = h.kms.state.withLock { $0.deniedPrincipals.insert(reader.principalArn) }
         // Without decryption no KMS call is made, so the read succeeds.
         #expect(try await h.value("/s", reader) != nil)
         let denied = await h.error("GetParameter", ["Name": "/s", "WithDecryption": true], reader)
@@ -61,12 +61,12 @@ import Testing
         #expect(denied?.message.contains("kms:Decrypt") == true)
         #expect(denied?.message.hasSuffix("(Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException; Request ID: req-1; Proxy: null)") == true)
 
-        h.kms.state.withLock { $0.disabled.insert("alias/k") }
+        _ = h.kms.state.withLock { $0.disabled.insert("alias/k") }
         let disabled = await h.error("GetParameter", ["Name": "/s", "WithDecryption": true])
         #expect(disabled?.code == "InvalidKeyId")
         #expect(disabled?.message.contains("Error Code: DisabledException") == true)
 
-        h.kms.state.withLock { $0.missing.insert("alias/gone") }
+        _ = h.kms.state.withLock { $0.missing.insert("alias/gone") }
         let missing = await h.error("PutParameter", ["Name": "/t", "Value": "v", "Type": "SecureString", "KeyId": "alias/gone"])
         #expect(missing?.code == "InvalidKeyId")
         // Nothing was stored for the failed put.

@@ -158,6 +158,7 @@ struct Harness {
         }
     }
 
+    @discardableResult
     func put(_ name: String, _ value: String, type: String = "String", _ extra: [String: Value] = [:]) async throws -> Value {
         var input: [String: Value] = ["Name": .string(name), "Value": .string(value), "Type": .string(type)]
         for (k, v) in extra { input[k] = v }

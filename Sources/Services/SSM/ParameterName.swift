@@ -79,9 +79,7 @@ enum ParameterName {
             guard parts.count == 6, parts[5].hasPrefix("parameter/") else { return nil }
             let rest = parts[5].dropFirst("parameter/".count)
             // `parameter/a/b` is `/a/b`; `parameter/name` is `name`.
-            s = rest.contains("/") ? "/" + rest : String(rest)
-            let head = s.split(separator: ":", omittingEmptySubsequences: false)
-            if head.count == 1 { return Reference(name: s, selector: nil) }
+            s = rest.contains("/") ? "/" + String(rest) : String(rest)
         }
         let pieces = s.split(separator: ":", omittingEmptySubsequences: false)
         switch pieces.count {

@@ -54,10 +54,13 @@ enum PublicParameters {
     ]
 
     /// Name → value for a region, built once per region.
-    private static let cache = Mutex<[String: [(String, String)]]>([:])
+    private final class Cache: Sendable {
+        let tables = Mutex<[String: [(String, String)]]>([:])
+    }
+    private static let cache = Cache()
 
     static func table(region: String) -> [(String, String)] {
-        if let t = cache.withLock({ $0[region] }) { return t }
+        if let t = cache.tables.withLock({ $0[region] }) { return t }
         var t: [(String, String)] = []
         for image in PublicImageCatalogue.images(region: region) {
             t.append(("/aws/service/ami-amazon-linux-latest/\(image.alias)", image.imageId))
@@ -78,7 +81,7 @@ enum PublicParameters {
             t.append(("\(infra)/services/\(s.code)/longName", s.name))
         }
         t.sort { $0.0 < $1.0 }
-        cache.withLock { $0[region] = t }
+        cache.tables.withLock { $0[region] = t }
         return t
     }
 

@@ -56,7 +56,6 @@ extension SSMService {
         let (version, commit) = try state.withLock { st throws(AWSError) -> (Int64, Commit) in
             var p = st.parameter(scope, key)
             if p != nil && !overwrite { throw SSMError.alreadyExists }
-            if p == nil && plan.existed && !overwrite { throw SSMError.alreadyExists }
             if p == nil {
                 // A create racing another create or a delete: the quota is checked again.
                 let limit = plan.tier == "Advanced" ? limits.advancedParameters : limits.standardParameters

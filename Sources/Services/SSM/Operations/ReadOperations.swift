@@ -28,8 +28,9 @@ extension SSMService {
 
     /// The `Parameter` shape of GetParameter(s)/ByPath.
     func render(_ p: SSMParameter, _ v: ParameterVersion, selector: String?, decrypt: Bool, _ ctx: RequestContext) async throws -> Value {
+        let shown = try await value(of: v, p, decrypt: decrypt, ctx)
         var o: [String: Value] = [
-            "Name": .string(p.name), "Type": .string(v.type), "Value": .string(try await value(of: v, p, decrypt: decrypt, ctx)),
+            "Name": .string(p.name), "Type": .string(v.type), "Value": .string(shown),
             "Version": .integer(v.version), "LastModifiedDate": .timestamp(v.lastModified),
             "ARN": .string(Self.arn(ctx, p.name)), "DataType": .string(v.dataType),
         ]
@@ -38,10 +39,11 @@ extension SSMService {
     }
 
     func getParameter(_ input: Value, _ ctx: RequestContext) async throws -> Value {
-        guard let ref = ParameterName.reference(input.string("Name") ?? ""), let (p, v) = try resolve(ref, ctx) else {
+        guard let ref = ParameterName.reference(input.string("Name") ?? ""), let found = try resolve(ref, ctx) else {
             throw SSMError.notFound()
         }
-        return ["Parameter": try await render(p, v, selector: ref.selector, decrypt: input.bool("WithDecryption"), ctx)]
+        let rendered = try await render(found.0, found.1, selector: ref.selector, decrypt: input.bool("WithDecryption"), ctx)
+        return ["Parameter": rendered]
     }
 
     func getParameters(_ input: Value, _ ctx: RequestContext) async throws -> Value {
@@ -56,11 +58,11 @@ extension SSMService {
             }
             let resolved: (SSMParameter, ParameterVersion)?
             do { resolved = try resolve(ref, ctx) } catch { resolved = nil }
-            guard let (p, v) = resolved else {
+            guard let r = resolved else {
                 invalid.append(.string(name))
                 continue
             }
-            found.append(try await render(p, v, selector: ref.selector, decrypt: decrypt, ctx))
+            found.append(try await render(r.0, r.1, selector: ref.selector, decrypt: decrypt, ctx))
         }
         return ["Parameters": .list(found), "InvalidParameters": .list(invalid)]
     }
@@ -126,7 +128,8 @@ extension SSMService {
         var out: [Value] = []
         for v in p.versions[start..<end] {
             var o = Self.metadata(p, v, ctx)
-            o["Value"] = .string(try await value(of: v, p, decrypt: decrypt, ctx))
+            let shown = try await value(of: v, p, decrypt: decrypt, ctx)
+            o["Value"] = .string(shown)
             o["Labels"] = .list(v.labels.map(Value.string))
             o["ARN"] = nil
             out.append(.object(o))
@@ -142,8 +145,9 @@ extension SSMService {
             "Name": .string(p.name), "ARN": .string(arn(ctx, p.name)), "Type": .string(v.type),
             "LastModifiedDate": .timestamp(v.lastModified), "LastModifiedUser": .string(v.lastModifiedUser),
             "Version": .integer(v.version), "Tier": .string(v.tier), "DataType": .string(v.dataType),
-            "Policies": .list(v.policies.map { ["PolicyText": .string($0.text), "PolicyType": .string($0.type),
-                                                "PolicyStatus": "Pending"] }),
+            "Policies": .list(v.policies.map { (x: ParameterPolicy) -> Value in
+                ["PolicyText": .string(x.text), "PolicyType": .string(x.type), "PolicyStatus": "Pending"]
+            }),
         ]
         if let k = v.keyId { o["KeyId"] = .string(k) }
         if let d = v.description { o["Description"] = .string(d) }
@@ -160,7 +164,8 @@ extension SSMService {
         let filters = try ParameterFilters.parse(filterList, byPath: false) + ParameterFilters.legacy(legacy)
         let matching = state.withLock { $0.sorted(Self.scope(ctx)) }.filter { ParameterFilters.matches($0, filters) }
         let (page, next) = try Self.page(matching, token: input.string("NextToken"), max: input.int("MaxResults") ?? 50)
-        var result: [String: Value] = ["Parameters": .list(page.map { .object(Self.metadata($0, $0.latest, ctx)) })]
+        let items = page.map { (p: SSMParameter) -> Value in .object(Self.metadata(p, p.latest, ctx)) }
+        var result: [String: Value] = ["Parameters": .list(items)]
         if let next { result["NextToken"] = .string(next) }
         return .object(result)
     }
