@@ -85,6 +85,10 @@ import Testing
         let e = await h.error("PutParameter", ["Name": "/n", "Value": "abc", "Overwrite": true])
         #expect(e?.code == "ParameterPatternMismatchException")
         #expect(e?.message == "Parameter value, cannot be validated against allowedPattern: ^\\d+$")
+        // The whole value must match, anchors or not.
+        #expect(await h.error("PutParameter", ["Name": "/w", "Value": "12a", "Type": "String", "AllowedPattern": "\\d+"])?.code
+            == "ParameterPatternMismatchException")
+        try await h.put("/w", "12", ["AllowedPattern": "\\d+"])
         #expect(await h.error("PutParameter", ["Name": "/m", "Value": "v", "Type": "String", "AllowedPattern": "(["])?.code
             == "InvalidAllowedPatternException")
     }

@@ -326,12 +326,11 @@ def test_secure_string_encrypted_under_aws_ssm_key(ssm, client):
     kms = client("kms")
     key = kms.describe_key(KeyId="alias/aws/ssm")["KeyMetadata"]
     assert key["KeyManager"] == "AWS"
-    # The ciphertext is a real KMS ciphertext bound to the parameter's ARN.
-    arn = raw["ARN"]
-    assert kms.decrypt(CiphertextBlob=blob, EncryptionContext={"PARAMETER_ARN": arn})["Plaintext"] == b"plain-secret-value"
+    # The AWS-managed key serves only through Parameter Store (kms:ViaService): even the
+    # account root cannot decrypt the ciphertext by calling KMS directly.
     with pytest.raises(ClientError) as e:
-        kms.decrypt(CiphertextBlob=blob)
-    assert err(e)[1] == "InvalidCiphertextException"
+        kms.decrypt(CiphertextBlob=blob, EncryptionContext={"PARAMETER_ARN": raw["ARN"]})
+    assert err(e)[1] == "AccessDeniedException"
     by_path = ssm.get_parameters_by_path(Path=p.rsplit("/", 1)[0], WithDecryption=True)["Parameters"]
     assert [x["Value"] for x in by_path] == ["plain-secret-value"]
     hist = ssm.get_parameter_history(Name=p, WithDecryption=True)["Parameters"]
@@ -353,7 +352,15 @@ def test_secure_string_decrypt_denied_without_kms_decrypt_on_customer_key(server
     ssm.put_parameter(Name=p, Value="cmk-secret", Type="SecureString", KeyId=key["KeyId"])
     iam = client("iam")
     _, reader = make_user(server, iam, doc(allow(["ssm:GetParameter", "ssm:GetParameters"])))
-    assert reader.get_parameter(Name=p)["Parameter"]["Value"] != "cmk-secret"
+    raw = ssm.get_parameter(Name=p)["Parameter"]
+    assert reader.get_parameter(Name=p)["Parameter"]["Value"] == raw["Value"] != "cmk-secret"
+    # A real KMS ciphertext under the customer key, bound to the parameter's ARN.
+    blob = base64.b64decode(raw["Value"])
+    assert kms.decrypt(CiphertextBlob=blob, EncryptionContext={"PARAMETER_ARN": raw["ARN"]})["Plaintext"] == b"cmk-secret"
+    with pytest.raises(ClientError) as e:
+        kms.decrypt(CiphertextBlob=blob)
+    assert err(e)[1] == "InvalidCiphertextException"
+    assert ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [p]}])["Parameters"][0]["KeyId"] == key["KeyId"]
     with pytest.raises(ClientError) as e:
         reader.get_parameter(Name=p, WithDecryption=True)
     status, code, message = err(e)

@@ -149,7 +149,9 @@ extension SSMService {
         if let pattern = allowedPattern, !pattern.isEmpty {
             let regex: Regex<AnyRegexOutput>
             do { regex = try Regex(pattern) } catch { throw SSMError.invalidAllowedPattern(pattern) }
-            if value.firstMatch(of: regex) == nil { throw SSMError.patternMismatch(pattern) }
+            // The whole value must match, as Java's `Pattern.matches` (and CloudFormation's
+            // AllowedPattern) decide; anchors in the pattern change nothing.
+            if (try? regex.wholeMatch(in: value)) == nil { throw SSMError.patternMismatch(pattern) }
         }
         if existing == nil {
             let limit = tier == "Advanced" ? limits.advancedParameters : limits.standardParameters

@@ -162,6 +162,9 @@ extension SSMService {
             throw SSMError.validation("You can use either Filters or ParameterFilters in a single request.")
         }
         let filters = try ParameterFilters.parse(filterList, byPath: false) + ParameterFilters.legacy(legacy)
+        // `Shared`: parameters other accounts shared with this one through RAM; sharing is
+        // not implemented, so there are none.
+        if input.bool("Shared") { return ["Parameters": []] }
         let matching = state.withLock { $0.sorted(Self.scope(ctx)) }.filter { ParameterFilters.matches($0, filters) }
         let (page, next) = try Self.page(matching, token: input.string("NextToken"), max: input.int("MaxResults") ?? 50)
         let items = page.map { (p: SSMParameter) -> Value in .object(Self.metadata(p, p.latest, ctx)) }
