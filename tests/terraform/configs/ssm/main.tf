@@ -86,7 +86,8 @@ data "aws_ssm_parameters_by_path" "app" {
 }
 
 output "ami" {
-  value = data.aws_ssm_parameter.al2023.value
+  value     = data.aws_ssm_parameter.al2023.value
+  sensitive = true
 }
 
 output "password_roundtrip" {
@@ -95,5 +96,6 @@ output "password_roundtrip" {
 }
 
 output "app_names" {
-  value = data.aws_ssm_parameters_by_path.app.names
+  value     = data.aws_ssm_parameters_by_path.app.names
+  sensitive = true
 }
