@@ -64,9 +64,16 @@ let package = Package(
             ],
             path: "Sources/Services/S3", swiftSettings: strict),
         .target(
+            name: "SimfraKMS",
+            dependencies: [
+                "SimfraCore", "SimfraPolicy", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Sources/Services/KMS", swiftSettings: strict),
+        .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraSSM",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -93,6 +100,13 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SimfraSTSTests", dependencies: ["SimfraSTS", "SimfraPolicy", "SimfraCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SimfraKMSTests",
+            dependencies: [
+                "SimfraKMS", "SimfraCore", "SimfraPolicy", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "SimfraPolicyTests", dependencies: ["SimfraPolicy", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraCoreTests", dependencies: ["SimfraCore"], swiftSettings: strict),
         .testTarget(
