@@ -82,7 +82,11 @@ data "aws_ssm_parameter" "token" {
 data "aws_ssm_parameters_by_path" "app" {
   path       = "/tf/app"
   recursive  = true
-  depends_on = [aws_ssm_parameter.host, aws_ssm_parameter.zones, aws_ssm_parameter.password]
+  # Every parameter under the path, so apply and the next plan read the same set.
+  depends_on = [
+    aws_ssm_parameter.host, aws_ssm_parameter.zones, aws_ssm_parameter.password, aws_ssm_parameter.token,
+    aws_ssm_parameter.advanced, aws_ssm_parameter.ami,
+  ]
 }
 
 output "ami" {
