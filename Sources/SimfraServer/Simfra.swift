@@ -9,6 +9,7 @@ import SimfraDynamoDB
 import SimfraIAM
 import SimfraKMS
 import SimfraSQS
+import SimfraSSM
 import SimfraSTS
 import Synchronization
 
@@ -49,6 +50,7 @@ public final class Simfra: Sendable {
                 iam, sts, KMSService(records: Self.records(store, service: "kms"), clock: SystemClock()), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
                 s3,
+                SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),
             ],
             store: store)
     }
