@@ -421,3 +421,26 @@ def test_persistence_contract_and_no_plaintext_in_data_dir(server_factory, tmp_p
             content = open(os.path.join(root, f), "rb").read()
             for s in secrets:
                 assert s.encode() not in content, f"{s[:20]} found in {f}"
+
+
+def test_accounts_are_isolated_read_the_same_public_parameters_and_are_removed(server, ssm):
+    import requests
+    r = requests.post(server.url + "/_simfra/accounts", json={}, timeout=30)
+    assert r.status_code == 201, r.text
+    acct = r.json()
+    other = make_client(server.url, "ssm", aws_access_key_id=acct["rootAccessKeyId"],
+                        aws_secret_access_key=acct["rootSecretAccessKey"])
+    p = path() + "/iso"
+    other.put_parameter(Name=p, Value="theirs", Type="String")
+    with pytest.raises(ClientError) as e:
+        ssm.get_parameter(Name=p)
+    assert err(e)[1] == "ParameterNotFound"
+    ssm.put_parameter(Name=p, Value="mine", Type="String")
+    assert other.get_parameter(Name=p)["Parameter"]["ARN"] == f"arn:aws:ssm:{REGION}:{acct['accountId']}:parameter{p}"
+    assert other.get_parameter(Name=AL2023)["Parameter"]["Value"] == ssm.get_parameter(Name=AL2023)["Parameter"]["Value"]
+    assert requests.post(server.url + f"/_simfra/accounts/{acct['accountId']}/reset", timeout=30).status_code in (200, 204)
+    with pytest.raises(ClientError) as e:
+        other.get_parameter(Name=p)
+    assert err(e)[1] == "ParameterNotFound"
+    assert ssm.get_parameter(Name=p)["Parameter"]["Value"] == "mine"
+    requests.delete(server.url + f"/_simfra/accounts/{acct['accountId']}", timeout=30)
