@@ -265,6 +265,16 @@ def test_aws_cli_round_trip(server):
     assert r.returncode == 0 and r.json.startswith("ami-")
     r = run_aws_cli(server.url, "ssm", "describe-parameters", "--parameter-filters", f"Key=Name,Values={p}")
     assert [x["Name"] for x in r.json["Parameters"]] == [p]
+    r = run_aws_cli(server.url, "ssm", "put-parameter", "--name", p + "-sec", "--value", "cli-secret",
+                    "--type", "SecureString")
+    assert r.returncode == 0, r.stderr
+    r = run_aws_cli(server.url, "ssm", "get-parameter", "--name", p + "-sec", "--with-decryption",
+                    "--query", "Parameter.Value")
+    assert r.json == "cli-secret"
+    r = run_aws_cli(server.url, "ssm", "get-parameter", "--name", p + "-sec", "--query", "Parameter.Value")
+    assert r.json != "cli-secret"
+    r = run_aws_cli(server.url, "ssm", "get-parameters-by-path", "--path", p.rsplit("/", 1)[0], "--with-decryption")
+    assert sorted(x["Value"] for x in r.json["Parameters"]) == ["cli-secret", "from-cli"]
 
 
 def test_unimplemented_ssm_apis_answer_501(ssm):
