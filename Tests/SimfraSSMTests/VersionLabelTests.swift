@@ -95,3 +95,33 @@ import Testing
         #expect(await h.error("ListTagsForResource", ["ResourceType": "Document", "ResourceId": "d"])?.code == "InvalidResourceId")
     }
 }
+
+@Suite struct ExpirationTests {
+    @Test func anExpiredParameterIsGoneAndCanBeCreatedAgain() async throws {
+        let h = Harness()
+        // FakeClock starts at 2023-11-14; the policy expires the parameter a day later.
+        let policy = #"[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"2023-11-15T22:13:20.000Z"}}]"#
+        try await h.put("/exp/p", "v", ["Tier": "Advanced", "Policies": .string(policy)])
+        try await h.put("/exp/keep", "k")
+        #expect(try await h.value("/exp/p") == "v")
+        h.clock.advance(2 * 86400)
+        #expect(await h.error("GetParameter", ["Name": "/exp/p"])?.code == "ParameterNotFound")
+        let listed = try await h.call("GetParametersByPath", ["Path": "/exp"])["Parameters"]?.listValue ?? []
+        #expect(listed.map { $0["Name"] } == ["/exp/keep"])
+        #expect(try await h.call("DescribeParameters", [:])["Parameters"]?.listValue?.count == 1)
+        #expect(await h.error("LabelParameterVersion", ["Name": "/exp/p", "Labels": ["x"]])?.code == "ParameterNotFound")
+        // The name is free: a new parameter starts at version 1 without Overwrite.
+        let again = try await h.put("/exp/p", "new")
+        #expect(again["Version"] == 1)
+        #expect(try await h.value("/exp/p") == "new")
+    }
+
+    @Test func deletingAnExpiredParameterIsNotFoundButRemovesIt() async throws {
+        let h = Harness()
+        let policy = #"[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"2023-11-15T22:13:20Z"}}]"#
+        try await h.put("/exp/p", "v", ["Tier": "Advanced", "Policies": .string(policy)])
+        h.clock.advance(2 * 86400)
+        #expect(await h.error("DeleteParameter", ["Name": "/exp/p"])?.code == "ParameterNotFound")
+        #expect(h.records.count == 0)
+    }
+}

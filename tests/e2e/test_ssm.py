@@ -265,6 +265,16 @@ def test_aws_cli_round_trip(server):
     assert r.returncode == 0 and r.json.startswith("ami-")
     r = run_aws_cli(server.url, "ssm", "describe-parameters", "--parameter-filters", f"Key=Name,Values={p}")
     assert [x["Name"] for x in r.json["Parameters"]] == [p]
+    r = run_aws_cli(server.url, "ssm", "put-parameter", "--name", p + "-sec", "--value", "cli-secret",
+                    "--type", "SecureString")
+    assert r.returncode == 0, r.stderr
+    r = run_aws_cli(server.url, "ssm", "get-parameter", "--name", p + "-sec", "--with-decryption",
+                    "--query", "Parameter.Value")
+    assert r.json == "cli-secret"
+    r = run_aws_cli(server.url, "ssm", "get-parameter", "--name", p + "-sec", "--query", "Parameter.Value")
+    assert r.json != "cli-secret"
+    r = run_aws_cli(server.url, "ssm", "get-parameters-by-path", "--path", p.rsplit("/", 1)[0], "--with-decryption")
+    assert sorted(x["Value"] for x in r.json["Parameters"]) == ["cli-secret", "from-cli"]
 
 
 def test_unimplemented_ssm_apis_answer_501(ssm):
@@ -421,3 +431,26 @@ def test_persistence_contract_and_no_plaintext_in_data_dir(server_factory, tmp_p
             content = open(os.path.join(root, f), "rb").read()
             for s in secrets:
                 assert s.encode() not in content, f"{s[:20]} found in {f}"
+
+
+def test_accounts_are_isolated_read_the_same_public_parameters_and_are_removed(server, ssm):
+    import requests
+    r = requests.post(server.url + "/_simfra/accounts", json={}, timeout=30)
+    assert r.status_code == 201, r.text
+    acct = r.json()
+    other = make_client(server.url, "ssm", aws_access_key_id=acct["rootAccessKeyId"],
+                        aws_secret_access_key=acct["rootSecretAccessKey"])
+    p = path() + "/iso"
+    other.put_parameter(Name=p, Value="theirs", Type="String")
+    with pytest.raises(ClientError) as e:
+        ssm.get_parameter(Name=p)
+    assert err(e)[1] == "ParameterNotFound"
+    ssm.put_parameter(Name=p, Value="mine", Type="String")
+    assert other.get_parameter(Name=p)["Parameter"]["ARN"] == f"arn:aws:ssm:{REGION}:{acct['accountId']}:parameter{p}"
+    assert other.get_parameter(Name=AL2023)["Parameter"]["Value"] == ssm.get_parameter(Name=AL2023)["Parameter"]["Value"]
+    assert requests.post(server.url + f"/_simfra/accounts/{acct['accountId']}/reset", timeout=30).status_code in (200, 204)
+    with pytest.raises(ClientError) as e:
+        other.get_parameter(Name=p)
+    assert err(e)[1] == "ParameterNotFound"
+    assert ssm.get_parameter(Name=p)["Parameter"]["Value"] == "mine"
+    requests.delete(server.url + f"/_simfra/accounts/{acct['accountId']}", timeout=30)

@@ -22,6 +22,8 @@ struct ParameterVersion: Codable, Sendable, Equatable {
     var lastModifiedUser: String
     /// A SecureString encrypted under a data key (advanced tier), not by kms:Encrypt.
     var envelope: Bool
+    /// The `Expiration` policy's time (seconds since the epoch), when the version has one.
+    var expiresAt: Double?
 
     var isSecure: Bool { type == "SecureString" }
 }
@@ -41,6 +43,9 @@ struct SSMParameter: Sendable {
     var tags: [(key: String, value: String)]
 
     var latest: ParameterVersion { versions[versions.count - 1] }
+
+    /// The latest version's `Expiration` policy has passed: Parameter Store has deleted it.
+    func isExpired(at now: Double) -> Bool { latest.expiresAt.map { $0 <= now } ?? false }
 
     func version(_ v: Int64) -> ParameterVersion? { versions.first { $0.version == v } }
 

@@ -62,6 +62,19 @@ enum ParameterPolicies {
         }
     }
 
+    /// When an `Expiration` policy among these deletes the parameter.
+    static func expiration(_ policies: [ParameterPolicy]) -> Double? {
+        for p in policies where p.type == "Expiration" {
+            guard let data = p.text.data(using: .utf8),
+                let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let ts = (obj["Attributes"] as? [String: Any])?["Timestamp"] as? String,
+                let date = parseTimestamp(ts)
+            else { continue }
+            return date.timeIntervalSince1970
+        }
+        return nil
+    }
+
     /// ISO 8601 with or without fractional seconds and zone.
     static func parseTimestamp(_ s: String) -> Date? {
         let f = ISO8601DateFormatter()

@@ -91,7 +91,7 @@ enum PublicParameters {
             versions: [ParameterVersion(
                 version: 1, type: "String", value: value, description: nil, allowedPattern: nil, keyId: nil,
                 tier: "Standard", policiesText: nil, policies: [], dataType: "text", labels: [],
-                lastModified: published, lastModifiedUser: "", envelope: false)],
+                lastModified: published, lastModifiedUser: "", envelope: false, expiresAt: nil)],
             tags: [])
     }
 

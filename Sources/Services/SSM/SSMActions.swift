@@ -50,7 +50,8 @@ extension SSMService: ResourcePolicyService {
 
     public func resourceTags(forResource arn: String, context: RequestContext) -> [String: String]? {
         guard let ref = ParameterName.reference(arn) else { return nil }
-        let p = state.withLock { $0.parameter(Self.scope(context), ParameterName.key(ref.name)) }
+        let now = clock.now()
+        let p = state.withLock { $0.parameter(Self.scope(context), ParameterName.key(ref.name), now: now) }
         return p?.tagMap
     }
 }

@@ -40,9 +40,10 @@ extension SSMService {
         let scope = Self.scope(ctx)
         let key = ParameterName.key(name)
 
+        let planned = clock.now()
         let plan = try state.withLock { st throws(AWSError) -> Plan in
             try self.plan(name: name, value: value, input: input, overwrite: overwrite, policies: requestedPolicies,
-                          existing: st.parameter(scope, key), st: st, scope: scope)
+                          existing: st.parameter(scope, key, now: planned), st: st, scope: scope)
         }
 
         let arn = Self.arn(ctx, name)
@@ -54,7 +55,8 @@ extension SSMService {
         }
         let now = clock.now()
         let (version, commit) = try state.withLock { st throws(AWSError) -> (Int64, Commit) in
-            var p = st.parameter(scope, key)
+            // An expired parameter is gone: this put starts it again at version 1.
+            var p = st.parameter(scope, key, now: now)
             if p != nil && !overwrite { throw SSMError.alreadyExists }
             if p == nil {
                 // A create racing another create or a delete: the quota is checked again.
@@ -71,7 +73,8 @@ extension SSMService {
                 version: number, type: plan.type, value: stored, description: plan.description,
                 allowedPattern: plan.allowedPattern, keyId: plan.keyId, tier: plan.tier, policiesText: plan.policiesText,
                 policies: plan.policies, dataType: plan.dataType, labels: [], lastModified: now,
-                lastModifiedUser: ctx.principalArn, envelope: envelope))
+                lastModifiedUser: ctx.principalArn, envelope: envelope,
+                expiresAt: ParameterPolicies.expiration(plan.policies)))
             if p == nil {
                 p = SSMParameter(name: name, versions: versions, tags: [])
                 for t in tags { p!.setTag(t.key, t.value) }

@@ -4,7 +4,8 @@ extension SSMService {
     /// A parameter as the read operations see it: the account's own, or a public one.
     func lookup(_ name: String, _ ctx: RequestContext) -> SSMParameter? {
         if ParameterName.isPublic(name) { return PublicParameters.parameter(name, region: ctx.region) }
-        return state.withLock { $0.parameter(Self.scope(ctx), ParameterName.key(name)) }
+        let now = clock.now()
+        return state.withLock { $0.parameter(Self.scope(ctx), ParameterName.key(name), now: now) }
     }
 
     /// The version a reference selects; nil when the parameter does not exist. A selector
@@ -78,9 +79,10 @@ extension SSMService {
         let filters = try ParameterFilters.parse(input["ParameterFilters"]?.listValue ?? [], byPath: true)
         let recursive = input.bool("Recursive")
         let prefix = path.hasSuffix("/") ? path : path + "/"
+        let now = clock.now()
         let candidates = ParameterName.isPublic(prefix)
             ? PublicParameters.all(region: ctx.region, under: prefix)
-            : state.withLock { $0.sorted(Self.scope(ctx)) }
+            : state.withLock { $0.sorted(Self.scope(ctx), now: now) }
         let matching = candidates.filter { p in
             guard p.name.hasPrefix(prefix), p.name.count > prefix.count else { return false }
             if !recursive && p.name.dropFirst(prefix.count).contains("/") { return false }
@@ -165,7 +167,8 @@ extension SSMService {
         // `Shared`: parameters other accounts shared with this one through RAM; sharing is
         // not implemented, so there are none.
         if input.bool("Shared") { return ["Parameters": []] }
-        let matching = state.withLock { $0.sorted(Self.scope(ctx)) }.filter { ParameterFilters.matches($0, filters) }
+        let now = clock.now()
+        let matching = state.withLock { $0.sorted(Self.scope(ctx), now: now) }.filter { ParameterFilters.matches($0, filters) }
         let (page, next) = try Self.page(matching, token: input.string("NextToken"), max: input.int("MaxResults") ?? 50)
         let items = page.map { (p: SSMParameter) -> Value in .object(Self.metadata(p, p.latest, ctx)) }
         var result: [String: Value] = ["Parameters": .list(items)]

@@ -4,10 +4,16 @@ extension SSMService {
     func deleteParameter(_ input: Value, _ ctx: RequestContext) async throws -> Value {
         let name = input.string("Name") ?? ""
         let scope = Self.scope(ctx)
+        let now = clock.now()
         let commit = try state.withLock { st throws(AWSError) -> Commit in
             let key = ParameterName.key(name.trimmingSpaces)
             guard let p = st.scopes[scope]?.removeValue(forKey: key) else { throw SSMError.notFound(name) }
-            return unpersist(p.name, scope)
+            let commit = unpersist(p.name, scope)
+            if p.isExpired(at: now) {
+                // Already gone for clients; removed for good now.
+                return Commit { try await commit.wait(); throw SSMError.notFound(name) }
+            }
+            return commit
         }
         try await commit.wait()
         return .empty
@@ -17,14 +23,15 @@ extension SSMService {
         let scope = Self.scope(ctx)
         var deleted: [Value] = []
         var invalid: [Value] = []
+        let now = clock.now()
         let commit = state.withLock { st -> Commit in
             var writes: [DurableWrite] = []
             var seen: Set<String> = []
             for name in input.stringList("Names") ?? [] where seen.insert(name).inserted {
                 let key = ParameterName.key(name.trimmingSpaces)
-                if st.scopes[scope]?.removeValue(forKey: key) != nil {
-                    deleted.append(.string(name))
+                if let p = st.scopes[scope]?.removeValue(forKey: key) {
                     writes.append(.delete(kind: ParameterRecord.kind, account: scope.account, region: scope.region, id: key))
+                    if p.isExpired(at: now) { invalid.append(.string(name)) } else { deleted.append(.string(name)) }
                 } else {
                     invalid.append(.string(name))
                 }
@@ -49,9 +56,10 @@ extension SSMService {
         let name = input.string("Name") ?? ""
         let labels = input.stringList("Labels") ?? []
         let scope = Self.scope(ctx)
+        let now = clock.now()
         let (version, invalid, commit) = try state.withLock { st throws(AWSError) -> (Int64, [String], Commit) in
             let key = ParameterName.key(name.trimmingSpaces)
-            guard var p = st.scopes[scope]?[key] else { throw SSMError.notFound(name) }
+            guard var p = st.parameter(scope, key, now: now) else { throw SSMError.notFound(name) }
             let number = input["ParameterVersion"]?.intValue ?? p.latest.version
             guard let index = p.versions.firstIndex(where: { $0.version == number }) else {
                 throw SSMError.versionNotFound(String(number), p.name)
@@ -77,9 +85,10 @@ extension SSMService {
         let name = input.string("Name") ?? ""
         let labels = input.stringList("Labels") ?? []
         let scope = Self.scope(ctx)
+        let now = clock.now()
         let (removed, invalid, commit) = try state.withLock { st throws(AWSError) -> ([String], [String], Commit) in
             let key = ParameterName.key(name.trimmingSpaces)
-            guard var p = st.scopes[scope]?[key] else { throw SSMError.notFound(name) }
+            guard var p = st.parameter(scope, key, now: now) else { throw SSMError.notFound(name) }
             let number = input["ParameterVersion"]?.intValue ?? 0
             guard let index = p.versions.firstIndex(where: { $0.version == number }) else {
                 throw SSMError.versionNotFound(String(number), p.name)
@@ -118,8 +127,9 @@ extension SSMService {
         let key = try taggedKey(input)
         let scope = Self.scope(ctx)
         let tags = input.tagList("Tags")
+        let now = clock.now()
         let commit = try state.withLock { st throws(AWSError) -> Commit in
-            guard var p = st.scopes[scope]?[key] else { throw SSMError.invalidResourceId }
+            guard var p = st.parameter(scope, key, now: now) else { throw SSMError.invalidResourceId }
             var next = p
             for t in tags { next.setTag(t.key, t.value) }
             if next.tags.count > 50 { throw SSMError.tooManyTags }
@@ -135,8 +145,9 @@ extension SSMService {
         let key = try taggedKey(input)
         let scope = Self.scope(ctx)
         let keys = Set(input.stringList("TagKeys") ?? [])
+        let now = clock.now()
         let commit = try state.withLock { st throws(AWSError) -> Commit in
-            guard var p = st.scopes[scope]?[key] else { throw SSMError.invalidResourceId }
+            guard var p = st.parameter(scope, key, now: now) else { throw SSMError.invalidResourceId }
             p.tags.removeAll { keys.contains($0.key) }
             st.scopes[scope]![key] = p
             return persist(p, scope)
@@ -148,7 +159,8 @@ extension SSMService {
     func listTags(_ input: Value, _ ctx: RequestContext) throws -> Value {
         let key = try taggedKey(input)
         let scope = Self.scope(ctx)
-        guard let p = state.withLock({ $0.scopes[scope]?[key] }) else { throw SSMError.invalidResourceId }
+        let now = clock.now()
+        guard let p = state.withLock({ $0.parameter(scope, key, now: now) }) else { throw SSMError.invalidResourceId }
         return ["TagList": .list(p.tags.map { ["Key": .string($0.key), "Value": .string($0.value)] })]
     }
 }
