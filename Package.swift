@@ -53,6 +53,10 @@ let package = Package(
             dependencies: ["SimfraCore", "SimfraPolicy", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Services/SQS", swiftSettings: strict),
         .target(
+            name: "SimfraSSM",
+            dependencies: ["SimfraCore", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Services/SSM", swiftSettings: strict),
+        .target(
             name: "SimfraS3",
             dependencies: [
                 "SimfraCore", "SimfraPersistence", "SimfraProtocols", "SimfraPolicy",
@@ -73,7 +77,7 @@ let package = Package(
         .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSecretsManager",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -92,6 +96,7 @@ let package = Package(
             name: "SimfraIAMTests", dependencies: ["SimfraIAM", "SimfraPolicy", "SimfraCore"], swiftSettings: strict),
         .testTarget(
             name: "SimfraSecretsManagerTests", dependencies: ["SimfraSecretsManager", "SimfraCore"], swiftSettings: strict),
+        .testTarget(name: "SimfraSSMTests", dependencies: ["SimfraSSM", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraSQSTests", dependencies: ["SimfraSQS", "SimfraCore"], swiftSettings: strict),
         .testTarget(
             name: "SimfraS3Tests",
@@ -104,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "SimfraKMSTests",
             dependencies: [
-                "SimfraKMS", "SimfraCore", "SimfraPolicy", .product(name: "Crypto", package: "swift-crypto"),
+                "SimfraKMS", "SimfraCore", "SimfraPolicy", "SimfraProtocols", "SimfraServer", "SimfraIAM", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strict),

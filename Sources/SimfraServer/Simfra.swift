@@ -10,6 +10,7 @@ import SimfraIAM
 import SimfraKMS
 import SimfraSQS
 import SimfraSecretsManager
+import SimfraSSM
 import SimfraSTS
 import Synchronization
 
@@ -51,6 +52,7 @@ public final class Simfra: Sendable {
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
                 s3,
                 SecretsManagerService(records: Self.records(store, service: "secretsmanager"), clock: SystemClock()),
+                SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),
             ],
             store: store)
     }
