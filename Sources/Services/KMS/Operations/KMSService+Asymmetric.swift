@@ -6,31 +6,32 @@ extension KMSService {
         let message = input.blob("Message") ?? []
         let algorithmName = input.string("SigningAlgorithm") ?? ""
         let messageType = input.string("MessageType") ?? "RAW"
-        return try await mutate { st, writes in
-            let key = try usableKey(&st, input.string("KeyId") ?? "", ctx, &writes, usage: "SIGN_VERIFY", operation: "Sign")
-            let algorithm = try Self.signingAlgorithm(algorithmName, key)
-            let digest = try Signing.digestBytes(message, messageType: messageType, algorithmName: algorithmName, hash: algorithm.hash)
-            let signature = try Signing.sign(digest, privateKeyDER: key.current!.bytes, spec: key.keySpec, algorithm: algorithm)
-            if input.bool("DryRun") == true { throw KMSError.dryRun() }
-            return ["KeyId": .string(key.arn), "Signature": .blob(signature), "SigningAlgorithm": .string(algorithmName)]
+        let key = try await mutate { st, writes in
+            try usableKey(&st, input.string("KeyId") ?? "", ctx, &writes, usage: "SIGN_VERIFY", operation: "Sign")
         }
+        // Signing (RSA_4096: milliseconds) runs outside the lock.
+        let algorithm = try Self.signingAlgorithm(algorithmName, key)
+        let digest = try Signing.digestBytes(message, messageType: messageType, algorithmName: algorithmName, hash: algorithm.hash)
+        let signature = try Signing.sign(digest, privateKeyDER: key.current!.bytes, spec: key.keySpec, algorithm: algorithm)
+        if input.bool("DryRun") == true { throw KMSError.dryRun() }
+        return ["KeyId": .string(key.arn), "Signature": .blob(signature), "SigningAlgorithm": .string(algorithmName)]
     }
 
     func verify(_ input: Value, _ ctx: RequestContext) async throws -> Value {
         let message = input.blob("Message") ?? []
         let algorithmName = input.string("SigningAlgorithm") ?? ""
         let messageType = input.string("MessageType") ?? "RAW"
-        return try await mutate { st, writes in
-            let key = try usableKey(&st, input.string("KeyId") ?? "", ctx, &writes, usage: "SIGN_VERIFY", operation: "Verify")
-            let algorithm = try Self.signingAlgorithm(algorithmName, key)
-            let digest = try Signing.digestBytes(message, messageType: messageType, algorithmName: algorithmName, hash: algorithm.hash)
-            let valid = Signing.verify(input.blob("Signature") ?? [], digest: digest, privateKeyDER: key.current!.bytes,
-                                       spec: key.keySpec, algorithm: algorithm)
-            if input.bool("DryRun") == true { throw KMSError.dryRun() }
-            // KMS answers an invalid signature with an error, never SignatureValid false.
-            guard valid else { throw KMSError.invalidSignature() }
-            return ["KeyId": .string(key.arn), "SignatureValid": true, "SigningAlgorithm": .string(algorithmName)]
+        let key = try await mutate { st, writes in
+            try usableKey(&st, input.string("KeyId") ?? "", ctx, &writes, usage: "SIGN_VERIFY", operation: "Verify")
         }
+        let algorithm = try Self.signingAlgorithm(algorithmName, key)
+        let digest = try Signing.digestBytes(message, messageType: messageType, algorithmName: algorithmName, hash: algorithm.hash)
+        let valid = Signing.verify(input.blob("Signature") ?? [], digest: digest, privateKeyDER: key.current!.bytes,
+                                   spec: key.keySpec, algorithm: algorithm)
+        if input.bool("DryRun") == true { throw KMSError.dryRun() }
+        // KMS answers an invalid signature with an error, never SignatureValid false.
+        guard valid else { throw KMSError.invalidSignature() }
+        return ["KeyId": .string(key.arn), "SignatureValid": true, "SigningAlgorithm": .string(algorithmName)]
     }
 
     static func signingAlgorithm(_ name: String, _ key: KMSKey) throws -> Signing.Algorithm {
