@@ -195,7 +195,18 @@ import Testing
             try await s.handle(operation: "PutKeyPolicy", input: ["KeyId": .string(id), "Policy": "{not json"], context: ctx)
         }
         let custom = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/alice"},"Action":"kms:*","Resource":"*"}]}"#
-        _ = try await s.handle(operation: "PutKeyPolicy", input: ["KeyId": .string(id), "Policy": .string(custom)], context: ctx)
+        // The lockout safety check: the root would lose the right to change the policy.
+        let lockout = await expectError("MalformedPolicyDocumentException") {
+            try await s.handle(operation: "PutKeyPolicy", input: ["KeyId": .string(id), "Policy": .string(custom)], context: ctx)
+        }
+        #expect(lockout?.message == "The new key policy will not allow you to update the key policy in the future.")
+        // Alice herself may set it: she keeps the right.
+        _ = try await s.handle(operation: "PutKeyPolicy", input: ["KeyId": .string(id), "Policy": .string(custom)],
+                               context: context(principal: "arn:aws:iam::111111111111:user/alice"))
+        #expect(s.resourcePolicy(forResource: arn, context: ctx)?.document == custom)
+        _ = try await s.handle(operation: "PutKeyPolicy", input: [
+            "KeyId": .string(id), "Policy": .string(custom), "BypassPolicyLockoutSafetyCheck": true,
+        ], context: ctx)
         #expect(s.resourcePolicy(forResource: arn, context: ctx)?.document == custom)
     }
 

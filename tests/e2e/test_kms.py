@@ -253,6 +253,10 @@ def test_key_policy_that_does_not_trust_the_account_locks_iam_out(server, kms, i
     other_arn, _ = make_user(server, iam)
     locked_policy = json.dumps({"Version": "2012-10-17", "Statement": [{
         "Sid": "only-other", "Effect": "Allow", "Principal": {"AWS": other_arn}, "Action": "kms:*", "Resource": "*"}]})
+    with pytest.raises(ClientError) as e:
+        new_key(kms, Policy=locked_policy)
+    assert code_of(e) == ("MalformedPolicyDocumentException",
+                          "The new key policy will not allow you to update the key policy in the future.")
     locked = new_key(kms, Policy=locked_policy, BypassPolicyLockoutSafetyCheck=True)
     with pytest.raises(ClientError) as e:
         as_user.encrypt(KeyId=locked["KeyId"], Plaintext=b"no")
