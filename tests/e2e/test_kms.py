@@ -633,3 +633,20 @@ def test_deleting_an_account_removes_its_keys(server):
     with pytest.raises(ClientError) as e:
         kms2.describe_key(KeyId=m["Arn"])
     assert code_of(e)[0] == "NotFoundException"
+
+
+def test_ed25519_signatures_verify_with_cryptography(kms):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    m = new_key(kms, KeySpec="ECC_NIST_EDWARDS25519", KeyUsage="SIGN_VERIFY")
+    assert m["SigningAlgorithms"] == ["ED25519_SHA_512", "ED25519_PH_SHA_512"]
+    pub = serialization.load_der_public_key(kms.get_public_key(KeyId=m["KeyId"])["PublicKey"])
+    assert isinstance(pub, Ed25519PublicKey)
+    sig = kms.sign(KeyId=m["KeyId"], Message=b"edwards", MessageType="RAW", SigningAlgorithm="ED25519_SHA_512")["Signature"]
+    pub.verify(sig, b"edwards")
+    assert kms.verify(KeyId=m["KeyId"], Message=b"edwards", Signature=sig, SigningAlgorithm="ED25519_SHA_512")["SignatureValid"]
+    with pytest.raises(ClientError) as e:
+        kms.verify(KeyId=m["KeyId"], Message=b"edward", Signature=sig, SigningAlgorithm="ED25519_SHA_512")
+    assert code_of(e)[0] == "KMSInvalidSignatureException"
+    with pytest.raises(ClientError) as e:
+        kms.sign(KeyId=m["KeyId"], Message=b"x", SigningAlgorithm="ECDSA_SHA_256")
+    assert code_of(e)[0] == "InvalidKeyUsageException"
