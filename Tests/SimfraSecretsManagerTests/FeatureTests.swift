@@ -84,6 +84,10 @@ import Testing
         #expect(create[0].conditionKeys["aws:requesttag/t"] == ["v"])
         #expect(h.sm.authorization(operation: "ListSecrets", input: [:], context: ctx)?.first?.resources == [])
         #expect(h.sm.resourceTags(forResource: arn, context: ctx) == ["env": "prod"])
+        let validate = try #require(h.sm.authorization(operation: "ValidateResourcePolicy", input: ["ResourcePolicy": "{}"], context: ctx))
+        #expect(validate.map(\.action) == ["secretsmanager:ValidateResourcePolicy", "secretsmanager:PutResourcePolicy"])
+        let batch = try #require(h.sm.authorization(operation: "BatchGetSecretValue", input: ["Filters": []], context: ctx))
+        #expect(batch.map(\.action) == ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"])
         for op in h.sm.implementedOperations {
             #expect(h.sm.authorization(operation: op, input: ["SecretId": "a"], context: ctx)?.isEmpty == false)
         }

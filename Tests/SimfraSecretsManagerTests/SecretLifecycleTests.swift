@@ -133,7 +133,10 @@ import Testing
             == "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT")
         let d = try await h.call("DescribeSecret", ["SecretId": "empty"])
         #expect(d["VersionIdsToStages"] == nil)
-        // Another region does not see it.
+        // Another region does not see it, by name or by ARN.
+        let arn = try #require(d["ARN"]?.stringValue)
+        #expect(await h.error("DescribeSecret", ["SecretId": .string(arn)], TestContext.make(region: "eu-west-1"))?.code
+            == "ResourceNotFoundException")
         #expect(await h.error("DescribeSecret", ["SecretId": "empty"], TestContext.make(region: "eu-west-1"))?.code
             == "ResourceNotFoundException")
     }

@@ -72,6 +72,14 @@ extension SecretsManagerService: ResourcePolicyService {
         default:
             break
         }
+        if operation == "ValidateResourcePolicy" {
+            // AWS requires secretsmanager:PutResourcePolicy as well; without a SecretId the
+            // policy is checked for no particular secret.
+            let named = input.string("SecretId") != nil
+            let (resources, conditions) = named ? ([arn], keys) : ([], [:])
+            return [ActionRequirement(action: action, resources: resources, conditionKeys: conditions),
+                    ActionRequirement(action: "secretsmanager:PutResourcePolicy", resources: resources, conditionKeys: conditions)]
+        }
         return [ActionRequirement(action: action, resources: [arn], conditionKeys: keys)]
     }
 

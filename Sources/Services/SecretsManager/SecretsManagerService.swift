@@ -127,7 +127,10 @@ public final class SecretsManagerService: StatefulService, InvokingService, Send
     /// secret scheduled for deletion (DescribeSecret, RestoreSecret, forced DeleteSecret).
     func lookup(_ id: String?, _ ctx: RequestContext, allowDeleted: Bool = false) throws -> Secret {
         let ident = try Self.identifier(id ?? "", ctx)
-        guard let s = state.withLock({ Self.find(ident, in: $0) }) else { throw SMError.notFound() }
+        // Secrets are regional: an ARN of another region names nothing here.
+        guard ident.region == ctx.region, let s = state.withLock({ Self.find(ident, in: $0) }) else {
+            throw SMError.notFound()
+        }
         if s.isScheduledForDeletion, !allowDeleted { throw SMError.markedForDeletion() }
         return s
     }

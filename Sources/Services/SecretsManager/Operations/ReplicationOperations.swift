@@ -60,14 +60,15 @@ extension SecretsManagerService {
                 }
             }
         }
-        await syncReplicas(ref, ctx, plaintexts: plaintexts)
+        try await syncReplicas(ref, ctx, plaintexts: plaintexts)
         return state.withLock { $0.secret(ref)?.replicas ?? [] }
     }
 
     /// Brings every replica of a primary up to date: metadata copied, versions it lacks
     /// encrypted in the replica's region (values taken from `plaintexts` or decrypted from the
-    /// primary as the caller). A failure marks that replica `Failed`.
-    func syncReplicas(_ ref: SecretRef, _ ctx: RequestContext, plaintexts: [String: NewValue]) async {
+    /// primary as the caller). A KMS or encryption failure marks that replica `Failed` rather
+    /// than failing the primary's change; only a failed durable write is thrown.
+    func syncReplicas(_ ref: SecretRef, _ ctx: RequestContext, plaintexts: [String: NewValue]) async throws {
         guard let primary = state.withLock({ $0.secret(ref) }), !primary.isReplica, !primary.replicas.isEmpty else { return }
         var plain = plaintexts
         var built: [(ReplicaState, Secret?)] = []
@@ -144,7 +145,7 @@ extension SecretsManagerService {
                                data: SecretRecord.encode(p, records: records)))
             return records.apply(writes)
         }
-        try? await commit?.wait()
+        try await commit?.wait()
     }
 
     func replicateSecretToRegions(_ input: Value, _ ctx: RequestContext) async throws -> Value {

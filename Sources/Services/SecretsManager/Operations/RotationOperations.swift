@@ -61,7 +61,7 @@ extension SecretsManagerService {
             sec.nextRotation = sec.rotationRules.flatMap { Self.nextRotation($0, from: now) }
             sec.lastChanged = now
         }
-        await syncReplicas(s.ref, ctx, plaintexts: [:])
+        try await syncReplicas(s.ref, ctx, plaintexts: [:])
         return .object(Self.nameAndArn(s))
     }
 
@@ -74,7 +74,7 @@ extension SecretsManagerService {
             sec.nextRotation = nil
             sec.lastChanged = now
         }
-        await syncReplicas(s.ref, ctx, plaintexts: [:])
+        try await syncReplicas(s.ref, ctx, plaintexts: [:])
         return .object(Self.nameAndArn(s))
     }
 }

@@ -106,7 +106,7 @@ extension SecretsManagerService {
                 applyMetadata(&sec)
                 sec.lastChanged = now
             }
-            await syncReplicas(s.ref, ctx, plaintexts: [:])
+            try await syncReplicas(s.ref, ctx, plaintexts: [:])
         }
         return .object(out)
     }

@@ -19,7 +19,7 @@ extension SecretsManagerService {
             sec.tags = tags
             sec.lastChanged = now
         }
-        await syncReplicas(s.ref, ctx, plaintexts: [:])
+        try await syncReplicas(s.ref, ctx, plaintexts: [:])
         return .empty
     }
 
@@ -32,7 +32,7 @@ extension SecretsManagerService {
             sec.tags = (sec.tags ?? []).filter { !keys.contains($0.key) }
             sec.lastChanged = now
         }
-        await syncReplicas(s.ref, ctx, plaintexts: [:])
+        try await syncReplicas(s.ref, ctx, plaintexts: [:])
         return .empty
     }
 
@@ -69,7 +69,7 @@ extension SecretsManagerService {
             sec.policy = text
             sec.lastChanged = now
         }
-        await syncReplicas(s.ref, ctx, plaintexts: [:])
+        try await syncReplicas(s.ref, ctx, plaintexts: [:])
         return .object(Self.nameAndArn(s))
     }
 
@@ -83,7 +83,7 @@ extension SecretsManagerService {
                 sec.lastChanged = now
             }
         }
-        await syncReplicas(s.ref, ctx, plaintexts: [:])
+        try await syncReplicas(s.ref, ctx, plaintexts: [:])
         return .object(Self.nameAndArn(s))
     }
 

@@ -45,7 +45,7 @@ extension SecretsManagerService {
             also?(&sec)
             return sec.version(id: token)?.stages ?? []
         }
-        await syncReplicas(s.ref, ctx, plaintexts: [token: value])
+        try await syncReplicas(s.ref, ctx, plaintexts: [token: value])
         return result
     }
 
@@ -195,7 +195,7 @@ extension SecretsManagerService {
             sec.lastChanged = now
             sec.prune(now: now)
         }
-        await syncReplicas(s.ref, ctx, plaintexts: [:])
+        try await syncReplicas(s.ref, ctx, plaintexts: [:])
         return .object(Self.nameAndArn(s))
     }
 
