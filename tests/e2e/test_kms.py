@@ -508,6 +508,14 @@ def test_multi_region_replica_decrypts_primary_ciphertext(server, kms):
     with pytest.raises(ClientError) as e:
         eu.replicate_key(KeyId=m["KeyId"], ReplicaRegion="ap-southeast-1")
     assert code_of(e)[0] == "UnsupportedOperationException"
+    # The replica becomes the primary; the old primary a replica.
+    kms.update_primary_region(KeyId=m["KeyId"], PrimaryRegion="eu-west-1")
+    cfg = eu.describe_key(KeyId=m["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"]
+    assert cfg["MultiRegionKeyType"] == "PRIMARY" and cfg["PrimaryKey"]["Region"] == "eu-west-1"
+    assert [x["Region"] for x in cfg["ReplicaKeys"]] == [REGION]
+    assert kms.describe_key(KeyId=m["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
+    eu.rotate_key_on_demand(KeyId=m["KeyId"])
+    assert kms.decrypt(CiphertextBlob=eu.encrypt(KeyId=m["KeyId"], Plaintext=b"z")["CiphertextBlob"])["Plaintext"] == b"z"
     plain = new_key(kms)
     assert "MultiRegionConfiguration" not in plain
 

@@ -116,6 +116,10 @@ extension KMSService: ResourcePolicyService {
             var keys = base
             if let k = input.stringList("TagKeys"), !k.isEmpty { keys["aws:tagkeys"] = k }
             return [keyRequirement(action, authorizationArn(input.string("KeyId"), context), input, context, keys, crypto: nil)]
+        case "UpdatePrimaryRegion":
+            var keys = base
+            if let r = input.string("PrimaryRegion") { keys["kms:primaryregion"] = [r] }
+            return [keyRequirement(action, authorizationArn(input.string("KeyId"), context), input, context, keys, crypto: nil)]
         case "ReplicateKey":
             var keys = base
             if let r = input.string("ReplicaRegion") { keys["kms:replicaregion"] = [r] }
