@@ -508,6 +508,14 @@ def test_multi_region_replica_decrypts_primary_ciphertext(server, kms):
     with pytest.raises(ClientError) as e:
         eu.replicate_key(KeyId=m["KeyId"], ReplicaRegion="ap-southeast-1")
     assert code_of(e)[0] == "UnsupportedOperationException"
+    # The replica becomes the primary; the old primary a replica.
+    kms.update_primary_region(KeyId=m["KeyId"], PrimaryRegion="eu-west-1")
+    cfg = eu.describe_key(KeyId=m["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"]
+    assert cfg["MultiRegionKeyType"] == "PRIMARY" and cfg["PrimaryKey"]["Region"] == "eu-west-1"
+    assert [x["Region"] for x in cfg["ReplicaKeys"]] == [REGION]
+    assert kms.describe_key(KeyId=m["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
+    eu.rotate_key_on_demand(KeyId=m["KeyId"])
+    assert kms.decrypt(CiphertextBlob=eu.encrypt(KeyId=m["KeyId"], Plaintext=b"z")["CiphertextBlob"])["Plaintext"] == b"z"
     plain = new_key(kms)
     assert "MultiRegionConfiguration" not in plain
 
@@ -650,3 +658,27 @@ def test_ed25519_signatures_verify_with_cryptography(kms):
     with pytest.raises(ClientError) as e:
         kms.sign(KeyId=m["KeyId"], Message=b"x", SigningAlgorithm="ECDSA_SHA_256")
     assert code_of(e)[0] == "InvalidKeyUsageException"
+
+
+@pytest.mark.parametrize("spec,curve", [("ECC_NIST_P256", ec.SECP256R1()), ("ECC_NIST_P384", ec.SECP384R1()),
+                                        ("ECC_NIST_P521", ec.SECP521R1())])
+def test_derive_shared_secret_matches_cryptography(kms, spec, curve):
+    m = new_key(kms, KeySpec=spec, KeyUsage="KEY_AGREEMENT")
+    assert m["KeyAgreementAlgorithms"] == ["ECDH"]
+    kms_pub = serialization.load_der_public_key(kms.get_public_key(KeyId=m["KeyId"])["PublicKey"])
+    peer = ec.generate_private_key(curve)
+    peer_der = peer.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    r = kms.derive_shared_secret(KeyId=m["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=peer_der)
+    assert r["KeyAgreementAlgorithm"] == "ECDH" and r["KeyOrigin"] == "AWS_KMS" and r["KeyId"] == m["Arn"]
+    assert r["SharedSecret"] == peer.exchange(ec.ECDH(), kms_pub)
+    with pytest.raises(ClientError) as e:
+        kms.derive_shared_secret(KeyId=m["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=b"not a key")
+    assert code_of(e) == ("ValidationException", "")
+    signing = new_key(kms, KeySpec=spec, KeyUsage="SIGN_VERIFY")
+    with pytest.raises(ClientError) as e:
+        kms.derive_shared_secret(KeyId=signing["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=peer_der)
+    assert code_of(e) == ("InvalidKeyUsageException",
+                          f"{signing['Arn']} key usage is SIGN_VERIFY which is not valid for DeriveSharedSecret.")
+    with pytest.raises(ClientError) as e:
+        kms.create_key(KeySpec="RSA_2048", KeyUsage="KEY_AGREEMENT")
+    assert code_of(e) == ("ValidationException", "KeyUsage KEY_AGREEMENT is not compatible with KeySpec RSA_2048")

@@ -77,6 +77,10 @@ extension KMSService: ResourcePolicyService {
             if let a = input.string("SigningAlgorithm") { keys["kms:signingalgorithm"] = [a] }
             keys["kms:messagetype"] = [input.string("MessageType") ?? "RAW"]
             return [keyRequirement(action, authorizationArn(input.string("KeyId"), context), input, context, keys, crypto: nil)]
+        case "DeriveSharedSecret":
+            var keys = base
+            if let a = input.string("KeyAgreementAlgorithm") { keys["kms:keyagreementalgorithm"] = [a] }
+            return [keyRequirement(action, authorizationArn(input.string("KeyId"), context), input, context, keys, crypto: nil)]
         case "GenerateMac", "VerifyMac":
             var keys = base
             if let a = input.string("MacAlgorithm") { keys["kms:macalgorithm"] = [a] }
@@ -111,6 +115,10 @@ extension KMSService: ResourcePolicyService {
         case "UntagResource":
             var keys = base
             if let k = input.stringList("TagKeys"), !k.isEmpty { keys["aws:tagkeys"] = k }
+            return [keyRequirement(action, authorizationArn(input.string("KeyId"), context), input, context, keys, crypto: nil)]
+        case "UpdatePrimaryRegion":
+            var keys = base
+            if let r = input.string("PrimaryRegion") { keys["kms:primaryregion"] = [r] }
             return [keyRequirement(action, authorizationArn(input.string("KeyId"), context), input, context, keys, crypto: nil)]
         case "ReplicateKey":
             var keys = base

@@ -19,7 +19,8 @@ public final class KMSService: StatefulService, AccountScopedService, Sendable {
         "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateMac", "GenerateRandom", "GetKeyPolicy",
         "GetPublicKey", "Sign", "Verify", "VerifyMac", "EnableKeyRotation", "DisableKeyRotation",
         "GetKeyRotationStatus", "RotateKeyOnDemand", "ListKeyRotations", "GetParametersForImport", "ImportKeyMaterial",
-        "DeleteImportedKeyMaterial", "ReplicateKey", "ListAliases", "ListGrants", "ListKeyPolicies", "ListKeys",
+        "DeleteImportedKeyMaterial", "ReplicateKey", "DeriveSharedSecret",
+        "UpdatePrimaryRegion", "ListAliases", "ListGrants", "ListKeyPolicies", "ListKeys",
         "ListResourceTags", "ListRetirableGrants", "PutKeyPolicy", "ReEncrypt", "RetireGrant", "RevokeGrant",
         "ScheduleKeyDeletion", "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription",
     ]
@@ -93,6 +94,8 @@ public final class KMSService: StatefulService, AccountScopedService, Sendable {
         case "GetParametersForImport": return try await getParametersForImport(input, context)
         case "ImportKeyMaterial": return try await importKeyMaterial(input, context)
         case "DeleteImportedKeyMaterial": return try await deleteImportedKeyMaterial(input, context)
+        case "DeriveSharedSecret": return try await deriveSharedSecret(input, context)
+        case "UpdatePrimaryRegion": return try await updatePrimaryRegion(input, context)
         case "ReplicateKey": return try await replicateKey(input, context)
         case "CreateGrant": return try await createGrant(input, context)
         case "ListGrants": return try await listGrants(input, context)

@@ -128,6 +128,7 @@ struct KMSKey: Sendable {
         if let a = encryptionAlgorithms { m["EncryptionAlgorithms"] = .list(a.map(Value.string)) }
         if let a = signingAlgorithms { m["SigningAlgorithms"] = .list(a.map(Value.string)) }
         if let a = macAlgorithms { m["MacAlgorithms"] = .list(a.map(Value.string)) }
+        if keyUsage == "KEY_AGREEMENT" { m["KeyAgreementAlgorithms"] = ["ECDH"] }
         if let d = deletionDate { m["DeletionDate"] = .timestamp(d) }
         if let w = pendingWindowInDays, state == .pendingDeletion { m["PendingDeletionWindowInDays"] = .integer(Int64(w)) }
         if origin == "EXTERNAL" {

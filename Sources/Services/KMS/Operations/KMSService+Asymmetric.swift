@@ -70,6 +70,18 @@ extension KMSService {
         return a
     }
 
+    func deriveSharedSecret(_ input: Value, _ ctx: RequestContext) async throws -> Value {
+        let key = try await mutate { st, writes in
+            try usableKey(&st, input.string("KeyId") ?? "", ctx, &writes, usage: "KEY_AGREEMENT", operation: "DeriveSharedSecret")
+        }
+        let secret = try KeyAgreement.ecdh(privateKeyDER: key.current!.bytes, spec: key.keySpec, peerSPKI: input.blob("PublicKey") ?? [])
+        if input.bool("DryRun") == true { throw KMSError.dryRun() }
+        return [
+            "KeyId": .string(key.arn), "SharedSecret": .blob(secret), "KeyAgreementAlgorithm": "ECDH",
+            "KeyOrigin": .string(key.origin),
+        ]
+    }
+
     func generateMac(_ input: Value, _ ctx: RequestContext) async throws -> Value {
         let algorithm = input.string("MacAlgorithm") ?? ""
         return try await mutate { st, writes in

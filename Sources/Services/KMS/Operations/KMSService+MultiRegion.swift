@@ -51,4 +51,32 @@ extension KMSService {
             ]
         }
     }
+
+    /// Makes a replica the primary; the old primary becomes a replica. Every copy is updated.
+    func updatePrimaryRegion(_ input: Value, _ ctx: RequestContext) async throws -> Value {
+        let newPrimary = input.string("PrimaryRegion") ?? ""
+        return try await mutate { st, writes in
+            let ref = try resolve(&st, input.string("KeyId") ?? "", ctx, &writes)
+            let key = st.keys[ref]!
+            guard key.multiRegion, let oldPrimary = key.primaryRegion else {
+                throw KMSError.unsupported("\(key.arn) is not a multi-region key.")
+            }
+            if newPrimary == oldPrimary { return .empty }
+            let copies = [oldPrimary] + key.replicaRegions
+            guard key.replicaRegions.contains(newPrimary) else {
+                throw KMSError.keyNotFound("arn:aws:kms:\(newPrimary):\(ref.account):key/\(ref.keyId)")
+            }
+            let replicas = copies.filter { $0 != newPrimary }
+            for region in copies {
+                let r = KeyRef(account: ref.account, region: region, keyId: ref.keyId)
+                guard var k = st.keys[r] else { continue }
+                if k.state == .pendingDeletion { throw KMSError.pendingDeletion(k.arn) }
+                k.primaryRegion = newPrimary
+                k.replicaRegions = replicas
+                st.keys[r] = k
+                writes.append(keyWrite(k))
+            }
+            return .empty
+        }
+    }
 }
