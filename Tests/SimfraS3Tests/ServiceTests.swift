@@ -79,7 +79,7 @@ extension S3Service {
     func body(_ bucket: String, _ key: String, versionId: String? = nil) async throws -> [UInt8] {
         var input: Value = ["Bucket": .string(bucket), "Key": .string(key)]
         if let versionId { input["VersionId"] = .string(versionId) }
-        let out = try getObject(input, context(), head: false)
+        let out = try await getObject(input, context(), head: false)
         var bytes: [UInt8] = []
         while let chunk = try await out.body?.next() { bytes += chunk }
         return bytes

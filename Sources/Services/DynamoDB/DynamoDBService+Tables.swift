@@ -127,6 +127,10 @@ extension DynamoDBService {
             t.streamLabel = Self.streamLabel(now)
         }
         t.sseEnabled = input["SSESpecification"]?["Enabled"]?.boolValue ?? false
+        if let k = Self.resolvedSSE(input) {
+            t.kmsKeyArn = k.arn
+            t.kmsDataKey = k.dataKey
+        }
         let key = Self.tableKey(ctx.accountId, ctx.region, name)
         let commit = try state.withLock { s -> Commit in
             if s.tables[key] != nil { throw DDBError.inUse("Table already exists: \(name)") }
@@ -220,7 +224,19 @@ extension DynamoDBService {
             }
             if let dp = input["DeletionProtectionEnabled"]?.boolValue { t.deletionProtection = dp }
             if let tc = input["TableClass"]?.stringValue { t.tableClass = tc }
-            if let sse = input["SSESpecification"]?["Enabled"]?.boolValue { t.sseEnabled = sse }
+            if let sse = input["SSESpecification"]?["Enabled"]?.boolValue {
+                t.sseEnabled = sse
+                if !sse {
+                    t.kmsKeyArn = nil
+                    t.kmsDataKey = nil
+                    t.inaccessibleSince = nil
+                }
+            }
+            if let k = Self.resolvedSSE(input) {
+                t.kmsKeyArn = k.arn
+                t.kmsDataKey = k.dataKey
+                t.inaccessibleSince = nil
+            }
             if let ss = input["StreamSpecification"] {
                 let enabled = ss["StreamEnabled"]?.boolValue ?? false
                 if enabled && t.streamEnabled {
