@@ -154,28 +154,28 @@ func merged(_ a: Value, _ b: [String: Value]) -> Value {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let records = RecordingRecords()
         let s3 = service(dir, records: records)
-        _ = try await s3.call("CreateBucket", ["Bucket": "b"])
+        _ = try await s3.call("CreateBucket", ["Bucket": "bkt"])
         let plain = pattern(200_000)
-        let put = try await s3.call("PutObject", ["Bucket": "b", "Key": "k", "Body": .blob(plain)])
+        let put = try await s3.call("PutObject", ["Bucket": "bkt", "Key": "k", "Body": .blob(plain)])
         #expect(put["ServerSideEncryption"] == "AES256")
         #expect(put["ETag"]?.stringValue == Digests.quotedETag(Digests.md5(plain)))
         for body in allBodyBytes(dir) { #expect(!contains(body, Array(plain[5000..<5032]))) }
-        let (out, got) = try await s3.get(["Bucket": "b", "Key": "k"])
+        let (out, got) = try await s3.get(["Bucket": "bkt", "Key": "k"])
         #expect(got == plain)
         #expect(out["ServerSideEncryption"] == "AES256")
-        let (rout, ranged) = try await s3.get(["Bucket": "b", "Key": "k", "Range": "bytes=65530-131080"])
+        let (rout, ranged) = try await s3.get(["Bucket": "bkt", "Key": "k", "Range": "bytes=65530-131080"])
         #expect(ranged == Array(plain[65530...131080]))
         #expect(rout["ContentRange"] == "bytes 65530-131080/200000")
         // The account's S3 key is a durable record, and a restarted service reads the body.
         #expect(try records.loadAll().contains { $0.kind == S3Service.sseKeyKind })
         let again = service(dir, records: records)
         try again.restore()
-        #expect(try await again.get(["Bucket": "b", "Key": "k"]).1 == plain)
+        #expect(try await again.get(["Bucket": "bkt", "Key": "k"]).1 == plain)
         // Copies decrypt and re-encrypt; the copy's checksum is the plaintext's.
-        let copy = try await s3.call("CopyObject", ["Bucket": "b", "Key": "c", "CopySource": "b/k"])
+        let copy = try await s3.call("CopyObject", ["Bucket": "bkt", "Key": "c", "CopySource": "bkt/k"])
         #expect(copy["CopyObjectResult"]?["ETag"] == put["ETag"])
         #expect(copy["CopyObjectResult"]?["ChecksumCRC64NVME"] == put["ChecksumCRC64NVME"])
-        #expect(try await s3.get(["Bucket": "b", "Key": "c"]).1 == plain)
+        #expect(try await s3.get(["Bucket": "bkt", "Key": "c"]).1 == plain)
     }
 
     @Test func sseCNeedsTheSameKeyEverywhere() async throws {
@@ -183,11 +183,11 @@ func merged(_ a: Value, _ b: [String: Value]) -> Value {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let records = RecordingRecords()
         let s3 = service(dir, records: records)
-        _ = try await s3.call("CreateBucket", ["Bucket": "b"])
+        _ = try await s3.call("CreateBucket", ["Bucket": "bkt"])
         let key = BodyCipher.newDataKey()
         let other = BodyCipher.newDataKey()
         let plain = pattern(70_000, seed: 3)
-        let put = try await s3.call("PutObject", merged(["Bucket": "b", "Key": "k", "Body": .blob(plain)], sseC(key)))
+        let put = try await s3.call("PutObject", merged(["Bucket": "bkt", "Key": "k", "Body": .blob(plain)], sseC(key)))
         #expect(put["SSECustomerAlgorithm"] == "AES256")
         #expect(put["SSECustomerKeyMD5"] == sseC(key)["SSECustomerKeyMD5"])
         #expect(put["ServerSideEncryption"] == nil)
@@ -195,7 +195,7 @@ func merged(_ a: Value, _ b: [String: Value]) -> Value {
         for body in allBodyBytes(dir) { #expect(!contains(body, Array(plain[100..<132]))) }
         for r in try records.loadAll() { #expect(!contains(r.data, key)) }
 
-        let get: Value = ["Bucket": "b", "Key": "k"]
+        let get: Value = ["Bucket": "bkt", "Key": "k"]
         #expect(await awsCode { _ = try await s3.get(get) } == "InvalidRequest")
         #expect(await awsCode { _ = try await s3.get(get, head: true) } == "InvalidRequest")
         #expect(await awsCode { _ = try await s3.get(merged(get, sseC(other))) } == "AccessDenied")
@@ -208,25 +208,25 @@ func merged(_ a: Value, _ b: [String: Value]) -> Value {
         let (out, got) = try await s3.get(merged(get, sseC(key)))
         #expect(got == plain)
         #expect(out["SSECustomerKeyMD5"] == sseC(key)["SSECustomerKeyMD5"])
-        #expect(try await s3.get(merged(["Bucket": "b", "Key": "k", "Range": "bytes=-10"], sseC(key))).1 == Array(plain.suffix(10)))
+        #expect(try await s3.get(merged(["Bucket": "bkt", "Key": "k", "Range": "bytes=-10"], sseC(key))).1 == Array(plain.suffix(10)))
         let head = try await s3.get(merged(get, sseC(key)), head: true).0
         #expect(head["ContentLength"] == 70_000)
         // A plain object given a key: InvalidRequest.
-        _ = try await s3.call("PutObject", ["Bucket": "b", "Key": "plain", "Body": .blob([1, 2, 3])])
-        #expect(await awsCode { _ = try await s3.get(merged(["Bucket": "b", "Key": "plain"], sseC(key))) } == "InvalidRequest")
+        _ = try await s3.call("PutObject", ["Bucket": "bkt", "Key": "plain", "Body": .blob([1, 2, 3])])
+        #expect(await awsCode { _ = try await s3.get(merged(["Bucket": "bkt", "Key": "plain"], sseC(key))) } == "InvalidRequest")
         // SSE-C and x-amz-server-side-encryption together: InvalidArgument.
         #expect(await awsCode {
-            _ = try await s3.call("PutObject", merged(["Bucket": "b", "Key": "x", "Body": .blob([1]), "ServerSideEncryption": "AES256"], sseC(key)))
+            _ = try await s3.call("PutObject", merged(["Bucket": "bkt", "Key": "x", "Body": .blob([1]), "ServerSideEncryption": "AES256"], sseC(key)))
         } == "InvalidArgument")
 
         // Copy: the source's key is needed; the target may take another key, or none (SSE-S3).
-        #expect(await awsCode { _ = try await s3.call("CopyObject", ["Bucket": "b", "Key": "c", "CopySource": "b/k"]) } == "InvalidRequest")
-        let c1 = try await s3.call("CopyObject", merged(merged(["Bucket": "b", "Key": "c", "CopySource": "b/k"], sseC(key, prefix: "CopySource")), sseC(other)))
+        #expect(await awsCode { _ = try await s3.call("CopyObject", ["Bucket": "bkt", "Key": "c", "CopySource": "bkt/k"]) } == "InvalidRequest")
+        let c1 = try await s3.call("CopyObject", merged(merged(["Bucket": "bkt", "Key": "c", "CopySource": "bkt/k"], sseC(key, prefix: "CopySource")), sseC(other)))
         #expect(c1["SSECustomerKeyMD5"] == sseC(other)["SSECustomerKeyMD5"])
-        #expect(try await s3.get(merged(["Bucket": "b", "Key": "c"], sseC(other))).1 == plain)
-        let c2 = try await s3.call("CopyObject", merged(["Bucket": "b", "Key": "d", "CopySource": "b/c"], sseC(other, prefix: "CopySource")))
+        #expect(try await s3.get(merged(["Bucket": "bkt", "Key": "c"], sseC(other))).1 == plain)
+        let c2 = try await s3.call("CopyObject", merged(["Bucket": "bkt", "Key": "d", "CopySource": "bkt/c"], sseC(other, prefix: "CopySource")))
         #expect(c2["ServerSideEncryption"] == "AES256")
-        #expect(try await s3.get(["Bucket": "b", "Key": "d"]).1 == plain)
+        #expect(try await s3.get(["Bucket": "bkt", "Key": "d"]).1 == plain)
 
         // After a restart the key is still recognised.
         let again = service(dir, records: records)
@@ -239,35 +239,35 @@ func merged(_ a: Value, _ b: [String: Value]) -> Value {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let s3 = service(dir)
-        _ = try await s3.call("CreateBucket", ["Bucket": "b"])
+        _ = try await s3.call("CreateBucket", ["Bucket": "bkt"])
         let key = BodyCipher.newDataKey()
         let p1 = pattern(5 * 1024 * 1024 + 11, seed: 1)
         let p2 = pattern(100_001, seed: 2)
         for (name, sse) in [("s3", [String: Value]()), ("c", sseC(key))] {
-            let up = try await s3.call("CreateMultipartUpload", merged(["Bucket": "b", "Key": .string(name)], sse))
+            let up = try await s3.call("CreateMultipartUpload", merged(["Bucket": "bkt", "Key": .string(name)], sse))
             let id = up["UploadId"]!
             #expect(await awsCode {
-                _ = try await s3.call("UploadPart", merged(["Bucket": "b", "Key": .string(name), "UploadId": id, "PartNumber": 1,
+                _ = try await s3.call("UploadPart", merged(["Bucket": "bkt", "Key": .string(name), "UploadId": id, "PartNumber": 1,
                                                             "Body": .blob([1])], name == "c" ? [:] : sseC(key)))
             } == "InvalidRequest")
-            let e1 = try await s3.call("UploadPart", merged(["Bucket": "b", "Key": .string(name), "UploadId": id, "PartNumber": 1, "Body": .blob(p1)], sse))["ETag"]!
-            let e2 = try await s3.call("UploadPart", merged(["Bucket": "b", "Key": .string(name), "UploadId": id, "PartNumber": 3, "Body": .blob(p2)], sse))["ETag"]!
+            let e1 = try await s3.call("UploadPart", merged(["Bucket": "bkt", "Key": .string(name), "UploadId": id, "PartNumber": 1, "Body": .blob(p1)], sse))["ETag"]!
+            let e2 = try await s3.call("UploadPart", merged(["Bucket": "bkt", "Key": .string(name), "UploadId": id, "PartNumber": 3, "Body": .blob(p2)], sse))["ETag"]!
             let done = try await s3.call("CompleteMultipartUpload", [
-                "Bucket": "b", "Key": .string(name), "UploadId": id,
+                "Bucket": "bkt", "Key": .string(name), "UploadId": id,
                 "MultipartUpload": ["Parts": [["PartNumber": 1, "ETag": e1], ["PartNumber": 3, "ETag": e2]]],
             ])
             let whole = p1 + p2
             // The default checksum, combined from the parts, is the plaintext's.
-            let single = try await s3.call("PutObject", ["Bucket": "b", "Key": "single", "Body": .blob(whole)])
+            let single = try await s3.call("PutObject", ["Bucket": "bkt", "Key": "single", "Body": .blob(whole)])
             #expect(done["ChecksumCRC64NVME"] != nil)
             #expect(done["ChecksumCRC64NVME"] == single["ChecksumCRC64NVME"])
-            let get: Value = merged(["Bucket": "b", "Key": .string(name)], sse)
+            let get: Value = merged(["Bucket": "bkt", "Key": .string(name)], sse)
             #expect(try await s3.get(get).1 == whole)
             let start = p1.count - 5
             #expect(try await s3.get(merged(get, ["Range": .string("bytes=\(start)-\(start + 99)")])).1 == Array(whole[start..<(start + 100)]))
             #expect(try await s3.get(merged(get, ["PartNumber": 2])).1 == p2)
             for body in allBodyBytes(dir) { #expect(!contains(body, Array(p2[500..<532]))) }
-            _ = try await s3.call("DeleteObject", ["Bucket": "b", "Key": "single"])
+            _ = try await s3.call("DeleteObject", ["Bucket": "bkt", "Key": "single"])
         }
     }
 
@@ -277,30 +277,30 @@ func merged(_ a: Value, _ b: [String: Value]) -> Value {
         let s3 = service(dir)
         let kms = FakeKMS()
         s3.invoker.connect(kms)
-        _ = try await s3.call("CreateBucket", ["Bucket": "b"])
+        _ = try await s3.call("CreateBucket", ["Bucket": "bkt"])
         let plain = pattern(90_000, seed: 9)
-        let put = try await s3.call("PutObject", ["Bucket": "b", "Key": "k", "Body": .blob(plain), "ServerSideEncryption": "aws:kms"])
+        let put = try await s3.call("PutObject", ["Bucket": "bkt", "Key": "k", "Body": .blob(plain), "ServerSideEncryption": "aws:kms"])
         #expect(put["ServerSideEncryption"] == "aws:kms")
         #expect(put["SSEKMSKeyId"] == .string(FakeKMS.arn))
         let gen = kms.calls.withLock { $0.last! }
         #expect(gen.operation == "GenerateDataKey")
         #expect(gen.input["KeyId"] == "alias/aws/s3")
-        #expect(gen.input["EncryptionContext"] == ["aws:s3:arn": "arn:aws:s3:::b/k"])
+        #expect(gen.input["EncryptionContext"] == ["aws:s3:arn": "arn:aws:s3:::bkt/k"])
         #expect(gen.via == "s3.amazonaws.com")
         #expect(gen.asService == nil)
         for body in allBodyBytes(dir) { #expect(!contains(body, Array(plain[100..<132]))) }
-        #expect(try await s3.get(["Bucket": "b", "Key": "k"]).1 == plain)
+        #expect(try await s3.get(["Bucket": "bkt", "Key": "k"]).1 == plain)
         #expect(kms.operations.last == "Decrypt")
         // HEAD does not decrypt.
         let before = kms.operations.count
-        let head = try await s3.get(["Bucket": "b", "Key": "k"], head: true).0
+        let head = try await s3.get(["Bucket": "bkt", "Key": "k"], head: true).0
         #expect(head["SSEKMSKeyId"] == .string(FakeKMS.arn))
         #expect(kms.operations.count == before)
 
         // KMS's refusals as S3 words them.
         kms.failure.withLock { $0 = AWSError(code: "DisabledException", message: "\(FakeKMS.arn) is disabled.") }
         do {
-            _ = try await s3.get(["Bucket": "b", "Key": "k"])
+            _ = try await s3.get(["Bucket": "bkt", "Key": "k"])
             Issue.record("GET with a disabled key succeeded")
         } catch let e as AWSError {
             #expect(e.code == "KMS.DisabledException")
@@ -308,10 +308,10 @@ func merged(_ a: Value, _ b: [String: Value]) -> Value {
             #expect(e.message == "\(FakeKMS.arn) is disabled.")
         }
         kms.failure.withLock { $0 = AWSError(code: "KMSInvalidStateException", message: "pending deletion") }
-        #expect(await awsCode { _ = try await s3.get(["Bucket": "b", "Key": "k"]) } == "KMS.KMSInvalidStateException")
+        #expect(await awsCode { _ = try await s3.get(["Bucket": "bkt", "Key": "k"]) } == "KMS.KMSInvalidStateException")
         kms.failure.withLock { $0 = AWSError(code: "AccessDeniedException", message: "User: x is not authorized to perform: kms:Decrypt") }
         do {
-            _ = try await s3.get(["Bucket": "b", "Key": "k"])
+            _ = try await s3.get(["Bucket": "bkt", "Key": "k"])
             Issue.record("GET without kms:Decrypt succeeded")
         } catch let e as AWSError {
             #expect(e.code == "AccessDenied")
@@ -321,33 +321,33 @@ func merged(_ a: Value, _ b: [String: Value]) -> Value {
 
         // Bucket default with a key and bucket keys: the bucket's ARN is the context; the
         // user's context is added.
-        _ = try await s3.call("PutBucketEncryption", ["Bucket": "b", "ServerSideEncryptionConfiguration": ["Rules": [[
+        _ = try await s3.call("PutBucketEncryption", ["Bucket": "bkt", "ServerSideEncryptionConfiguration": ["Rules": [[
             "ApplyServerSideEncryptionByDefault": ["SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/mine"],
             "BucketKeyEnabled": true,
         ]]]])
         let ctx = Base64.encode(Array(#"{"team":"blue"}"#.utf8))
-        let p2 = try await s3.call("PutObject", ["Bucket": "b", "Key": "k2", "Body": .blob([1, 2, 3]), "SSEKMSEncryptionContext": .string(ctx)])
+        let p2 = try await s3.call("PutObject", ["Bucket": "bkt", "Key": "k2", "Body": .blob([1, 2, 3]), "SSEKMSEncryptionContext": .string(ctx)])
         #expect(p2["BucketKeyEnabled"] == true)
         let gen2 = kms.calls.withLock { $0.last! }
         #expect(gen2.input["KeyId"] == "alias/mine")
-        #expect(gen2.input["EncryptionContext"] == ["aws:s3:arn": "arn:aws:s3:::b", "team": "blue"])
-        #expect(try await s3.get(["Bucket": "b", "Key": "k2"]).1 == [1, 2, 3])
+        #expect(gen2.input["EncryptionContext"] == ["aws:s3:arn": "arn:aws:s3:::bkt", "team": "blue"])
+        #expect(try await s3.get(["Bucket": "bkt", "Key": "k2"]).1 == [1, 2, 3])
         // A copy decrypts the source and makes a new data key for the target.
-        _ = try await s3.call("CopyObject", ["Bucket": "b", "Key": "k3", "CopySource": "b/k"])
+        _ = try await s3.call("CopyObject", ["Bucket": "bkt", "Key": "k3", "CopySource": "bkt/k"])
         #expect(Array(kms.operations.suffix(2)) == ["Decrypt", "GenerateDataKey"])
-        #expect(try await s3.get(["Bucket": "b", "Key": "k3"]).1 == plain)
+        #expect(try await s3.get(["Bucket": "bkt", "Key": "k3"]).1 == plain)
         // A key of another region is refused before KMS is asked.
         #expect(await awsCode {
-            _ = try await s3.call("PutObject", ["Bucket": "b", "Key": "x", "Body": .blob([1]), "ServerSideEncryption": "aws:kms",
+            _ = try await s3.call("PutObject", ["Bucket": "bkt", "Key": "x", "Body": .blob([1]), "ServerSideEncryption": "aws:kms",
                                                 "SSEKMSKeyId": "arn:aws:kms:eu-west-1:000000000000:key/abc"])
         } == "KMS.NotFoundException")
         // Multipart under KMS: one data key for the upload, decrypted for each part.
-        let up = try await s3.call("CreateMultipartUpload", ["Bucket": "b", "Key": "m", "ServerSideEncryption": "aws:kms:dsse"])
+        let up = try await s3.call("CreateMultipartUpload", ["Bucket": "bkt", "Key": "m", "ServerSideEncryption": "aws:kms:dsse"])
         #expect(up["ServerSideEncryption"] == "aws:kms:dsse")
-        let e1 = try await s3.call("UploadPart", ["Bucket": "b", "Key": "m", "UploadId": up["UploadId"]!, "PartNumber": 1, "Body": .blob(plain)])["ETag"]!
+        let e1 = try await s3.call("UploadPart", ["Bucket": "bkt", "Key": "m", "UploadId": up["UploadId"]!, "PartNumber": 1, "Body": .blob(plain)])["ETag"]!
         #expect(kms.operations.last == "Decrypt")
-        _ = try await s3.call("CompleteMultipartUpload", ["Bucket": "b", "Key": "m", "UploadId": up["UploadId"]!,
+        _ = try await s3.call("CompleteMultipartUpload", ["Bucket": "bkt", "Key": "m", "UploadId": up["UploadId"]!,
                                                           "MultipartUpload": ["Parts": [["PartNumber": 1, "ETag": e1]]]])
-        #expect(try await s3.get(["Bucket": "b", "Key": "m"]).1 == plain)
+        #expect(try await s3.get(["Bucket": "bkt", "Key": "m"]).1 == plain)
     }
 }

@@ -169,7 +169,7 @@ func awsCode(_ body: () async throws -> Void) async -> String? {
             #expect(blobs.reaper?.pendingCount == 3)
         }
         for name in kept {
-            if let bytes = FileManager.default.contents(atPath: "\(dir)/s3/\(name)") { #expect(bytes.count == 10) }
+            if let bytes = FileManager.default.contents(atPath: "\(dir)/s3/\(name)") { #expect(Int64(bytes.count) == BodyCipher.sealedSize(10)) }
         }
         while !bodyFiles(dir).isEmpty && ContinuousClock.now - retired < .seconds(20) {
             try await Task.sleep(for: .milliseconds(50))

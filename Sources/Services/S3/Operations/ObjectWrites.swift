@@ -83,7 +83,7 @@ extension S3Service {
             let alg = d.str("SSEAlgorithm")
         {
             return Encryption(algorithm: alg, kmsKeyId: d.str("KMSMasterKeyID"), bucketKeyEnabled: rule.bool("BucketKeyEnabled"),
-                              context: nil)
+                              context: alg == "AES256" ? nil : input.str("SSEKMSEncryptionContext"))
         }
         return Encryption(algorithm: "AES256", kmsKeyId: nil, bucketKeyEnabled: nil, context: nil)
     }
