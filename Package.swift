@@ -60,9 +60,16 @@ let package = Package(
             ],
             path: "Sources/Services/S3", swiftSettings: strict),
         .target(
+            name: "SimfraKMS",
+            dependencies: [
+                "SimfraCore", "SimfraPolicy", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Sources/Services/KMS", swiftSettings: strict),
+        .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -88,6 +95,13 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SimfraSTSTests", dependencies: ["SimfraSTS", "SimfraPolicy", "SimfraCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SimfraKMSTests",
+            dependencies: [
+                "SimfraKMS", "SimfraCore", "SimfraPolicy", "SimfraProtocols", "SimfraServer", "SimfraIAM", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "SimfraPolicyTests", dependencies: ["SimfraPolicy", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraCoreTests", dependencies: ["SimfraCore"], swiftSettings: strict),
         .testTarget(

@@ -7,6 +7,7 @@ import SimfraPolicy
 import SimfraS3
 import SimfraDynamoDB
 import SimfraIAM
+import SimfraKMS
 import SimfraSQS
 import SimfraSTS
 import Synchronization
@@ -45,7 +46,7 @@ public final class Simfra: Sendable {
         self.init(
             config: config,
             handlers: [
-                iam, sts, dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
+                iam, sts, KMSService(records: Self.records(store, service: "kms"), clock: SystemClock()), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
                 s3,
             ],
