@@ -16,6 +16,10 @@ final class FakeKMS: ServiceInvoker, @unchecked Sendable {
         switch call.operation {
         case "DescribeKey":
             return ["KeyMetadata": ["Arn": .string(Self.arn), "KeyState": .string(state), "KeySpec": "SYMMETRIC_DEFAULT"]]
+        case "CreateGrant":
+            return ["GrantId": "g1", "GrantToken": "t"]
+        case "RetireGrant":
+            return [:]
         case "GenerateDataKey", "Decrypt":
             if state == "Disabled" { throw AWSError(code: "DisabledException", message: "\(Self.arn) is disabled.") }
             if state == "PendingDeletion" {
@@ -79,12 +83,20 @@ final class MovingClock: SimfraClock {
         #expect(describe.via == "dynamodb.amazonaws.com")
         let gen = kms.calls.withLock { $0[1] }
         #expect(gen.input["EncryptionContext"] == ["aws:dynamodb:tableName": "t", "aws:dynamodb:subscriberId": "000000000000"])
+        let grant = kms.calls.withLock { $0[2] }
+        #expect(grant.operation == "CreateGrant")
+        #expect(grant.input["GranteePrincipal"] == "dynamodb.amazonaws.com")
+        #expect(grant.input["Constraints"]?["EncryptionContextSubset"] == gen.input["EncryptionContext"])
 
         _ = try await call(svc, "PutItem", ["TableName": "t", "Item": ["pk": ["S": "a"]]])
         #expect(kms.operations.last == "Decrypt")
+        #expect(kms.calls.withLock { $0.last!.asService } == nil)
         // Checked once per interval per caller.
         _ = try await call(svc, "GetItem", ["TableName": "t", "Key": ["pk": ["S": "a"]]])
-        #expect(kms.operations.count == 3)
+        #expect(kms.operations.count == 4)
+        // DescribeTable checks as DynamoDB itself.
+        _ = try await call(svc, "DescribeTable", ["TableName": "t"])
+        #expect(kms.calls.withLock { $0.last!.asService } == "dynamodb.amazonaws.com")
 
         kms.keyState.withLock { $0 = "Disabled" }
         clock.advance(2)
@@ -111,8 +123,10 @@ final class MovingClock: SimfraClock {
         let r = try await again.handle(operation: "DescribeTable", input: ["TableName": "t"], context: ctx)
         #expect(r["Table"]?["SSEDescription"]?["KMSMasterKeyArn"] == .string(FakeKMS.arn))
 
-        // Back to an AWS owned key: no SSEDescription, no KMS calls.
+        // Back to an AWS owned key: the grant is retired; no SSEDescription, no KMS calls.
         _ = try await call(svc, "UpdateTable", ["TableName": "t", "SSESpecification": ["Enabled": false]])
+        #expect(kms.operations.last == "RetireGrant")
+        #expect(kms.calls.withLock { $0.last!.input["GrantId"] } == "g1")
         let n = kms.operations.count
         kms.keyState.withLock { $0 = "Disabled" }
         clock.advance(2)

@@ -11,7 +11,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import make_client, run_aws_cli, unique_name
+from conftest import ACCOUNT_ID, make_client, run_aws_cli, unique_name
 
 
 def err(excinfo):
@@ -90,6 +90,30 @@ def test_disabled_or_pending_deletion_key_makes_the_table_inaccessible(client):
     kms.enable_key(KeyId=key["Arn"])
     assert ddb.describe_table(TableName=name)["Table"]["TableStatus"] == "ACTIVE"
     ddb.put_item(TableName=name, Item={"pk": {"S": "b"}})
+
+
+def test_dynamodb_holds_a_grant_while_it_uses_the_key(client):
+    ddb, kms = client("dynamodb"), client("kms")
+    key = kms.create_key()["KeyMetadata"]
+    name = unique_name("t")
+    create(ddb, name, SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key["Arn"]})
+    grants = kms.list_grants(KeyId=key["Arn"])["Grants"]
+    assert len(grants) == 1
+    g = grants[0]
+    assert g["GranteePrincipal"] == "dynamodb.amazonaws.com"
+    assert g["Constraints"]["EncryptionContextSubset"] == {"aws:dynamodb:tableName": name,
+                                                           "aws:dynamodb:subscriberId": ACCOUNT_ID}
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}})
+    # Without its grant DynamoDB cannot use the key: the table is inaccessible.
+    kms.revoke_grant(KeyId=key["Arn"], GrantId=g["GrantId"])
+    time.sleep(1.2)
+    assert ddb.describe_table(TableName=name)["Table"]["TableStatus"] == "INACCESSIBLE_ENCRYPTION_CREDENTIALS"
+    # A table that goes gives its grant up.
+    name2 = unique_name("t")
+    create(ddb, name2, SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key["Arn"]})
+    assert len(kms.list_grants(KeyId=key["Arn"])["Grants"]) == 1
+    ddb.delete_table(TableName=name2)
+    assert kms.list_grants(KeyId=key["Arn"])["Grants"] == []
 
 
 def test_caller_without_kms_decrypt_is_refused(server, client):

@@ -7,10 +7,13 @@ import Synchronization
 /// CreateTable/UpdateTable check the key as DynamoDB does, as the caller via
 /// `dynamodb.amazonaws.com`: DescribeKey resolves it to its ARN (and makes the AWS-managed
 /// key on first use), GenerateDataKey makes the table's data key, kept as KMS's ciphertext
-/// blob. Item operations then have KMS decrypt that blob, as the caller (forward access, as
-/// in AWS: a caller without kms:Decrypt on a customer managed key is refused), at most once
-/// per `kmsCheckInterval` per caller and table. When KMS says the key is disabled, pending
-/// deletion or gone, the table is inaccessible (TableStatus INACCESSIBLE_ENCRYPTION_CREDENTIALS,
+/// blob, and CreateGrant gives DynamoDB itself (`dynamodb.amazonaws.com`) the use of the key
+/// for this table's encryption context (retired when the table goes or changes key).
+/// Item operations have KMS decrypt the table key as the caller (forward access, as in AWS:
+/// a caller without kms:Decrypt on a customer managed key is refused), at most once per
+/// `kmsCheckInterval` per caller and table. DescribeTable checks as DynamoDB itself, through
+/// its grant. When KMS says the key is disabled, pending deletion or gone (or the grant is
+/// gone), the table is inaccessible (TableStatus INACCESSIBLE_ENCRYPTION_CREDENTIALS,
 /// SSEDescription.InaccessibleEncryptionDateTime) until a check succeeds again.
 final class TableKeyChecks: Sendable {
     private let fresh = Mutex<[String: Double]>([:])
@@ -29,12 +32,17 @@ extension DynamoDBService {
     /// The member `handle` adds to CreateTable/UpdateTable input once KMS has answered.
     static let resolvedSSEMember = "_SimfraResolvedSSE"
 
-    static func resolvedSSE(_ input: Value) -> (arn: String, dataKey: [UInt8])? {
+    static func resolvedSSE(_ input: Value) -> (arn: String, dataKey: [UInt8], grantId: String?)? {
         guard let r = input[resolvedSSEMember], let arn = r["arn"]?.stringValue, case .blob(let blob)? = r["dataKey"] else {
             return nil
         }
-        return (arn, blob)
+        return (arn, blob, r["grantId"]?.stringValue)
     }
+
+    static let servicePrincipal = "dynamodb.amazonaws.com"
+    static let grantOperations: [Value] = [
+        "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo",
+    ]
 
     static func kmsContext(table: String, account: String) -> Value {
         ["aws:dynamodb:tableName": .string(table), "aws:dynamodb:subscriberId": .string(account)]
@@ -51,6 +59,7 @@ extension DynamoDBService {
         let keyId = spec["KMSMasterKeyId"]?.stringValue ?? "alias/aws/dynamodb"
         let arn: String
         let blob: [UInt8]
+        var grantId: String?
         do {
             let described = try await invoker.invoke(InternalCall(
                 service: "kms", operation: "DescribeKey", input: ["KeyId": .string(keyId)], onBehalfOf: ctx,
@@ -71,12 +80,57 @@ extension DynamoDBService {
                 onBehalfOf: ctx, via: "dynamodb.amazonaws.com"))
             guard case .blob(let b)? = out["CiphertextBlob"] else { throw AWSError.internalFailure("KMS returned no data key") }
             blob = b
+            let grant = try await invoker.invoke(InternalCall(
+                service: "kms", operation: "CreateGrant",
+                input: ["KeyId": .string(arn), "GranteePrincipal": .string(Self.servicePrincipal),
+                        "RetiringPrincipal": .string(Self.servicePrincipal), "Operations": .list(Self.grantOperations),
+                        "Constraints": ["EncryptionContextSubset": Self.kmsContext(table: name, account: ctx.accountId)]],
+                onBehalfOf: ctx, via: "dynamodb.amazonaws.com"))
+            grantId = grant["GrantId"]?.stringValue
         } catch let e as AWSError where e.code != "ValidationException" {
             throw Self.kmsError(e, ctx)
         }
         var i = input
         i[Self.resolvedSSEMember] = ["arn": .string(arn), "dataKey": .blob(blob)]
+        if let grantId { i[Self.resolvedSSEMember]?["grantId"] = .string(grantId) }
         return i
+    }
+
+    /// DynamoDB gives up its grant on a key it no longer uses (the table is deleted or moved
+    /// to another key). A failure leaves the grant in place, as it would in AWS.
+    func retireGrant(keyArn: String?, grantId: String?, tableArn: String, _ ctx: RequestContext) async {
+        guard let keyArn, let grantId else { return }
+        _ = try? await invoker.invoke(InternalCall(
+            service: "kms", operation: "RetireGrant", input: ["KeyId": .string(keyArn), "GrantId": .string(grantId)],
+            onBehalfOf: ctx, via: nil, asService: Self.servicePrincipal, sourceArn: tableArn))
+    }
+
+    /// DescribeTable's check, as DynamoDB itself through its grant: any refusal means DynamoDB
+    /// cannot use the key, so the table is inaccessible; success clears that.
+    func probeTableKey(_ input: Value, _ ctx: RequestContext) async {
+        let name = Self.tableName(input["TableName"])
+        let key = Self.tableKey(ctx.accountId, ctx.region, name)
+        let found: (blob: [UInt8], arn: String)? = state.withLock { s in
+            guard let t = s.tables[key], t.kmsKeyArn != nil, let blob = t.kmsDataKey else { return nil }
+            return (blob, t.arn)
+        }
+        guard let found else { return }
+        let now = clock.now()
+        let cacheKey = "\(Self.servicePrincipal)|\(key)|\(Base64.encode(found.blob))"
+        if kmsChecks.isFresh(cacheKey, now: now) { return }
+        do {
+            _ = try await invoker.invoke(InternalCall(
+                service: "kms", operation: "Decrypt",
+                input: ["CiphertextBlob": .blob(found.blob), "EncryptionContext": Self.kmsContext(table: name, account: ctx.accountId)],
+                onBehalfOf: ctx, via: nil, asService: Self.servicePrincipal, sourceArn: found.arn))
+        } catch let e as AWSError where e.status < 500 {
+            setInaccessible(key, since: now)
+            return
+        } catch {
+            return
+        }
+        kmsChecks.remember(cacheKey, until: now + kmsCheckInterval)
+        setInaccessible(key, since: nil)
     }
 
     /// The tables an item operation touches (PartiQL statements are not looked into).

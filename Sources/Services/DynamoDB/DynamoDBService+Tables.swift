@@ -130,6 +130,7 @@ extension DynamoDBService {
         if let k = Self.resolvedSSE(input) {
             t.kmsKeyArn = k.arn
             t.kmsDataKey = k.dataKey
+            t.kmsGrantId = k.grantId
         }
         let key = Self.tableKey(ctx.accountId, ctx.region, name)
         let commit = try state.withLock { s -> Commit in
@@ -229,12 +230,14 @@ extension DynamoDBService {
                 if !sse {
                     t.kmsKeyArn = nil
                     t.kmsDataKey = nil
+                    t.kmsGrantId = nil
                     t.inaccessibleSince = nil
                 }
             }
             if let k = Self.resolvedSSE(input) {
                 t.kmsKeyArn = k.arn
                 t.kmsDataKey = k.dataKey
+                t.kmsGrantId = k.grantId
                 t.inaccessibleSince = nil
             }
             if let ss = input["StreamSpecification"] {

@@ -98,13 +98,28 @@ public final class DynamoDBService: AWSService, StatefulService, InvokingService
 
     public func handle(operation: String, input: Value, context: RequestContext) async throws -> Value {
         var input = input
+        // The grant a table held on its key before this call (given up when the table goes
+        // or moves to another key).
+        var previousGrant: (key: String?, grant: String?, table: String)?
         switch operation {
-        case "CreateTable", "UpdateTable": input = try await resolveSSE(input, context)
-        case "DescribeTable": try? await checkTableKeys("GetItem", input, context)
+        case "CreateTable": input = try await resolveSSE(input, context)
+        case "UpdateTable", "DeleteTable":
+            if operation == "UpdateTable" { input = try await resolveSSE(input, context) }
+            previousGrant = state.withLock { s in
+                s.tables[Self.tableKey(context.accountId, context.region, Self.tableName(input["TableName"]))]
+                    .map { ($0.kmsKeyArn, $0.kmsGrantId, $0.arn) }
+            }
+        case "DescribeTable": await probeTableKey(input, context)
         default: try await checkTableKeys(operation, input, context)
         }
         let (output, commits) = try dispatch(operation, input, context)
         for c in commits { try await c.wait() }
+        if let p = previousGrant, p.grant != nil {
+            let kept = state.withLock { s in
+                s.tables[Self.tableKey(context.accountId, context.region, Self.tableName(input["TableName"]))]?.kmsGrantId
+            }
+            if kept != p.grant { await retireGrant(keyArn: p.key, grantId: p.grant, tableArn: p.table, context) }
+        }
         return output
     }
 

@@ -36,6 +36,8 @@ struct Table: Sendable {
     /// table's data key as KMS encrypted it (a ciphertext blob; it opens only through KMS).
     var kmsKeyArn: String?
     var kmsDataKey: [UInt8]?
+    /// The grant DynamoDB made itself on that key for this table.
+    var kmsGrantId: String?
     /// When DynamoDB last found the table's KMS key disabled, pending deletion or gone
     /// (memory only: found again after a restart on the first access).
     var inaccessibleSince: Double?
@@ -290,6 +292,7 @@ struct Table: Sendable {
         if let billingUpdated { v["billingUpdated"] = .double(billingUpdated) }
         if let kmsKeyArn { v["kmsKeyArn"] = .string(kmsKeyArn) }
         if let kmsDataKey { v["kmsDataKey"] = .string(Base64.encode(kmsDataKey)) }
+        if let kmsGrantId { v["kmsGrantId"] = .string(kmsGrantId) }
         return v
     }
 
@@ -325,6 +328,7 @@ struct Table: Sendable {
         sseEnabled = v["sseEnabled"]?.boolValue ?? false
         kmsKeyArn = v["kmsKeyArn"]?.stringValue
         kmsDataKey = v["kmsDataKey"]?.stringValue.flatMap { Base64.decode($0) }
+        kmsGrantId = v["kmsGrantId"]?.stringValue
         ttlAttr = v["ttlAttr"]?.stringValue
         ttlEnabled = v["ttlEnabled"]?.boolValue ?? false
         pitr = v["pitr"]?.boolValue ?? false
