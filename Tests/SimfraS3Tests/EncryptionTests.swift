@@ -351,3 +351,37 @@ func merged(_ a: Value, _ b: [String: Value]) -> Value {
         #expect(try await s3.get(["Bucket": "bkt", "Key": "m"]).1 == plain)
     }
 }
+
+@Suite struct LegacyPlaintextBodyTests {
+    /// Records and bodies written before encryption at rest (no trailing encryption fields,
+    /// a plaintext body file) still load and read back as they are.
+    @Test func recordsWithoutADataKeyReadTheirBodyAsPlaintext() async throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let records = RecordingRecords()
+        let s3 = S3Service(records: records, blobs: BlobStore(dataDir: dir, grace: 0), clock: FixedClock())
+        _ = try await s3.call("CreateBucket", ["Bucket": "old"])
+        let plain = pattern(100_000, seed: 5)
+        _ = try await s3.call("PutObject", ["Bucket": "old", "Key": "k", "Body": .blob(plain)])
+        // Rewrite the object as an older Simfra left it: plaintext file, record without the
+        // encryption byte.
+        let row = try records.loadAll().first { $0.kind == S3Records.objectKind }!
+        var v = try S3Records.decodeObject(row.data)
+        #expect(v.dataKey != nil)
+        v.dataKey = nil
+        let legacyPath = "s3/legacy-body"
+        try BlobStore(dataDir: dir, grace: 0).write(plain, to: legacyPath)
+        v.blobPath = legacyPath
+        var bytes = S3Records.encode(v)
+        #expect(bytes.last == 0)
+        bytes.removeLast()
+        _ = records.put(kind: row.kind, account: row.account, region: row.region, id: row.id, data: bytes)
+        let again = S3Service(records: records, blobs: BlobStore(dataDir: dir, grace: 0), clock: FixedClock())
+        try again.restore()
+        #expect(try await again.get(["Bucket": "old", "Key": "k"]).1 == plain)
+        #expect(try await again.get(["Bucket": "old", "Key": "k", "Range": "bytes=70000-70099"]).1 == Array(plain[70000..<70100]))
+        // A copy of it is encrypted.
+        _ = try await again.call("CopyObject", ["Bucket": "old", "Key": "c", "CopySource": "old/k"])
+        #expect(try await again.get(["Bucket": "old", "Key": "c"]).1 == plain)
+    }
+}
