@@ -374,3 +374,20 @@ def test_sse_kms_bodies_in_the_data_dir_are_ciphertext(server_factory, tmp_path)
     assert_nowhere(data, body[:64], body[-64:])
     srv2 = server_factory(data_dir=data)
     assert make_client(srv2.url, "s3").get_object(Bucket=b, Key="k")["Body"].read() == body
+
+
+def test_kms_via_service_condition_allows_s3_only(server, client, bucket):
+    """A user may use the key only through S3 (kms:ViaService): S3 PUT/GET work, the same
+    call straight to KMS is refused."""
+    kms = client("kms")
+    key = kms.create_key()["KeyMetadata"]
+    as_user = make_user(server, client("iam"), {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+        {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key["Arn"],
+         "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}]})
+    s3u = as_user("s3")
+    s3u.put_object(Bucket=bucket, Key="via", Body=b"through s3", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["Arn"])
+    assert s3u.get_object(Bucket=bucket, Key="via")["Body"].read() == b"through s3"
+    with pytest.raises(ClientError) as e:
+        as_user("kms").generate_data_key(KeyId=key["Arn"], KeySpec="AES_256")
+    assert err(e)[1] == "AccessDeniedException"

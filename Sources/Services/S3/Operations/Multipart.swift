@@ -347,6 +347,12 @@ extension S3Service {
         }
         let upload = try locked { s throws(AWSError) -> Upload in try uploadLocked(s, input, context).1 }
         let parts = try MultipartRules.select(requested, from: upload.parts, uploadId: upload.uploadId)
+        // Under SSE-KMS S3 reads the parts to complete, so the caller needs kms:Decrypt (as in
+        // AWS); the parts themselves are concatenated sealed.
+        if upload.template.encryption?.algorithm.hasPrefix("aws:kms") == true, upload.template.customerKey == nil {
+            let owner = try locked { s throws(AWSError) -> String in try bucket(s, upload.bucket, context).owner }
+            _ = try await openDataKey(upload.template, customer: nil, bucket: upload.bucket, bucketOwner: owner, context: context)
+        }
         if let declared = input.int("MpuObjectSize"), declared != parts.reduce(0, { $0 + $1.size }) {
             throw S3Errors.invalidRequest("The provided 'x-amz-mp-object-size' header value \(declared) does not match what was computed: \(parts.reduce(0, { $0 + $1.size }))")
         }
