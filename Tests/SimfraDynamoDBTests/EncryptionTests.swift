@@ -108,6 +108,7 @@ final class MovingClock: SimfraClock {
         #expect(await code {
             _ = try await call(svc, "BatchWriteItem", ["RequestItems": ["t": [["PutRequest": ["Item": ["pk": ["S": "b"]]]]]]])
         } == "AccessDeniedException")
+        #expect(await code { _ = try await call(svc, "ExecuteStatement", ["Statement": "SELECT * FROM \"t\""]) } == "AccessDeniedException")
 
         kms.keyState.withLock { $0 = "Enabled" }
         clock.advance(2)

@@ -133,7 +133,7 @@ extension DynamoDBService {
         setInaccessible(key, since: nil)
     }
 
-    /// The tables an item operation touches (PartiQL statements are not looked into).
+    /// The tables an item operation touches (PartiQL: the table each statement names).
     static func tablesTouched(_ op: String, _ input: Value) -> [String] {
         switch op {
         case "PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan":
@@ -148,6 +148,11 @@ extension DynamoDBService {
                 }
             }
             return names
+        case "ExecuteStatement":
+            return [(try? PartiQLTranslator.tableName(input["Statement"]?.stringValue ?? "")) ?? ""]
+        case "BatchExecuteStatement", "ExecuteTransaction":
+            let list = input[op == "ExecuteTransaction" ? "TransactStatements" : "Statements"]?.listValue ?? []
+            return list.compactMap { try? PartiQLTranslator.tableName($0["Statement"]?.stringValue ?? "") }
         default:
             return []
         }
