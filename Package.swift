@@ -53,12 +53,20 @@ let package = Package(
             dependencies: ["SimfraCore", "SimfraPolicy", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Services/SQS", swiftSettings: strict),
         .target(
+            name: "SimfraSSM",
+            dependencies: ["SimfraCore", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Services/SSM", swiftSettings: strict),
+        .target(
             name: "SimfraS3",
             dependencies: [
                 "SimfraCore", "SimfraPersistence", "SimfraProtocols", "SimfraPolicy",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/Services/S3", swiftSettings: strict),
+        .target(
+            name: "SimfraSecretsManager",
+            dependencies: ["SimfraCore", "SimfraPolicy", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Services/SecretsManager", swiftSettings: strict),
         .target(
             name: "SimfraKMS",
             dependencies: [
@@ -69,7 +77,7 @@ let package = Package(
         .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -86,6 +94,9 @@ let package = Package(
         .testTarget(name: "SimfraDynamoDBTests", dependencies: ["SimfraDynamoDB", "SimfraCore"], swiftSettings: strict),
         .testTarget(
             name: "SimfraIAMTests", dependencies: ["SimfraIAM", "SimfraPolicy", "SimfraCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SimfraSecretsManagerTests", dependencies: ["SimfraSecretsManager", "SimfraCore"], swiftSettings: strict),
+        .testTarget(name: "SimfraSSMTests", dependencies: ["SimfraSSM", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraSQSTests", dependencies: ["SimfraSQS", "SimfraCore"], swiftSettings: strict),
         .testTarget(
             name: "SimfraS3Tests",

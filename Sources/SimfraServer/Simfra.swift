@@ -9,6 +9,8 @@ import SimfraDynamoDB
 import SimfraIAM
 import SimfraKMS
 import SimfraSQS
+import SimfraSecretsManager
+import SimfraSSM
 import SimfraSTS
 import Synchronization
 
@@ -49,6 +51,8 @@ public final class Simfra: Sendable {
                 iam, sts, KMSService(records: Self.records(store, service: "kms"), clock: SystemClock()), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
                 s3,
+                SecretsManagerService(records: Self.records(store, service: "secretsmanager"), clock: SystemClock()),
+                SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),
             ],
             store: store)
     }

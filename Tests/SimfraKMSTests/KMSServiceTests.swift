@@ -1,3 +1,4 @@
+import Foundation
 import SimfraCore
 import SimfraPolicy
 import SimfraProtocols
@@ -194,7 +195,18 @@ import Testing
             try await s.handle(operation: "PutKeyPolicy", input: ["KeyId": .string(id), "Policy": "{not json"], context: ctx)
         }
         let custom = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/alice"},"Action":"kms:*","Resource":"*"}]}"#
-        _ = try await s.handle(operation: "PutKeyPolicy", input: ["KeyId": .string(id), "Policy": .string(custom)], context: ctx)
+        // The lockout safety check: the root would lose the right to change the policy.
+        let lockout = await expectError("MalformedPolicyDocumentException") {
+            try await s.handle(operation: "PutKeyPolicy", input: ["KeyId": .string(id), "Policy": .string(custom)], context: ctx)
+        }
+        #expect(lockout?.message == "The new key policy will not allow you to update the key policy in the future.")
+        // Alice herself may set it: she keeps the right.
+        _ = try await s.handle(operation: "PutKeyPolicy", input: ["KeyId": .string(id), "Policy": .string(custom)],
+                               context: context(principal: "arn:aws:iam::111111111111:user/alice"))
+        #expect(s.resourcePolicy(forResource: arn, context: ctx)?.document == custom)
+        _ = try await s.handle(operation: "PutKeyPolicy", input: [
+            "KeyId": .string(id), "Policy": .string(custom), "BypassPolicyLockoutSafetyCheck": true,
+        ], context: ctx)
         #expect(s.resourcePolicy(forResource: arn, context: ctx)?.document == custom)
     }
 
@@ -252,6 +264,73 @@ import Testing
         #expect(create[0].conditionKeys["kms:keyspec"] == ["HMAC_256"])
         #expect(create[0].resources.isEmpty)
         #expect(s.authorization(operation: "RetireGrant", input: [:], context: ctx) == nil)
+    }
+
+    @Test func automaticRotationOnTheClockReachesReplicas() async throws {
+        let s = service()
+        let (id, _) = try await createKey(s, ["MultiRegion": true])
+        #expect(id.hasPrefix("mrk-"))
+        _ = try await s.handle(operation: "ReplicateKey", input: ["KeyId": .string(id), "ReplicaRegion": "eu-west-1"], context: ctx)
+        let eu = context(region: "eu-west-1")
+        let old = try await s.handle(operation: "Encrypt", input: ["KeyId": .string(id), "Plaintext": .blob([1])], context: ctx)["CiphertextBlob"]!
+        _ = try await s.handle(operation: "EnableKeyRotation", input: ["KeyId": .string(id), "RotationPeriodInDays": 90], context: ctx)
+        let first = try await s.handle(operation: "DescribeKey", input: ["KeyId": .string(id)], context: ctx)["KeyMetadata"]!["CurrentKeyMaterialId"]
+        clock.advance(90 * 86400 + 1)
+        let second = try await s.handle(operation: "DescribeKey", input: ["KeyId": .string(id)], context: ctx)["KeyMetadata"]!["CurrentKeyMaterialId"]
+        #expect(first != second)
+        let rotations = try await s.handle(operation: "ListKeyRotations", input: ["KeyId": .string(id)], context: ctx)["Rotations"]!
+        #expect(rotations.listValue?.map { $0["RotationType"] } == ["AUTOMATIC"])
+        let status = try await s.handle(operation: "GetKeyRotationStatus", input: ["KeyId": .string(id)], context: ctx)
+        #expect(status["NextRotationDate"] == .timestamp(clock.now() + 90 * 86400))
+        // The replica has the new material: what the primary encrypts now decrypts there, and so does the old.
+        let new = try await s.handle(operation: "Encrypt", input: ["KeyId": .string(id), "Plaintext": .blob([2])], context: ctx)["CiphertextBlob"]!
+        #expect(try await s.handle(operation: "Decrypt", input: ["CiphertextBlob": new], context: eu)["Plaintext"] == .blob([2]))
+        #expect(try await s.handle(operation: "Decrypt", input: ["CiphertextBlob": old], context: eu)["Plaintext"] == .blob([1]))
+        #expect(try await s.handle(operation: "DescribeKey", input: ["KeyId": .string(id)], context: eu)["KeyMetadata"]!["CurrentKeyMaterialId"] == second)
+        _ = await expectError("UnsupportedOperationException") {
+            try await s.handle(operation: "RotateKeyOnDemand", input: ["KeyId": .string(id)], context: eu)
+        }
+        let (rsa, _) = try await createKey(s, ["KeySpec": "RSA_2048", "KeyUsage": "SIGN_VERIFY"])
+        let e = await expectError("UnsupportedOperationException") {
+            try await s.handle(operation: "RotateKeyOnDemand", input: ["KeyId": .string(rsa)], context: ctx)
+        }
+        #expect(e?.message == "")
+    }
+
+    @Test func asymmetricAndMacKeys() async throws {
+        let s = service()
+        let (ec, ecArn) = try await createKey(s, ["KeySpec": "ECC_NIST_P384", "KeyUsage": "SIGN_VERIFY"])
+        let sig = try await s.handle(operation: "Sign", input: ["KeyId": .string(ec), "Message": .blob([1, 2]), "SigningAlgorithm": "ECDSA_SHA_384"], context: ctx)
+        #expect(sig["KeyId"] == .string(ecArn))
+        let ok = try await s.handle(operation: "Verify", input: [
+            "KeyId": .string(ec), "Message": .blob([1, 2]), "Signature": sig["Signature"]!, "SigningAlgorithm": "ECDSA_SHA_384",
+        ], context: ctx)
+        #expect(ok["SignatureValid"] == true)
+        _ = await expectError("KMSInvalidSignatureException") {
+            try await s.handle(operation: "Verify", input: [
+                "KeyId": .string(ec), "Message": .blob([1, 3]), "Signature": sig["Signature"]!, "SigningAlgorithm": "ECDSA_SHA_384",
+            ], context: ctx)
+        }
+        _ = await expectError("InvalidKeyUsageException") {
+            try await s.handle(operation: "Sign", input: ["KeyId": .string(ec), "Message": .blob([1]), "SigningAlgorithm": "ECDSA_SHA_256"], context: ctx)
+        }
+        let (mac, _) = try await createKey(s, ["KeySpec": "HMAC_224", "KeyUsage": "GENERATE_VERIFY_MAC"])
+        let m = try await s.handle(operation: "GenerateMac", input: ["KeyId": .string(mac), "Message": .blob([7]), "MacAlgorithm": "HMAC_SHA_224"], context: ctx)
+        guard case .blob(let bytes)? = m["Mac"] else { Issue.record("no mac"); return }
+        #expect(bytes.count == 28)
+        _ = await expectError("ValidationException") {
+            try await s.handle(operation: "CreateKey", input: ["KeySpec": "HMAC_256"], context: ctx)
+        }
+        _ = await expectError("ValidationException") {
+            try await s.handle(operation: "CreateKey", input: ["KeySpec": "RSA_2048", "KeyUsage": "KEY_AGREEMENT"], context: ctx)
+        }
+    }
+
+    /// RFC 4231 test case 2 for HMAC-SHA-224 (swift-crypto has no SHA-224; ours is checked here).
+    @Test func hmacSHA224MatchesRFC4231() {
+        let mac = MAC.hmacSHA224(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))
+        #expect(mac.map { String(format: "%02x", $0) }.joined() == "a30e01098bc6dbbf45690f3a7e9e6d0f8bbea2a39e6148008fd05e44")
+        #expect(SHA224.hash([]).map { String(format: "%02x", $0) }.joined() == "d14a028c2a3a2bc9476102bb288234c415a2b01f828ea62ac5b3e42f")
     }
 
     @Test func persistsSealedMaterialAndRestores() async throws {

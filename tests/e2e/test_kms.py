@@ -253,6 +253,10 @@ def test_key_policy_that_does_not_trust_the_account_locks_iam_out(server, kms, i
     other_arn, _ = make_user(server, iam)
     locked_policy = json.dumps({"Version": "2012-10-17", "Statement": [{
         "Sid": "only-other", "Effect": "Allow", "Principal": {"AWS": other_arn}, "Action": "kms:*", "Resource": "*"}]})
+    with pytest.raises(ClientError) as e:
+        new_key(kms, Policy=locked_policy)
+    assert code_of(e) == ("MalformedPolicyDocumentException",
+                          "The new key policy will not allow you to update the key policy in the future.")
     locked = new_key(kms, Policy=locked_policy, BypassPolicyLockoutSafetyCheck=True)
     with pytest.raises(ClientError) as e:
         as_user.encrypt(KeyId=locked["KeyId"], Plaintext=b"no")
@@ -567,3 +571,82 @@ def test_persistence_contract_and_no_plaintext_on_disk(server_factory, tmp_path,
     assert b"PRIVATE KEY" not in blobs
     for form in (material, base64.b64encode(material), material.hex().encode()):
         assert form not in blobs
+
+
+# ---------------------------------------------------------------------------------------
+# OpenSSL, the AWS CLI, accounts
+
+def test_cli_sign_verifies_with_openssl(server, kms, tmp_path):
+    for spec, alg, pss in (("ECC_NIST_P256", "ECDSA_SHA_256", False), ("RSA_2048", "RSASSA_PSS_SHA_256", True),
+                           ("RSA_2048", "RSASSA_PKCS1_V1_5_SHA_256", False)):
+        m = new_key(kms, KeySpec=spec, KeyUsage="SIGN_VERIFY")
+        msg = tmp_path / "msg.txt"
+        msg.write_bytes(b"signed by simfra, checked by openssl\n")
+        r = run_aws_cli(server.url, "kms", "sign", "--key-id", m["KeyId"], "--message", f"fileb://{msg}",
+                        "--message-type", "RAW", "--signing-algorithm", alg, "--query", "Signature", "--output", "text")
+        assert r.returncode == 0, r.stderr
+        sig = tmp_path / "sig.bin"
+        sig.write_bytes(base64.b64decode(r.stdout.strip()))
+        r = run_aws_cli(server.url, "kms", "get-public-key", "--key-id", m["KeyId"], "--query", "PublicKey",
+                        "--output", "text")
+        assert r.returncode == 0, r.stderr
+        der = tmp_path / "pub.der"
+        der.write_bytes(base64.b64decode(r.stdout.strip()))
+        pem = tmp_path / "pub.pem"
+        subprocess.run(["openssl", "pkey", "-pubin", "-inform", "DER", "-in", str(der), "-out", str(pem)], check=True)
+        cmd = ["openssl", "dgst", "-sha256", "-verify", str(pem), "-signature", str(sig)]
+        if pss:
+            cmd += ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"]
+        v = subprocess.run(cmd + [str(msg)], capture_output=True, text=True)
+        assert v.returncode == 0 and "Verified OK" in v.stdout, (spec, alg, v.stdout, v.stderr)
+        # And a signature OpenSSL makes with another key does not verify here.
+        other = tmp_path / "other.pem"
+        if spec.startswith("ECC"):
+            subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", str(other)], check=True)
+        else:
+            subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", str(other)],
+                           check=True, capture_output=True)
+        forged = tmp_path / "forged.bin"
+        sign_cmd = ["openssl", "dgst", "-sha256", "-sign", str(other), "-out", str(forged)]
+        if pss:
+            sign_cmd += ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"]
+        subprocess.run(sign_cmd + [str(msg)], check=True)
+        with pytest.raises(ClientError) as e:
+            kms.verify(KeyId=m["KeyId"], Message=msg.read_bytes(), Signature=forged.read_bytes(), SigningAlgorithm=alg)
+        assert code_of(e)[0] == "KMSInvalidSignatureException"
+
+
+def test_deleting_an_account_removes_its_keys(server):
+    import requests
+    acct = requests.post(server.url + "/_simfra/accounts", timeout=30).json()
+    kms = make_client(server.url, "kms", aws_access_key_id=acct["rootAccessKeyId"],
+                      aws_secret_access_key=acct["rootSecretAccessKey"])
+    m = new_key(kms)
+    kms.create_alias(AliasName="alias/gone", TargetKeyId=m["KeyId"])
+    kms.describe_key(KeyId="alias/aws/s3")
+    assert requests.delete(server.url + f"/_simfra/accounts/{acct['accountId']}", timeout=30).status_code == 204
+    again = requests.post(server.url + "/_simfra/accounts", json={"accountId": acct["accountId"]}, timeout=30).json()
+    kms2 = make_client(server.url, "kms", aws_access_key_id=again["rootAccessKeyId"],
+                       aws_secret_access_key=again["rootSecretAccessKey"])
+    assert kms2.list_keys()["Keys"] == []
+    assert kms2.list_aliases()["Aliases"] == []
+    with pytest.raises(ClientError) as e:
+        kms2.describe_key(KeyId=m["Arn"])
+    assert code_of(e)[0] == "NotFoundException"
+
+
+def test_ed25519_signatures_verify_with_cryptography(kms):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    m = new_key(kms, KeySpec="ECC_NIST_EDWARDS25519", KeyUsage="SIGN_VERIFY")
+    assert m["SigningAlgorithms"] == ["ED25519_SHA_512", "ED25519_PH_SHA_512"]
+    pub = serialization.load_der_public_key(kms.get_public_key(KeyId=m["KeyId"])["PublicKey"])
+    assert isinstance(pub, Ed25519PublicKey)
+    sig = kms.sign(KeyId=m["KeyId"], Message=b"edwards", MessageType="RAW", SigningAlgorithm="ED25519_SHA_512")["Signature"]
+    pub.verify(sig, b"edwards")
+    assert kms.verify(KeyId=m["KeyId"], Message=b"edwards", Signature=sig, SigningAlgorithm="ED25519_SHA_512")["SignatureValid"]
+    with pytest.raises(ClientError) as e:
+        kms.verify(KeyId=m["KeyId"], Message=b"edward", Signature=sig, SigningAlgorithm="ED25519_SHA_512")
+    assert code_of(e)[0] == "KMSInvalidSignatureException"
+    with pytest.raises(ClientError) as e:
+        kms.sign(KeyId=m["KeyId"], Message=b"x", SigningAlgorithm="ECDSA_SHA_256")
+    assert code_of(e)[0] == "InvalidKeyUsageException"

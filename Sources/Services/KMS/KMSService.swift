@@ -114,11 +114,13 @@ public final class KMSService: StatefulService, AccountScopedService, Sendable {
             var swept: [DurableWrite] = []
             for ref in st.dueForDeletion(now: now) { swept += removeKeyWrites(&st, ref) }
             for ref in st.dueForRotation(now: now) {
-                guard var key = st.keys[ref], key.state == .enabled || key.state == .disabled,
+                // Replicas rotate with their primary (syncReplicas), never on their own.
+                guard var key = st.keys[ref], key.state == .enabled || key.state == .disabled, !key.multiRegion || key.isPrimary,
                     (try? Self.rotate(&key, type: "AUTOMATIC", now: now)) != nil
                 else { continue }
                 st.keys[ref] = key
                 swept.append(keyWrite(key))
+                swept += syncReplicas(&st, key)
             }
             var writes: [DurableWrite] = []
             let r: Result<T, any Error>

@@ -38,7 +38,7 @@ def _blob(rng: random.Random) -> tuple[bytes, str]:
     if k == 2:
         lie = bytearray(raw)
         if len(lie) > 1:
-            lie[1] = rng.choice([0, 255, len(lie)])
+            lie[1] = rng.choice([0, 255, len(lie) % 256])
         return bytes(lie), "lying account length"
     if k == 3:
         return bytes([rng.choice([0, 2, 255])]) + raw[1:], "bad version"

@@ -18,6 +18,8 @@ enum KeyMaterialFactory {
         case "ECC_NIST_P256": return Array(P256.Signing.PrivateKey().derRepresentation)
         case "ECC_NIST_P384": return Array(P384.Signing.PrivateKey().derRepresentation)
         case "ECC_NIST_P521": return Array(P521.Signing.PrivateKey().derRepresentation)
+        // The 32-byte seed (swift-crypto has no DER form for Ed25519 private keys).
+        case "ECC_NIST_EDWARDS25519": return Array(Curve25519.Signing.PrivateKey().rawRepresentation)
         default:
             // ECC_SECG_P256K1 (BoringSSL has no secp256k1), SM2 (China regions only), ML-DSA.
             throw KMSError.unsupported("KeySpec \(spec) is not supported by Simfra.")

@@ -121,9 +121,25 @@ enum Signing {
         }
     }
 
+    /// Ed25519 (ED25519_SHA_512: pure Ed25519 over the RAW message, as RFC 8032 defines it).
+    /// Ed25519ph (ED25519_PH_SHA_512) is not in swift-crypto.
+    static func signEd25519(_ message: [UInt8], seed: [UInt8]) throws -> [UInt8] {
+        Array(try Curve25519.Signing.PrivateKey(rawRepresentation: seed).signature(for: message))
+    }
+
+    static func verifyEd25519(_ signature: [UInt8], message: [UInt8], seed: [UInt8]) -> Bool {
+        guard let k = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else { return false }
+        return k.publicKey.isValidSignature(signature, for: message)
+    }
+
+    /// SubjectPublicKeyInfo of an Ed25519 key (RFC 8410): the fixed prefix, then the 32 bytes.
+    static let ed25519SPKIPrefix: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]
+
     /// The public key as DER SubjectPublicKeyInfo (what GetPublicKey returns).
     static func publicKeyDER(privateKeyDER: [UInt8], spec: String) throws -> [UInt8] {
         switch spec {
+        case "ECC_NIST_EDWARDS25519":
+            return ed25519SPKIPrefix + Array(try Curve25519.Signing.PrivateKey(rawRepresentation: privateKeyDER).publicKey.rawRepresentation)
         case "ECC_NIST_P256": return Array(try P256.Signing.PrivateKey(derRepresentation: privateKeyDER).publicKey.derRepresentation)
         case "ECC_NIST_P384": return Array(try P384.Signing.PrivateKey(derRepresentation: privateKeyDER).publicKey.derRepresentation)
         case "ECC_NIST_P521": return Array(try P521.Signing.PrivateKey(derRepresentation: privateKeyDER).publicKey.derRepresentation)

@@ -95,6 +95,7 @@ struct KMSKey: Sendable {
         case "ECC_NIST_P256": return ["ECDSA_SHA_256"]
         case "ECC_NIST_P384": return ["ECDSA_SHA_384"]
         case "ECC_NIST_P521": return ["ECDSA_SHA_512"]
+        case "ECC_NIST_EDWARDS25519": return ["ED25519_SHA_512", "ED25519_PH_SHA_512"]
         default:
             return ["RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512",
                     "RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512"]

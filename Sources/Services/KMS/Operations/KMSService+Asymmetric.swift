@@ -6,31 +6,61 @@ extension KMSService {
         let message = input.blob("Message") ?? []
         let algorithmName = input.string("SigningAlgorithm") ?? ""
         let messageType = input.string("MessageType") ?? "RAW"
-        return try await mutate { st, writes in
-            let key = try usableKey(&st, input.string("KeyId") ?? "", ctx, &writes, usage: "SIGN_VERIFY", operation: "Sign")
-            let algorithm = try Self.signingAlgorithm(algorithmName, key)
-            let digest = try Signing.digestBytes(message, messageType: messageType, algorithmName: algorithmName, hash: algorithm.hash)
-            let signature = try Signing.sign(digest, privateKeyDER: key.current!.bytes, spec: key.keySpec, algorithm: algorithm)
+        let key = try await mutate { st, writes in
+            try usableKey(&st, input.string("KeyId") ?? "", ctx, &writes, usage: "SIGN_VERIFY", operation: "Sign")
+        }
+        if key.keySpec == "ECC_NIST_EDWARDS25519" {
+            let signature = try Self.ed25519(algorithmName, messageType, key) {
+                try Signing.signEd25519(message, seed: key.current!.bytes)
+            }
             if input.bool("DryRun") == true { throw KMSError.dryRun() }
             return ["KeyId": .string(key.arn), "Signature": .blob(signature), "SigningAlgorithm": .string(algorithmName)]
         }
+        // Signing (RSA_4096: milliseconds) runs outside the lock.
+        let algorithm = try Self.signingAlgorithm(algorithmName, key)
+        let digest = try Signing.digestBytes(message, messageType: messageType, algorithmName: algorithmName, hash: algorithm.hash)
+        let signature = try Signing.sign(digest, privateKeyDER: key.current!.bytes, spec: key.keySpec, algorithm: algorithm)
+        if input.bool("DryRun") == true { throw KMSError.dryRun() }
+        return ["KeyId": .string(key.arn), "Signature": .blob(signature), "SigningAlgorithm": .string(algorithmName)]
     }
 
     func verify(_ input: Value, _ ctx: RequestContext) async throws -> Value {
         let message = input.blob("Message") ?? []
         let algorithmName = input.string("SigningAlgorithm") ?? ""
         let messageType = input.string("MessageType") ?? "RAW"
-        return try await mutate { st, writes in
-            let key = try usableKey(&st, input.string("KeyId") ?? "", ctx, &writes, usage: "SIGN_VERIFY", operation: "Verify")
-            let algorithm = try Self.signingAlgorithm(algorithmName, key)
-            let digest = try Signing.digestBytes(message, messageType: messageType, algorithmName: algorithmName, hash: algorithm.hash)
-            let valid = Signing.verify(input.blob("Signature") ?? [], digest: digest, privateKeyDER: key.current!.bytes,
-                                       spec: key.keySpec, algorithm: algorithm)
+        let key = try await mutate { st, writes in
+            try usableKey(&st, input.string("KeyId") ?? "", ctx, &writes, usage: "SIGN_VERIFY", operation: "Verify")
+        }
+        if key.keySpec == "ECC_NIST_EDWARDS25519" {
+            let valid = try Self.ed25519(algorithmName, messageType, key) {
+                Signing.verifyEd25519(input.blob("Signature") ?? [], message: message, seed: key.current!.bytes)
+            }
             if input.bool("DryRun") == true { throw KMSError.dryRun() }
-            // KMS answers an invalid signature with an error, never SignatureValid false.
             guard valid else { throw KMSError.invalidSignature() }
             return ["KeyId": .string(key.arn), "SignatureValid": true, "SigningAlgorithm": .string(algorithmName)]
         }
+        let algorithm = try Self.signingAlgorithm(algorithmName, key)
+        let digest = try Signing.digestBytes(message, messageType: messageType, algorithmName: algorithmName, hash: algorithm.hash)
+        let valid = Signing.verify(input.blob("Signature") ?? [], digest: digest, privateKeyDER: key.current!.bytes,
+                                   spec: key.keySpec, algorithm: algorithm)
+        if input.bool("DryRun") == true { throw KMSError.dryRun() }
+        // KMS answers an invalid signature with an error, never SignatureValid false.
+        guard valid else { throw KMSError.invalidSignature() }
+        return ["KeyId": .string(key.arn), "SignatureValid": true, "SigningAlgorithm": .string(algorithmName)]
+    }
+
+    /// Ed25519 keys sign RAW messages with ED25519_SHA_512; Ed25519ph is not available.
+    static func ed25519<T>(_ name: String, _ messageType: String, _ key: KMSKey, _ body: () throws -> T) throws -> T {
+        guard key.signingAlgorithms?.contains(name) == true else {
+            throw KMSError.invalidKeyUsage("Algorithm \(name) is incompatible with key spec \(key.keySpec).")
+        }
+        guard name == "ED25519_SHA_512" else {
+            throw KMSError.unsupported("Simfra does not support \(name) (Ed25519ph); use ED25519_SHA_512.")
+        }
+        guard messageType == "RAW" else {
+            throw KMSError.validation("ED25519_SHA_512 signs RAW messages only; MessageType \(messageType) is not valid.")
+        }
+        return try body()
     }
 
     static func signingAlgorithm(_ name: String, _ key: KMSKey) throws -> Signing.Algorithm {

@@ -1,12 +1,13 @@
 import Crypto
 import SimfraCore
+import SimfraPolicy
 
 /// Key lifecycle: CreateKey, DescribeKey, ListKeys, Enable/Disable, deletion scheduling,
 /// descriptions.
 extension KMSService {
     static let keySpecs: Set<String> = [
         "SYMMETRIC_DEFAULT", "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521",
-        "ECC_SECG_P256K1", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87",
+        "ECC_SECG_P256K1", "ECC_NIST_EDWARDS25519", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87",
     ]
 
     /// Key usages each key spec allows; the first is the default when KeyUsage is omitted
@@ -51,7 +52,7 @@ extension KMSService {
         let multiRegion = input.bool("MultiRegion") ?? false
         let tags = input.kmsTags("Tags")
         try Self.validateTags(tags, existing: [:])
-        if let policy = input.string("Policy") { try Self.validatePolicy(policy) }
+        let parsedPolicy = try input.string("Policy").map { try Self.validatePolicy($0) }
         // EXTERNAL keys wait for ImportKeyMaterial (PendingImport, no material).
         var material: [UInt8]?
         if origin != "EXTERNAL" { material = try KeyMaterialFactory.generate(spec: spec) }
@@ -63,6 +64,9 @@ extension KMSService {
         let now = clock.now()
         let id = multiRegion ? KMSIdentifiers.multiRegionKeyId() : KMSIdentifiers.keyId()
         let ref = KeyRef(account: ctx.accountId, region: ctx.region, keyId: id)
+        if let parsedPolicy, input.bool("BypassPolicyLockoutSafetyCheck") != true {
+            try Self.checkLockout(parsedPolicy, keyArn: ref.arn, keyAccount: ref.account, ctx)
+        }
         var key = KMSKey(
             ref: ref, created: now, description: input.string("Description") ?? "", keyUsage: usage, keySpec: spec,
             origin: origin, manager: "CUSTOMER", state: material == nil ? .pendingImport : .enabled,

@@ -1,4 +1,5 @@
 import SimfraCore
+import SimfraPolicy
 
 /// Multi-Region keys: ReplicateKey makes a replica in another region with the same key id
 /// and the same material, so a ciphertext made in one region decrypts in the other.
@@ -7,7 +8,7 @@ extension KMSService {
         let replicaRegion = input.string("ReplicaRegion") ?? ""
         let tags = input.kmsTags("Tags")
         try Self.validateTags(tags, existing: [:])
-        if let p = input.string("Policy") { try Self.validatePolicy(p) }
+        let parsedPolicy = try input.string("Policy").map { try Self.validatePolicy($0) }
         guard replicaRegion.split(separator: "-").count >= 3 else {
             throw KMSError.validation("Region \(replicaRegion) is not a valid AWS region.")
         }
@@ -22,6 +23,9 @@ extension KMSService {
             }
             if primary.state == .pendingDeletion { throw KMSError.pendingDeletion(primary.arn) }
             let replicaRef = KeyRef(account: ref.account, region: replicaRegion, keyId: ref.keyId)
+            if let parsedPolicy, input.bool("BypassPolicyLockoutSafetyCheck") != true {
+                try Self.checkLockout(parsedPolicy, keyArn: replicaRef.arn, keyAccount: ref.account, ctx)
+            }
             var replica = KMSKey(
                 ref: replicaRef, created: clock.now(), description: input.string("Description") ?? "",
                 keyUsage: primary.keyUsage, keySpec: primary.keySpec, origin: primary.origin, manager: "CUSTOMER",

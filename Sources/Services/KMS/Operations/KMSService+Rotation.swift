@@ -7,11 +7,31 @@ import SimfraCore
 extension KMSService {
     static let onDemandRotationLimit = 25
 
-    /// Only symmetric keys with AWS_KMS material rotate automatically.
+    /// Only symmetric keys with AWS_KMS material rotate automatically; a multi-Region key
+    /// rotates through its primary (its replicas receive the new material).
     private func rotatable(_ key: KMSKey) throws {
         guard key.isSymmetric, key.origin == "AWS_KMS" else {
             throw KMSError.unsupported("\(key.arn) key usage is \(key.keyUsage) and key spec is \(key.keySpec) and origin is \(key.origin), which do not support automatic key rotation.")
         }
+        if key.multiRegion, !key.isPrimary { throw KMSError.unsupported("\(key.arn) is not a multi-region primary key.") }
+    }
+
+    /// Copies a multi-Region primary's material versions (and rotation settings) to its
+    /// replicas, which share its material; returns their writes.
+    func syncReplicas(_ st: inout KMSState, _ primary: KMSKey) -> [DurableWrite] {
+        guard primary.isPrimary else { return [] }
+        var writes: [DurableWrite] = []
+        for region in primary.replicaRegions {
+            let ref = KeyRef(account: primary.ref.account, region: region, keyId: primary.keyId)
+            guard var replica = st.keys[ref] else { continue }
+            replica.materials = primary.materials
+            replica.rotationEnabled = primary.rotationEnabled
+            replica.rotationPeriodInDays = primary.rotationPeriodInDays
+            replica.nextRotation = primary.nextRotation
+            st.keys[ref] = replica
+            writes.append(keyWrite(replica))
+        }
+        return writes
     }
 
     private func stateForRotation(_ key: KMSKey) throws {
@@ -42,6 +62,7 @@ extension KMSService {
             st.keys[ref] = key
             st.noteRotation(key.nextRotation!)
             writes.append(keyWrite(key))
+            writes += syncReplicas(&st, key)
             return .empty
         }
     }
@@ -58,6 +79,7 @@ extension KMSService {
             key.nextRotation = nil
             st.keys[ref] = key
             writes.append(keyWrite(key))
+            writes += syncReplicas(&st, key)
             return .empty
         }
     }
@@ -83,12 +105,12 @@ extension KMSService {
             var key = st.keys[ref]!
             try Self.refuseManaged(key, ctx)
             try stateForRotation(key)
-            guard key.isSymmetric || key.keySpec.hasPrefix("HMAC_") else {
-                throw KMSError.unsupported("\(key.arn) key usage is \(key.keyUsage) which is not valid for RotateKeyOnDemand.")
-            }
+            // AWS leaves this message empty.
+            guard key.isSymmetric else { throw KMSError.unsupported("") }
             if key.origin == "EXTERNAL" {
                 throw KMSError.unsupported("\(key.arn) origin is EXTERNAL which is not valid for this operation.")
             }
+            if key.multiRegion, !key.isPrimary { throw KMSError.unsupported("\(key.arn) is not a multi-region primary key.") }
             if key.materials.filter({ $0.rotationType == "ON_DEMAND" }).count >= Self.onDemandRotationLimit {
                 throw KMSError.limitExceeded(
                     "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: \(key.arn)")
@@ -97,6 +119,7 @@ extension KMSService {
             try Self.rotate(&key, type: "ON_DEMAND", now: now)
             st.keys[ref] = key
             writes.append(keyWrite(key))
+            writes += syncReplicas(&st, key)
             return ["KeyId": .string(key.arn)]
         }
     }
@@ -111,9 +134,7 @@ extension KMSService {
         try await mutate { st, writes in
             let ref = try resolve(&st, input.string("KeyId") ?? "", ctx, &writes)
             let key = st.keys[ref]!
-            guard key.isSymmetric || key.keySpec.hasPrefix("HMAC_") else {
-                throw KMSError.unsupported("\(key.arn) key usage is \(key.keyUsage) which is not valid for ListKeyRotations.")
-            }
+            guard key.isSymmetric else { throw KMSError.unsupported("") }
             let rotated = key.materials.filter { $0.rotationType != nil }
             let byId = Dictionary(rotated.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             let page = try Pagination.page(rotated.map(\.id), input)

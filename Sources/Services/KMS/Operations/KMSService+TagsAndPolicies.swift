@@ -1,3 +1,4 @@
+import Foundation
 import SimfraCore
 import SimfraPolicy
 import SimfraProtocols
@@ -71,7 +72,8 @@ extension KMSService {
 
     /// A key policy must be a JSON policy document the IAM engine accepts as a resource
     /// policy; anything else is `MalformedPolicyDocumentException`.
-    static func validatePolicy(_ text: String) throws {
+    @discardableResult
+    static func validatePolicy(_ text: String) throws -> Policy {
         let value: Value
         do {
             value = try JSONReader.parse(Array(text.utf8))
@@ -79,10 +81,34 @@ extension KMSService {
             throw KMSError.malformedPolicy("Policy contains a statement with one or more invalid principals.")
         }
         do {
-            _ = try Policy(parsing: value, kind: .resource)
+            return try Policy(parsing: value, kind: .resource)
         } catch {
             throw KMSError.malformedPolicy("\(error)")
         }
+    }
+
+    /// KMS's policy lockout safety check: unless the caller bypasses it, a new key policy must
+    /// let the caller change the key policy again, either by naming the caller or by trusting
+    /// the caller's account (which delegates to IAM policies).
+    static func checkLockout(_ policy: Policy, keyArn: String, keyAccount: String, _ ctx: RequestContext) throws {
+        let set = PolicySet(resourcePolicy: AttachedPolicy(id: keyArn, policy: policy), resourceAccount: keyAccount,
+                            resourcePolicyRequired: true)
+        var principals: [RequestPrincipal] = [.root(account: ctx.accountId)]
+        let arn = ctx.principalArn
+        if arn.contains(":user/") {
+            principals.append(.user(arn: arn, account: ctx.accountId))
+        } else if arn.hasPrefix("arn:aws:sts::"), let r = arn.range(of: ":assumed-role/") {
+            let rest = arn[r.upperBound...].split(separator: "/")
+            if let role = rest.first {
+                principals.append(.assumedRole(sessionArn: arn, roleArn: "arn:aws:iam::\(ctx.accountId):role/\(role)",
+                                               account: ctx.accountId))
+            }
+        }
+        for p in principals {
+            let request = AuthorizationRequest(principal: p, action: "kms:PutKeyPolicy", resource: keyArn)
+            if PolicyEvaluator.evaluate(request, set).isAllowed { return }
+        }
+        throw KMSError.malformedPolicy()
     }
 
     func getKeyPolicy(_ input: Value, _ ctx: RequestContext) async throws -> Value {
@@ -100,11 +126,14 @@ extension KMSService {
         guard name == "default" else {
             throw KMSError.constraint(name, at: "policyName", "Member must satisfy regular expression pattern: default")
         }
-        try Self.validatePolicy(policy)
+        let parsed = try Self.validatePolicy(policy)
         return try await mutate { st, writes in
             let ref = try resolve(&st, input.string("KeyId") ?? "", ctx, &writes)
             var key = st.keys[ref]!
             try Self.refuseManaged(key, ctx)
+            if input.bool("BypassPolicyLockoutSafetyCheck") != true {
+                try Self.checkLockout(parsed, keyArn: key.arn, keyAccount: ref.account, ctx)
+            }
             if key.state == .pendingDeletion { throw KMSError.pendingDeletion(key.arn) }
             key.policy = policy
             st.keys[ref] = key
