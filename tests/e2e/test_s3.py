@@ -930,7 +930,7 @@ def test_public_access_block(s3, bucket):
     assert err(ei)[:2] == (404, "NoSuchPublicAccessBlockConfiguration")
 
 
-def test_lifecycle_encryption_notification(s3, bucket):
+def test_lifecycle_encryption_notification(s3, bucket, client):
     with pytest.raises(ClientError) as ei:
         s3.get_bucket_lifecycle_configuration(Bucket=bucket)
     assert err(ei)[:2] == (404, "NoSuchLifecycleConfiguration")
@@ -952,11 +952,16 @@ def test_lifecycle_encryption_notification(s3, bucket):
 
     enc = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
     assert enc["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    # SSE-KMS is real: the default key must exist in KMS; objects report its ARN.
+    kms = client("kms")
+    key = kms.create_key()["KeyMetadata"]
+    alias = "alias/" + unique_name("mine")
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
-        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/mine"},
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": alias},
          "BucketKeyEnabled": True}]})
     r = s3.put_object(Bucket=bucket, Key="e", Body=b"x")
-    assert r["ServerSideEncryption"] == "aws:kms" and r["SSEKMSKeyId"] == "alias/mine" and r["BucketKeyEnabled"] is True
+    assert r["ServerSideEncryption"] == "aws:kms" and r["SSEKMSKeyId"] == key["Arn"] and r["BucketKeyEnabled"] is True
     h = s3.head_object(Bucket=bucket, Key="e")
     assert h["ServerSideEncryption"] == "aws:kms"
     r = s3.put_object(Bucket=bucket, Key="e2", Body=b"x", ServerSideEncryption="AES256")
@@ -1147,15 +1152,19 @@ def test_hostile_keys_never_escape_data_dir(server_factory, tmp_path):
     c.create_bucket(Bucket=name)
     for i, k in enumerate(HOSTILE_KEYS):
         c.put_object(Bucket=name, Key=k, Body=f"hostile-{i}".encode())
-    found = []
+    # Bodies are encrypted at rest, so they are found by place, not content: one file per
+    # key under s3/, none anywhere else, and no plaintext in any file.
+    s3_dir = os.path.realpath(data / "s3")
+    bodies = []
     for root, _, files in os.walk(tmp_path):
         for f in files:
             p = os.path.join(root, f)
-            if os.path.getsize(p) < 64 and open(p, "rb").read().startswith(b"hostile-"):
-                found.append(p)
-    assert len(found) == len(HOSTILE_KEYS)
-    s3_dir = os.path.realpath(data / "s3")
-    assert all(os.path.realpath(p).startswith(s3_dir + os.sep) for p in found)
+            assert b"hostile-" not in open(p, "rb").read(), p
+            real = os.path.realpath(p)
+            assert real.startswith(os.path.realpath(data) + os.sep), p
+            if real.startswith(s3_dir + os.sep) and os.sep + ".tmp" not in real:
+                bodies.append(p)
+    assert len(bodies) == len(HOSTILE_KEYS)
     assert not os.path.exists("/etc/passwd-hostile") and not (tmp_path / "etc").exists()
 
 

@@ -127,6 +127,11 @@ extension DynamoDBService {
             t.streamLabel = Self.streamLabel(now)
         }
         t.sseEnabled = input["SSESpecification"]?["Enabled"]?.boolValue ?? false
+        if let k = Self.resolvedSSE(input) {
+            t.kmsKeyArn = k.arn
+            t.kmsDataKey = k.dataKey
+            t.kmsGrantId = k.grantId
+        }
         let key = Self.tableKey(ctx.accountId, ctx.region, name)
         let commit = try state.withLock { s -> Commit in
             if s.tables[key] != nil { throw DDBError.inUse("Table already exists: \(name)") }
@@ -220,7 +225,21 @@ extension DynamoDBService {
             }
             if let dp = input["DeletionProtectionEnabled"]?.boolValue { t.deletionProtection = dp }
             if let tc = input["TableClass"]?.stringValue { t.tableClass = tc }
-            if let sse = input["SSESpecification"]?["Enabled"]?.boolValue { t.sseEnabled = sse }
+            if let sse = input["SSESpecification"]?["Enabled"]?.boolValue {
+                t.sseEnabled = sse
+                if !sse {
+                    t.kmsKeyArn = nil
+                    t.kmsDataKey = nil
+                    t.kmsGrantId = nil
+                    t.inaccessibleSince = nil
+                }
+            }
+            if let k = Self.resolvedSSE(input) {
+                t.kmsKeyArn = k.arn
+                t.kmsDataKey = k.dataKey
+                t.kmsGrantId = k.grantId
+                t.inaccessibleSince = nil
+            }
             if let ss = input["StreamSpecification"] {
                 let enabled = ss["StreamEnabled"]?.boolValue ?? false
                 if enabled && t.streamEnabled {

@@ -4,7 +4,7 @@ import Synchronization
 
 /// Amazon DynamoDB: tables, indexes, items, the expression language, queries, batches and
 /// transactions, with tables and every item written through to the durable store.
-public final class DynamoDBService: AWSService, StatefulService, Sendable {
+public final class DynamoDBService: AWSService, StatefulService, InvokingService, Sendable {
     public let serviceName = "dynamodb"
     public let implementedOperations: Set<String> = [
         "CreateTable", "DescribeTable", "DeleteTable", "ListTables", "UpdateTable",
@@ -27,6 +27,13 @@ public final class DynamoDBService: AWSService, StatefulService, Sendable {
     let records: any DurableRecords
     let clock: any SimfraClock
     let state = Mutex(State())
+    /// KMS, for tables encrypted with a KMS key (connected by the server).
+    public let invoker = InvokerLink()
+    /// Callers whose access to a table's KMS key was checked recently (memory only).
+    let kmsChecks = TableKeyChecks()
+    /// Seconds a successful key check stands (AWS caches for minutes; short here so a
+    /// disabled key shows at once).
+    let kmsCheckInterval: Double = 1
 
     public init(records: any DurableRecords, clock: any SimfraClock, ttlSweepInterval: Double = 2) {
         self.records = records
@@ -90,8 +97,29 @@ public final class DynamoDBService: AWSService, StatefulService, Sendable {
     }
 
     public func handle(operation: String, input: Value, context: RequestContext) async throws -> Value {
+        var input = input
+        // The grant a table held on its key before this call (given up when the table goes
+        // or moves to another key).
+        var previousGrant: (key: String?, grant: String?, table: String)?
+        switch operation {
+        case "CreateTable": input = try await resolveSSE(input, context)
+        case "UpdateTable", "DeleteTable":
+            if operation == "UpdateTable" { input = try await resolveSSE(input, context) }
+            previousGrant = state.withLock { s in
+                s.tables[Self.tableKey(context.accountId, context.region, Self.tableName(input["TableName"]))]
+                    .map { ($0.kmsKeyArn, $0.kmsGrantId, $0.arn) }
+            }
+        case "DescribeTable": await probeTableKey(input, context)
+        default: try await checkTableKeys(operation, input, context)
+        }
         let (output, commits) = try dispatch(operation, input, context)
         for c in commits { try await c.wait() }
+        if let p = previousGrant, p.grant != nil {
+            let kept = state.withLock { s in
+                s.tables[Self.tableKey(context.accountId, context.region, Self.tableName(input["TableName"]))]?.kmsGrantId
+            }
+            if kept != p.grant { await retireGrant(keyArn: p.key, grantId: p.grant, tableArn: p.table, context) }
+        }
         return output
     }
 

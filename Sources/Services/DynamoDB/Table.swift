@@ -32,6 +32,15 @@ struct Table: Sendable {
     var streamViewType: String?
     var streamLabel: String?
     var sseEnabled = false
+    /// SSE with a KMS key (`SSESpecification` Enabled, SSEType KMS): the key's ARN and the
+    /// table's data key as KMS encrypted it (a ciphertext blob; it opens only through KMS).
+    var kmsKeyArn: String?
+    var kmsDataKey: [UInt8]?
+    /// The grant DynamoDB made itself on that key for this table.
+    var kmsGrantId: String?
+    /// When DynamoDB last found the table's KMS key disabled, pending deletion or gone
+    /// (memory only: found again after a restart on the first access).
+    var inaccessibleSince: Double?
     var ttlAttr: String?
     var ttlEnabled = false
     var pitr = false
@@ -197,7 +206,7 @@ struct Table: Sendable {
             "TableName": .string(name),
             "TableArn": .string(arn),
             "TableId": .string(id),
-            "TableStatus": .string(status),
+            "TableStatus": .string(inaccessibleSince != nil && status == "ACTIVE" ? "INACCESSIBLE_ENCRYPTION_CREDENTIALS" : status),
             "CreationDateTime": .timestamp(created),
             "KeySchema": keySchemaValue(hash, range),
             "AttributeDefinitions": .list(attrDefs.map { ["AttributeName": .string($0.name), "AttributeType": .string($0.type)] }),
@@ -240,7 +249,12 @@ struct Table: Sendable {
             d["LatestStreamLabel"] = .string(streamLabel)
             d["LatestStreamArn"] = .string("\(arn)/stream/\(streamLabel)")
         }
-        if sseEnabled {
+        if let kmsKeyArn {
+            var sse: Value = ["Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": .string(kmsKeyArn)]
+            if let inaccessibleSince { sse["InaccessibleEncryptionDateTime"] = .timestamp(inaccessibleSince) }
+            d["SSEDescription"] = sse
+        } else if sseEnabled {
+            // Tables from before KMS: enabled without a resolved key.
             d["SSEDescription"] = [
                 "Status": "ENABLED", "SSEType": "KMS",
                 "KMSMasterKeyArn": .string("arn:aws:kms:\(region):\(account):key/aws/dynamodb"),
@@ -276,6 +290,9 @@ struct Table: Sendable {
         if let streamLabel { v["streamLabel"] = .string(streamLabel) }
         if let ttlAttr { v["ttlAttr"] = .string(ttlAttr) }
         if let billingUpdated { v["billingUpdated"] = .double(billingUpdated) }
+        if let kmsKeyArn { v["kmsKeyArn"] = .string(kmsKeyArn) }
+        if let kmsDataKey { v["kmsDataKey"] = .string(Base64.encode(kmsDataKey)) }
+        if let kmsGrantId { v["kmsGrantId"] = .string(kmsGrantId) }
         return v
     }
 
@@ -309,6 +326,9 @@ struct Table: Sendable {
         streamViewType = v["streamViewType"]?.stringValue
         streamLabel = v["streamLabel"]?.stringValue
         sseEnabled = v["sseEnabled"]?.boolValue ?? false
+        kmsKeyArn = v["kmsKeyArn"]?.stringValue
+        kmsDataKey = v["kmsDataKey"]?.stringValue.flatMap { Base64.decode($0) }
+        kmsGrantId = v["kmsGrantId"]?.stringValue
         ttlAttr = v["ttlAttr"]?.stringValue
         ttlEnabled = v["ttlEnabled"]?.boolValue ?? false
         pitr = v["pitr"]?.boolValue ?? false

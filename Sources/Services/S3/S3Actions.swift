@@ -88,6 +88,8 @@ extension S3Service {
         if let v = versionId { keys["s3:versionid"] = [v] }
         if let acl = input.str("ACL") { keys["s3:x-amz-acl"] = [acl] }
         if let sse = input.str("ServerSideEncryption") { keys["s3:x-amz-server-side-encryption"] = [sse] }
+        if let kms = input.str("SSEKMSKeyId") { keys["s3:x-amz-server-side-encryption-aws-kms-key-id"] = [kms] }
+        if let alg = input.str("SSECustomerAlgorithm") { keys["s3:x-amz-server-side-encryption-customer-algorithm"] = [alg] }
         let object = Self.objectArn(bucket, input.str("Key") ?? "")
         var reqs = [ActionRequirement(action: versionId == nil ? plain : versioned, resources: [object], conditionKeys: keys)]
         if operation == "PutObject" || operation == "CopyObject" || operation == "CreateMultipartUpload", input.str("ACL") != nil {

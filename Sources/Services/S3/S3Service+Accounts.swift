@@ -31,6 +31,9 @@ extension S3Service: AccountScopedService {
                 writes += Self.uploadRemoval(u, owner: b.owner, region: b.region)
                 paths += u.parts.values.compactMap(\.blobPath)
             }
+            if s.sseKeys.removeValue(forKey: accountId) != nil {
+                writes.append(.delete(kind: Self.sseKeyKind, account: accountId, region: "", id: Self.sseKeyID))
+            }
             return (writes.isEmpty ? .done : records.apply(writes), paths)
         }
         try await commit.wait()

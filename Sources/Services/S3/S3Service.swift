@@ -10,7 +10,7 @@ import Synchronization
 /// its durable records through `records` while still holding the lock and awaits the commit
 /// before answering. Bodies follow the blob protocol: write a new file (fsync, rename),
 /// commit the metadata naming it, then remove the file it replaced.
-public final class S3Service: StreamingAWSService, StreamingOutputService, StatefulService, Sendable {
+public final class S3Service: StreamingAWSService, StreamingOutputService, StatefulService, InvokingService, Sendable {
     public let serviceName = "s3"
 
     public let implementedOperations: Set<String> = [
@@ -40,7 +40,12 @@ public final class S3Service: StreamingAWSService, StreamingOutputService, State
     struct State {
         var buckets: [String: Bucket] = [:]
         var uploads: [String: Upload] = [:]
+        /// Each account's SSE-S3 key (see `sseS3Key`).
+        var sseKeys: [String: [UInt8]] = [:]
     }
+
+    /// KMS, for SSE-KMS data keys (connected by the server).
+    public let invoker = InvokerLink()
 
     let records: any DurableRecords
     let blobs: BlobStore
@@ -95,7 +100,7 @@ public final class S3Service: StreamingAWSService, StreamingOutputService, State
     }
 
     public func handleStreamingOutput(operation: String, input: Value, context: RequestContext) async throws -> StreamedOutput {
-        try getObject(input, context, head: operation == "HeadObject")
+        try await getObject(input, context, head: operation == "HeadObject")
     }
 
     public func handle(operation: String, input: Value, context: RequestContext) async throws -> Value {
@@ -108,11 +113,11 @@ public final class S3Service: StreamingAWSService, StreamingOutputService, State
         case "GetBucketLocation": return try getBucketLocation(input, context)
         case "PutObject": return try await putObject(input, body: BufferedBody(input["Body"]), context)
         case "UploadPart": return try await uploadPart(input, body: BufferedBody(input["Body"]), context)
-        case "GetObject", "HeadObject": return try getObject(input, context, head: operation == "HeadObject").output
+        case "GetObject", "HeadObject": return try await getObject(input, context, head: operation == "HeadObject").output
         case "DeleteObject": return try await deleteObject(input, context)
         case "DeleteObjects": return try await deleteObjects(input, context)
         case "CopyObject": return try await copyObject(input, context)
-        case "GetObjectAttributes": return try getObjectAttributes(input, context)
+        case "GetObjectAttributes": return try await getObjectAttributes(input, context)
         case "PutObjectTagging": return try await putObjectTagging(input, context)
         case "GetObjectTagging": return try getObjectTagging(input, context)
         case "DeleteObjectTagging": return try await deleteObjectTagging(input, context)

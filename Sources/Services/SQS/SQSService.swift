@@ -8,7 +8,7 @@ import Synchronization
 /// policy) are written through to `records`, messages never are. Long polls hold no
 /// thread: a waiting ReceiveMessage parks a continuation on its queue, which a send, a
 /// visibility change, its own timer, a purge or the queue's deletion resumes.
-public final class SQSService: StatefulService, Sendable {
+public final class SQSService: StatefulService, InvokingService, Sendable {
     public let serviceName = "sqs"
     public let implementedOperations: Set<String> = [
         "AddPermission", "CancelMessageMoveTask", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
@@ -38,6 +38,10 @@ public final class SQSService: StatefulService, Sendable {
     let ids: IdentifierSource
     let state = Mutex(SQSState())
     private let waiterIds = Atomic<UInt64>(0)
+    /// KMS, for queues with `KmsMasterKeyId` (connected by the server).
+    public let invoker = InvokerLink()
+    /// Data keys KMS gave, per caller, for the queues' reuse periods (memory only).
+    let dataKeys = KMSDataKeyCache()
 
     public init(records: any DurableRecords, clock: any SimfraClock = SystemClock(), options: Options = Options()) {
         self.records = records
@@ -75,9 +79,15 @@ public final class SQSService: StatefulService, Sendable {
         case "ListQueueTags": return try listQueueTags(input, context)
         case "AddPermission": return try await addPermission(input, context)
         case "RemovePermission": return try await removePermission(input, context)
-        case "SendMessage": return try sendMessage(input, context)
-        case "SendMessageBatch": return try sendMessageBatch(input, context)
-        case "ReceiveMessage": return try await receiveMessage(input, context)
+        case "SendMessage":
+            try await prepareSendKey(try queueKey(input, context), context)
+            return try sendMessage(input, context)
+        case "SendMessageBatch":
+            try await prepareSendKey(try queueKey(input, context), context)
+            return try sendMessageBatch(input, context)
+        case "ReceiveMessage":
+            try await prepareReceiveKey(try queueKey(input, context), context)
+            return try await receiveMessage(input, context)
         case "DeleteMessage": return try deleteMessage(input, context)
         case "DeleteMessageBatch": return try deleteMessageBatch(input, context)
         case "ChangeMessageVisibility": return try changeMessageVisibility(input, context)

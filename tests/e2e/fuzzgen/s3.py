@@ -230,6 +230,10 @@ S3_HEADERS = [
     "x-amz-tagging-directive", "x-amz-checksum-mode", "x-amz-request-payer", "x-amz-bucket-object-lock-enabled",
     "x-amz-object-ownership", "x-amz-mfa", "x-amz-bypass-governance-retention", "x-amz-write-offset-bytes",
     "x-amz-object-attributes", "x-amz-max-parts", "x-amz-part-number-marker", "x-amz-confirm-remove-self-bucket-access",
+    # Server-side encryption (SSE-C key parsing, the KMS encryption context's base64 JSON).
+    "x-amz-server-side-encryption-customer-algorithm", "x-amz-server-side-encryption-customer-key",
+    "x-amz-server-side-encryption-customer-key-MD5", "x-amz-server-side-encryption-context",
+    "x-amz-server-side-encryption-bucket-key-enabled", "x-amz-copy-source-server-side-encryption-customer-key",
 ]
 
 RANGES = [b"bytes=", b"bytes=9-1", b"bytes=-0", b"bytes=99999999999999999999-", b"bytes=0-1,2-3",
@@ -272,7 +276,9 @@ def gen_headers(rng: random.Random, ctx: Ctx) -> Iterator[Case]:
             yield Case(raw, "s3", f"hdr:put:{h}", f"PUT {target} with {h}: {v[:60]!r}")
         elif k == 1:  # GET / HEAD with hostile conditional or range headers
             h = rng.choice(["Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
-                            "x-amz-checksum-mode", "x-amz-expected-bucket-owner", "x-amz-request-payer"])
+                            "x-amz-checksum-mode", "x-amz-expected-bucket-owner", "x-amz-request-payer",
+                            "x-amz-server-side-encryption-customer-algorithm", "x-amz-server-side-encryption-customer-key",
+                            "x-amz-server-side-encryption-customer-key-MD5"])
             v = rng.choice(RANGES) if h == "Range" else _bad_value(rng)
             method = rng.choice(["GET", "HEAD"])
             raw = _signed_with_extra(ctx, method, f"/{b}/{o}", b"", {h: v})

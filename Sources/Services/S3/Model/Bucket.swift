@@ -68,4 +68,8 @@ struct Part: Sendable, Equatable {
     var blobPath: String?
     /// Base64 checksum in the upload's algorithm, when it has one.
     var checksum: String?
+    /// The part's plaintext CRC64NVME, for an encrypted upload without a checksum algorithm:
+    /// its parts are concatenated without decrypting, so the object's default full-object
+    /// checksum is combined from these.
+    var crc64: String? = nil
 }

@@ -26,6 +26,14 @@ struct Encryption: Sendable, Equatable {
     var context: String?
 }
 
+/// What an SSE-C object keeps of its customer's key: never the key, only a salted HMAC to
+/// recognise it again, and the key's MD5 as the client sent it (echoed in responses, as S3 does).
+struct CustomerKeyCheck: Sendable, Equatable {
+    var keyMD5: String
+    var salt: [UInt8]
+    var digest: [UInt8]
+}
+
 /// The content headers S3 stores with an object and returns on GET/HEAD.
 struct ContentHeaders: Sendable, Equatable {
     var contentType: String?
@@ -69,6 +77,13 @@ struct ObjectVersion: Sendable, Equatable {
     /// creating and unlinking a file per small object cost more than the request around it
     /// (ext4's inode allocator slows down under that churn). Never persisted.
     var inlineBody: [UInt8]? = nil
+    /// The body's data key, wrapped: under the bucket owner's SSE-S3 key, under the
+    /// customer's key (SSE-C), or KMS's ciphertext blob (SSE-KMS). A body file is encrypted
+    /// (`BodyCipher`) exactly when this is set; nil for bodies written before encryption at
+    /// rest, which are read as they are.
+    var dataKey: [UInt8]? = nil
+    /// Set for SSE-C objects: GET, HEAD and copy must present the same key.
+    var customerKey: CustomerKeyCheck? = nil
 
     static func deleteMarker(key: String, versionId: String, seq: UInt64, now: Double, owner: String) -> ObjectVersion {
         ObjectVersion(

@@ -111,9 +111,18 @@ extension S3Service {
         }
         let initiated = now()
         let uploadId = Digests.randomID(48)
+        let customer = try CustomerKey.parse(input)
+        try Self.checkEncryptionHeaders(input, customer: customer)
+        let (config, owner, region) = try locked { s throws(AWSError) -> ([String: Value], String, String) in
+            let b = try bucket(s, bucketName, context, expectedOwner: input.str("ExpectedBucketOwner"))
+            return (b.config, b.owner, b.region)
+        }
+        var template = try objectTemplate(input, key: key, bucketConfig: config, owner: context.accountId)
+        // The upload's one data key: every part is sealed under it (see `BodyCipher`).
+        _ = try await prepareDataKey(&template, customer: customer, bucket: bucketName, bucketOwner: owner,
+                                     bucketRegion: region, context: context)
         let (upload, commit) = try locked { s throws(AWSError) -> (Upload, Commit) in
             let b = try bucket(s, bucketName, context, expectedOwner: input.str("ExpectedBucketOwner"))
-            let template = try objectTemplate(input, key: key, bucketConfig: b.config, owner: context.accountId)
             let u = Upload(uploadId: uploadId, bucket: bucketName, key: key, initiated: initiated, owner: context.accountId,
                            template: template, checksumAlgorithm: algorithm, checksumType: type)
             s.uploads[uploadId] = u
@@ -125,8 +134,23 @@ extension S3Service {
         var out: Value = ["Bucket": .string(bucketName), "Key": .string(key), "UploadId": .string(uploadId)]
         if let a = upload.checksumAlgorithm { out["ChecksumAlgorithm"] = .string(a) }
         if let t = upload.checksumType { out["ChecksumType"] = .string(t) }
-        Self.encryptionOutput(upload.template.encryption, into: &out)
+        Self.encryptionOutput(upload.template, into: &out)
         return out
+    }
+
+    /// The data key a part is sealed with: a part of an SSE-C upload must present the
+    /// upload's key (and only such a part may present one); SSE-KMS asks KMS as the caller.
+    func partDataKey(_ upload: Upload, _ input: Value, _ context: RequestContext) async throws -> [UInt8]? {
+        let customer = try CustomerKey.parse(input)
+        switch (customer, upload.template.customerKey) {
+        case (nil, .some), (.some, nil):
+            throw S3Errors.invalidRequest("The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.")
+        case (.some(let k), .some(let c)) where !k.matches(c):
+            throw S3Errors.invalidRequest("The provided encryption parameters did not match the ones used originally.")
+        default: break
+        }
+        let owner = try locked { s throws(AWSError) -> String in try bucket(s, upload.bucket, context).owner }
+        return try await openDataKey(upload.template, customer: customer, bucket: upload.bucket, bucketOwner: owner, context: context)
     }
 
     /// Stores a part (new blob committed) and its record, replacing an earlier part of the
@@ -166,28 +190,35 @@ extension S3Service {
             throw S3Errors.invalidRequest("Checksum Type mismatch occurred, expected checksum Type: \(ua.lowercased()), actual checksum Type: \(a.lowercased())")
         }
         let algorithm = upload.checksumAlgorithm ?? supplied.algorithm
+        let dek = try await partDataKey(upload, input, context)
         let fresh = newBlobPath(bucket: upload.bucket, key: upload.key)
-        let received = try await receive(body, algorithm: algorithm, limit: MultipartRules.maxPartSize, destination: fresh)
+        let received = try await receive(body, algorithm: algorithm, limit: MultipartRules.maxPartSize, destination: fresh,
+                                         sealKey: dek, crc64: dek != nil && upload.checksumAlgorithm == nil)
         let checksum = try verify(received, input: input, supplied: supplied, trailers: body.trailers)
         let path = try await commitBlob(received.writer, path: fresh)
-        let part = Part(number: number, size: received.size, etag: Digests.quotedETag(received.md5), lastModified: now(),
+        var part = Part(number: number, size: received.size, etag: Digests.quotedETag(received.md5), lastModified: now(),
                         blobPath: path, checksum: upload.checksumAlgorithm != nil ? checksum?.value : nil)
+        part.crc64 = received.crc64
         let u = try await commitPart(input, context, part)
         var out: Value = ["ETag": .string(part.etag)]
         if let c = checksum, supplied.algorithm != nil || u.checksumAlgorithm != nil || !body.trailers.isEmpty {
             out[c.member] = .string(c.value)
         }
-        Self.encryptionOutput(u.template.encryption, into: &out)
+        Self.encryptionOutput(u.template, into: &out)
         return out
     }
 
     func uploadPartCopy(_ input: Value, _ context: RequestContext) async throws -> Value {
         let number = try MultipartRules.validPartNumber(input.int("PartNumber"))
         let source = try Self.parseCopySource(input.str("CopySource") ?? "")
-        let (upload, info) = try locked { s throws(AWSError) -> (Upload, CopySourceInfo) in
-            let (_, u) = try uploadLocked(s, input, context)
-            return (u, try copySourceLocked(s, input, source, context: context, open: true))
+        let sourceCustomer = try CustomerKey.parse(input, prefix: "CopySource", reading: true)
+        let upload = try locked { s throws(AWSError) -> Upload in try uploadLocked(s, input, context).1 }
+        let dek = try await partDataKey(upload, input, context)
+        let info = try locked { s throws(AWSError) -> CopySourceInfo in
+            _ = try uploadLocked(s, input, context)
+            return try copySourceLocked(s, input, source, context: context, open: true, customer: sourceCustomer)
         }
+        let sourceKey = try await copySourceKey(info, bucket: source.bucket, customer: sourceCustomer, context: context)
         defer { if let fd = info.fd { BlobIO.closeFD(fd) } }
         let src = info.version
         var start: Int64 = 0
@@ -207,17 +238,18 @@ extension S3Service {
             length = r.end - r.start + 1
         }
         if length > MultipartRules.maxPartSize { throw S3Errors.entityTooLarge(length, max: MultipartRules.maxPartSize) }
-        let copied = try await copyBody(fd: info.fd, inline: info.version.inlineBody, offset: start, length: length,
+        let copied = try await copyBody(fd: info.fd, source: info.version, sourceKey: sourceKey, offset: start, length: length,
                                         algorithm: upload.checksumAlgorithm, bucket: upload.bucket, key: upload.key,
-                                        keepInline: false)
-        let part = Part(number: number, size: length, etag: Digests.quotedETag(copied.md5), lastModified: now(),
+                                        keepInline: false, sealKey: dek, crc64: dek != nil && upload.checksumAlgorithm == nil)
+        var part = Part(number: number, size: length, etag: Digests.quotedETag(copied.md5), lastModified: now(),
                         blobPath: copied.path, checksum: copied.checksum)
+        part.crc64 = copied.crc64
         let u = try await commitPart(input, context, part)
         var result: Value = ["ETag": .string(part.etag), "LastModified": .timestamp(part.lastModified)]
         if let a = u.checksumAlgorithm, let c = copied.checksum { result["Checksum" + a] = .string(c) }
         var out: Value = ["CopyPartResult": result]
         if info.sourceVersioned { out["CopySourceVersionId"] = .string(src.versionId) }
-        Self.encryptionOutput(u.template.encryption, into: &out)
+        Self.encryptionOutput(u.template, into: &out)
         return out
     }
 
@@ -315,6 +347,12 @@ extension S3Service {
         }
         let upload = try locked { s throws(AWSError) -> Upload in try uploadLocked(s, input, context).1 }
         let parts = try MultipartRules.select(requested, from: upload.parts, uploadId: upload.uploadId)
+        // Under SSE-KMS S3 reads the parts to complete, so the caller needs kms:Decrypt (as in
+        // AWS); the parts themselves are concatenated sealed.
+        if upload.template.encryption?.algorithm.hasPrefix("aws:kms") == true, upload.template.customerKey == nil {
+            let owner = try locked { s throws(AWSError) -> String in try bucket(s, upload.bucket, context).owner }
+            _ = try await openDataKey(upload.template, customer: nil, bucket: upload.bucket, bucketOwner: owner, context: context)
+        }
         if let declared = input.int("MpuObjectSize"), declared != parts.reduce(0, { $0 + $1.size }) {
             throw S3Errors.invalidRequest("The provided 'x-amz-mp-object-size' header value \(declared) does not match what was computed: \(parts.reduce(0, { $0 + $1.size }))")
         }
@@ -339,7 +377,10 @@ extension S3Service {
         let total = parts.reduce(Int64(0)) { $0 + $1.size }
         var path: String?
         let defaultChecksum = upload.checksumAlgorithm == nil
-        var digest = BodyDigest(algorithm: defaultChecksum ? "CRC64NVME" : nil)
+        // Sealed parts are concatenated as they are (each is a segment of the object's body):
+        // no key is needed, and the default checksum combines the parts' plaintext CRC64NVMEs.
+        let sealed = upload.template.dataKey != nil
+        var digest = BodyDigest(algorithm: defaultChecksum && !sealed ? "CRC64NVME" : nil, md5: false)
         if total > 0 {
             let fresh = newBlobPath(bucket: upload.bucket, key: upload.key)
             let writer: BlobWriter
@@ -351,7 +392,8 @@ extension S3Service {
                     guard let pp = p.blobPath else { continue }
                     let fd = try BlobIO.openBody(blobs, pp)
                     defer { BlobIO.closeFD(fd) }
-                    try BlobIO.copy(fd: fd, offset: 0, length: p.size, to: writer, digest: &digest)
+                    let stored = sealed ? BodyCipher.sealedSize(p.size) : p.size
+                    try BlobIO.copy(fd: fd, offset: 0, length: stored, to: writer, digest: &digest)
                 }
             } catch {
                 writer.abort()
@@ -359,7 +401,14 @@ extension S3Service {
             }
             path = try await commitBlob(writer, path: fresh)
         }
-        if defaultChecksum, let value = digest.finish().checksum {
+        if defaultChecksum, sealed {
+            let sums = parts.compactMap { p in p.crc64.map { ($0, p.size) } }
+            if sums.count == parts.count,
+                let value = Digests.multipartChecksum(algorithm: "CRC64NVME", type: "FULL_OBJECT", parts: sums)
+            {
+                checksum = StoredChecksum(algorithm: "CRC64NVME", value: value, type: "FULL_OBJECT")
+            }
+        } else if defaultChecksum, let value = digest.finish().checksum {
             checksum = StoredChecksum(algorithm: "CRC64NVME", value: value, type: "FULL_OBJECT")
         }
         var v = upload.template
@@ -401,7 +450,8 @@ extension S3Service {
             out["ChecksumType"] = .string(c.type)
         }
         if let id = committed.versionId { out["VersionId"] = .string(id) }
-        Self.encryptionOutput(v.encryption, into: &out)
+        // S3 does not repeat SSE-C's headers here (recorded); SSE-S3/KMS ones it does.
+        if v.customerKey == nil { Self.encryptionOutput(v.encryption, into: &out) }
         return out
     }
 }

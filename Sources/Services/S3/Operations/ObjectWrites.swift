@@ -83,7 +83,7 @@ extension S3Service {
             let alg = d.str("SSEAlgorithm")
         {
             return Encryption(algorithm: alg, kmsKeyId: d.str("KMSMasterKeyID"), bucketKeyEnabled: rule.bool("BucketKeyEnabled"),
-                              context: nil)
+                              context: alg == "AES256" ? nil : input.str("SSEKMSEncryptionContext"))
         }
         return Encryption(algorithm: "AES256", kmsKeyId: nil, bucketKeyEnabled: nil, context: nil)
     }
@@ -159,46 +159,57 @@ extension S3Service {
         var checksum: String?
         var algorithm: String?
         var size: Int64
+        /// Plaintext CRC64NVME, when asked for.
+        var crc64: String? = nil
     }
 
     /// Reads a request body into a new (uncommitted) blob for `destination`, hashing it on
-    /// the way. Never holds more than one chunk, except a body of at most `inlineUpTo`
-    /// bytes, which is kept whole in memory instead of written.
-    func receive(_ body: any BodyStream, algorithm: String?, limit: Int64, destination: String, inlineUpTo: Int = 0)
+    /// the way, encrypted under `sealKey` when given (`BodyCipher`). Never holds more than one
+    /// chunk, except a body of at most `inlineUpTo` bytes, which is kept whole in memory
+    /// instead of written. `crc64` also computes the plaintext CRC64NVME (parts of encrypted
+    /// uploads, see `Part.crc64`).
+    func receive(_ body: any BodyStream, algorithm: String?, limit: Int64, destination: String, inlineUpTo: Int = 0,
+                 sealKey: [UInt8]? = nil, crc64: Bool = false)
         async throws -> Received
     {
         var digest = BodyDigest(algorithm: algorithm)
-        var writer: BlobWriter?
+        var extra = crc64 && algorithm != "CRC64NVME" ? BodyDigest(algorithm: "CRC64NVME", md5: false) : nil
+        var sink: BodySink?
         var held: [UInt8]? = inlineUpTo > 0 ? [] : nil
         do {
             while let chunk = try await body.next() {
                 if chunk.isEmpty { continue }
                 if held != nil, held!.count + chunk.count <= inlineUpTo {
                     digest.update(chunk)
+                    extra?.update(chunk)
                     held!.append(contentsOf: chunk)
                     continue
                 }
-                if writer == nil {
-                    writer = try blobs.makeWriter(destination: destination)
+                if sink == nil {
+                    sink = BodySink(writer: try blobs.makeWriter(destination: destination), sealKey: sealKey)
                     if let h = held {
-                        try writer!.write(h)
+                        try sink!.write(h)
                         held = nil
                     }
                 }
                 try chunk.withUnsafeBytes { buffer in
                     digest.update(buffer)
-                    try writer!.write(buffer)
+                    extra?.update(buffer)
+                    try sink!.write(buffer)
                 }
                 if digest.size > limit { throw S3Errors.entityTooLarge(digest.size, max: limit) }
             }
+            try sink?.finish()
         } catch {
-            writer?.abort()
+            sink?.writer.abort()
             throw error
         }
         let size = digest.size
         let (md5, checksum) = digest.finish()
-        return Received(writer: writer, inline: held?.isEmpty == false ? held : nil, md5: md5, checksum: checksum,
-                        algorithm: algorithm, size: size)
+        var r = Received(writer: sink?.writer, inline: held?.isEmpty == false ? held : nil, md5: md5, checksum: checksum,
+                         algorithm: algorithm, size: size)
+        if crc64 { r.crc64 = algorithm == "CRC64NVME" ? checksum : extra?.finish().checksum }
+        return r
     }
 
     /// Checks Content-MD5 and a supplied checksum against what arrived; takes a trailing
@@ -323,21 +334,26 @@ extension S3Service {
         if let declared = input.int("ContentLength") ?? body.declaredLength.map(Int64.init), declared > Self.maxSinglePut {
             throw S3Errors.entityTooLarge(declared, max: Self.maxSinglePut)
         }
-        let config = try locked { s throws(AWSError) -> [String: Value] in
+        let customer = try CustomerKey.parse(input)
+        try Self.checkEncryptionHeaders(input, customer: customer)
+        let (config, owner, region) = try locked { s throws(AWSError) -> ([String: Value], String, String) in
             let b = try bucket(s, bucketName, context, expectedOwner: input.str("ExpectedBucketOwner"))
             if input.str("IfNoneMatch")?.trimmingCharacters(in: " ") == "*", let l = b.latest(key), !l.isDeleteMarker {
                 throw S3Errors.preconditionFailed("If-None-Match")
             }
-            return b.config
+            return (b.config, b.owner, b.region)
         }
         if input["WriteOffsetBytes"] != nil {
             throw S3Errors.notImplementedHeader("x-amz-write-offset-bytes", "appends are for directory buckets")
         }
         var template = try objectTemplate(input, key: key, bucketConfig: config, owner: context.accountId)
         let supplied = try Self.suppliedChecksum(input)
+        let dek = try await prepareDataKey(&template, customer: customer, bucket: bucketName, bucketOwner: owner,
+                                           bucketRegion: region, context: context)
         let fresh = newBlobPath(bucket: bucketName, key: key)
         let received = try await receive(body, algorithm: supplied.algorithm ?? "CRC64NVME", limit: Self.maxSinglePut,
-                                         destination: fresh, inlineUpTo: inlinesBodies ? Self.inlineBodyLimit : 0)
+                                         destination: fresh, inlineUpTo: inlinesBodies ? Self.inlineBodyLimit : 0,
+                                         sealKey: dek)
         let checksum = try verify(received, input: input, supplied: supplied, trailers: body.trailers)
         let path = try await commitBlob(received.writer, path: fresh)
         template.size = received.size
@@ -366,7 +382,7 @@ extension S3Service {
             out[c.member] = .string(c.value)
             out["ChecksumType"] = .string(c.type)
         }
-        Self.encryptionOutput(template.encryption, into: &out)
+        Self.encryptionOutput(template, into: &out)
         return out
     }
 }

@@ -36,6 +36,11 @@ struct RecordWriter {
         }
     }
 
+    mutating func data(_ b: [UInt8]) {
+        varint(UInt64(b.count))
+        bytes.append(contentsOf: b)
+    }
+
     mutating func optString(_ s: String?) {
         if let s {
             u8(1)
@@ -125,6 +130,13 @@ struct RecordReader {
         guard n >= 0, pos + n <= bytes.count else { throw Corrupt(description: "truncated string in S3 record") }
         defer { pos += n }
         return String(decoding: bytes[pos..<(pos + n)], as: UTF8.self)
+    }
+
+    mutating func data() throws(Corrupt) -> [UInt8] {
+        let n = Int(try varint())
+        guard n >= 0, pos + n <= bytes.count else { throw Corrupt(description: "truncated bytes in S3 record") }
+        defer { pos += n }
+        return Array(bytes[pos..<(pos + n)])
     }
 
     mutating func optString() throws(Corrupt) -> String? {
@@ -278,6 +290,14 @@ enum S3Records {
         }
         w.string(o.acl)
         w.string(o.owner)
+        // Encryption at rest (added later: older records end before it and read as plaintext).
+        w.u8((o.dataKey != nil ? 1 : 0) | (o.customerKey != nil ? 2 : 0))
+        if let k = o.dataKey { w.data(k) }
+        if let c = o.customerKey {
+            w.string(c.keyMD5)
+            w.data(c.salt)
+            w.data(c.digest)
+        }
     }
 
     static func decodeObject(_ bytes: [UInt8]) throws(RecordReader.Corrupt) -> ObjectVersion {
@@ -319,11 +339,18 @@ enum S3Records {
         }
         let acl = try r.string()
         let owner = try r.string()
+        var dataKey: [UInt8]?
+        var customerKey: CustomerKeyCheck?
+        if !r.atEnd {
+            let flags = try r.u8()
+            if flags & 1 != 0 { dataKey = try r.data() }
+            if flags & 2 != 0 { customerKey = CustomerKeyCheck(keyMD5: try r.string(), salt: try r.data(), digest: try r.data()) }
+        }
         return ObjectVersion(
             key: key, versionId: versionId, seq: seq, isDeleteMarker: marker, lastModified: lastModified, size: size,
             etag: etag, blobPath: blobPath, headers: h, metadata: metadata, storageClass: storageClass, tags: tags,
             checksum: checksum, partSizes: partSizes, partChecksums: partChecksums, encryption: encryption, acl: acl,
-            owner: owner)
+            owner: owner, dataKey: dataKey, customerKey: customerKey)
     }
 
     // MARK: upload (without parts: each part is its own record)
@@ -367,6 +394,7 @@ enum S3Records {
         w.double(p.lastModified)
         w.optString(p.blobPath)
         w.optString(p.checksum)
+        w.optString(p.crc64)
         return w.bytes
     }
 
@@ -375,8 +403,9 @@ enum S3Records {
         guard try r.u8() == format else { throw .init(description: "unknown S3 part record format") }
         let id = try r.string()
         let n = Int(try r.varint())
-        let part = Part(number: n, size: try r.int(), etag: try r.string(), lastModified: try r.double(),
+        var part = Part(number: n, size: try r.int(), etag: try r.string(), lastModified: try r.double(),
                         blobPath: try r.optString(), checksum: try r.optString())
+        if !r.atEnd { part.crc64 = try r.optString() }
         return (id, part)
     }
 }

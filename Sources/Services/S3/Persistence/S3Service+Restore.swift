@@ -11,8 +11,13 @@ extension S3Service {
     /// not know (written by a newer Simfra) may name bodies, so its presence skips the sweep.
     public func restore() throws {
         let loaded = try records.loadAll()
+        var sseKeys: [String: [UInt8]] = [:]
+        for r in loaded where r.kind == Self.sseKeyKind {
+            sseKeys[r.account] = try records.unseal(r.data, aad: Self.sseKeyAAD(r.account))
+        }
         let rebuilt = try state.withLock { (s: inout State) throws -> Rebuilt in
-            try Self.rebuild(loaded, into: &s)
+            s.sseKeys = sseKeys
+            return try Self.rebuild(loaded.filter { $0.kind != Self.sseKeyKind }, into: &s)
         }
         // Body paths are opened without re-validation later: check each once here.
         for path in rebuilt.keep { _ = try blobs.absolutePath(path) }

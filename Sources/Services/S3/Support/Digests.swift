@@ -34,18 +34,20 @@ enum ChecksumAlgorithms {
 
 /// MD5 (for the ETag) and one flexible checksum, fed as a body streams past.
 struct BodyDigest {
-    private var md5 = Insecure.MD5()
+    private var md5: Insecure.MD5? = Insecure.MD5()
     private var checksummer: Checksummer?
     let algorithm: String?
     private(set) var size: Int64 = 0
 
-    init(algorithm: String?) {
+    /// `md5: false` computes the checksum only (its `finish` md5 is then empty).
+    init(algorithm: String?, md5: Bool = true) {
         self.algorithm = algorithm
         checksummer = algorithm.flatMap { Checksummer(algorithm: $0) }
+        if !md5 { self.md5 = nil }
     }
 
     mutating func update(_ buffer: UnsafeRawBufferPointer) {
-        md5.update(bufferPointer: buffer)
+        md5?.update(bufferPointer: buffer)
         checksummer?.update(buffer)
         size += Int64(buffer.count)
     }
@@ -56,7 +58,7 @@ struct BodyDigest {
 
     /// (raw MD5, base64 checksum of `algorithm` or nil). Consumes the state.
     mutating func finish() -> (md5: [UInt8], checksum: String?) {
-        let m = Array(md5.finalize())
+        let m = md5.map { Array($0.finalize()) } ?? []
         let c = checksummer.map { var s = $0; return s.base64Digest() }
         return (m, c)
     }
