@@ -137,6 +137,7 @@ class Ctx:
     MPU_KEY = "mpu-key"
     TABLE = "fuzz"
     QUEUE = "fuzz-queue"
+    KMS_ALIAS = "alias/fuzz-key"
 
     def __init__(self, server):
         self.server = server
@@ -186,6 +187,11 @@ class Ctx:
         r = self._must(self.json10("AmazonSQS", "CreateQueue", json.dumps({"QueueName": self.QUEUE}).encode(),
                                    "sqs"), "CreateQueue")
         self.queue_url = json.loads(r.body)["QueueUrl"]
+        # A customer key behind a fixed alias, so KMS inputs reach its crypto, not NotFound.
+        kms = lambda op, doc: self._must(self.json10("TrentService", op, json.dumps(doc).encode(), "kms",
+                                                     ct="application/x-amz-json-1.1"), op)
+        key = json.loads(kms("CreateKey", {"Description": "fuzz"}).body)["KeyMetadata"]["KeyId"]
+        kms("CreateAlias", {"AliasName": self.KMS_ALIAS, "TargetKeyId": key})
         # Policies are fuzzed on an open bucket (new ones block public policies) and a user.
         self._must(self.s3("DELETE", f"/{b}?publicAccessBlock"), "DeletePublicAccessBlock")
         r = self.send(self.form("iam", b"Action=CreateUser&Version=2010-05-08&UserName=fuzz-user"))

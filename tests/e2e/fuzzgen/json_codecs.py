@@ -42,10 +42,11 @@ def _targets(ctx: Ctx):
         ("sqs", "AmazonSQS", "1.0", "CreateQueue",
          {"QueueName": "fz-q", "Attributes": {"RedrivePolicy": json.dumps(
              {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:fuzz-queue", "maxReceiveCount": 3})}}),
-        ("kms", "TrentService", "1.1", "Encrypt", {"KeyId": "alias/x", "Plaintext": "aGVsbG8="}),
+        ("kms", "TrentService", "1.1", "Encrypt", {"KeyId": ctx.KMS_ALIAS, "Plaintext": "aGVsbG8="}),
         ("logs", "Logs_20140328", "1.1", "PutLogEvents",
          {"logGroupName": "g", "logStreamName": "s", "logEvents": [{"timestamp": 1, "message": "m"}]}),
-        ("secretsmanager", "secretsmanager", "1.1", "CreateSecret", {"Name": "s", "SecretString": "v"}),
+        ("secretsmanager", "secretsmanager", "1.1", "CreateSecret",
+         {"Name": "s", "SecretString": "v", "ClientRequestToken": "fuzz-token-0000000000000000000000000"}),
     ]
 
 
