@@ -191,6 +191,11 @@ class Ctx:
         r = self.send(self.form("iam", b"Action=CreateUser&Version=2010-05-08&UserName=fuzz-user"))
         if r.status >= 300 and r.status != 501:
             raise RuntimeError(f"fuzz setup: CreateUser answered {r.status}: {r.body[:300]!r}")
+        # The key the JSON generators' KMS Encrypt names (alias/x).
+        kms = lambda op, doc: self._must(self.json10("TrentService", op, json.dumps(doc).encode(), "kms",
+                                                     ct="application/x-amz-json-1.1"), op)
+        key = json.loads(kms("CreateKey", {}).body)["KeyMetadata"]["KeyId"]
+        kms("CreateAlias", {"AliasName": "alias/x", "TargetKeyId": key})
 
     # ---- request builders -----------------------------------------------------------
 
