@@ -682,3 +682,16 @@ def test_derive_shared_secret_matches_cryptography(kms, spec, curve):
     with pytest.raises(ClientError) as e:
         kms.create_key(KeySpec="RSA_2048", KeyUsage="KEY_AGREEMENT")
     assert code_of(e) == ("ValidationException", "KeyUsage KEY_AGREEMENT is not compatible with KeySpec RSA_2048")
+
+
+def test_grant_with_encryption_context_equals(server, kms, iam):
+    grantee_arn, grantee = make_user(server, iam)
+    m = new_key(kms)
+    kms.create_grant(KeyId=m["KeyId"], GranteePrincipal=grantee_arn, Operations=["Encrypt", "GenerateDataKey"],
+                     Constraints={"EncryptionContextEquals": {"tenant": "t1", "env": "prod"}})
+    grantee.encrypt(KeyId=m["KeyId"], Plaintext=b"x", EncryptionContext={"env": "prod", "tenant": "t1"})
+    grantee.generate_data_key(KeyId=m["KeyId"], KeySpec="AES_256", EncryptionContext={"env": "prod", "tenant": "t1"})
+    for ctx in ({"tenant": "t1"}, {"tenant": "t1", "env": "prod", "extra": "1"}, {"tenant": "t1", "env": "dev"}, {}):
+        with pytest.raises(ClientError) as e:
+            grantee.encrypt(KeyId=m["KeyId"], Plaintext=b"x", EncryptionContext=ctx)
+        assert code_of(e)[0] == "AccessDeniedException", ctx
