@@ -695,3 +695,38 @@ def test_grant_with_encryption_context_equals(server, kms, iam):
         with pytest.raises(ClientError) as e:
             grantee.encrypt(KeyId=m["KeyId"], Plaintext=b"x", EncryptionContext=ctx)
         assert code_of(e)[0] == "AccessDeniedException", ctx
+
+
+def test_iam_condition_keys_on_kms(server, kms, iam):
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceTag/team": "blue"}}},
+        {"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:RequestAlias": "alias/abac-ok"}}},
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:EncryptionContext:app": "billing"}}},
+    ]}
+    _, user = make_user(server, iam, policy)
+    blue = new_key(kms, Tags=[{"TagKey": "team", "TagValue": "blue"}])
+    red = new_key(kms, Tags=[{"TagKey": "team", "TagValue": "red"}])
+    user.encrypt(KeyId=blue["KeyId"], Plaintext=b"x")
+    with pytest.raises(ClientError) as e:
+        user.encrypt(KeyId=red["KeyId"], Plaintext=b"x")
+    assert code_of(e)[0] == "AccessDeniedException"
+    alias_ok, alias_other = "alias/abac-ok", "alias/" + unique_name("abac")
+    try:
+        kms.delete_alias(AliasName=alias_ok)
+    except ClientError:
+        pass
+    kms.create_alias(AliasName=alias_ok, TargetKeyId=red["KeyId"])
+    kms.create_alias(AliasName=alias_other, TargetKeyId=red["KeyId"])
+    user.generate_data_key(KeyId=alias_ok, KeySpec="AES_256")
+    with pytest.raises(ClientError) as e:
+        user.generate_data_key(KeyId=alias_other, KeySpec="AES_256")
+    assert code_of(e)[0] == "AccessDeniedException"
+    blob = kms.encrypt(KeyId=red["KeyId"], Plaintext=b"x", EncryptionContext={"app": "billing"})["CiphertextBlob"]
+    assert user.decrypt(CiphertextBlob=blob, EncryptionContext={"app": "billing"})["Plaintext"] == b"x"
+    other = kms.encrypt(KeyId=red["KeyId"], Plaintext=b"x", EncryptionContext={"app": "other"})["CiphertextBlob"]
+    with pytest.raises(ClientError) as e:
+        user.decrypt(CiphertextBlob=other, EncryptionContext={"app": "other"})
+    assert code_of(e)[0] == "AccessDeniedException"
