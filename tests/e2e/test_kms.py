@@ -682,3 +682,51 @@ def test_derive_shared_secret_matches_cryptography(kms, spec, curve):
     with pytest.raises(ClientError) as e:
         kms.create_key(KeySpec="RSA_2048", KeyUsage="KEY_AGREEMENT")
     assert code_of(e) == ("ValidationException", "KeyUsage KEY_AGREEMENT is not compatible with KeySpec RSA_2048")
+
+
+def test_grant_with_encryption_context_equals(server, kms, iam):
+    grantee_arn, grantee = make_user(server, iam)
+    m = new_key(kms)
+    kms.create_grant(KeyId=m["KeyId"], GranteePrincipal=grantee_arn, Operations=["Encrypt", "GenerateDataKey"],
+                     Constraints={"EncryptionContextEquals": {"tenant": "t1", "env": "prod"}})
+    grantee.encrypt(KeyId=m["KeyId"], Plaintext=b"x", EncryptionContext={"env": "prod", "tenant": "t1"})
+    grantee.generate_data_key(KeyId=m["KeyId"], KeySpec="AES_256", EncryptionContext={"env": "prod", "tenant": "t1"})
+    for ctx in ({"tenant": "t1"}, {"tenant": "t1", "env": "prod", "extra": "1"}, {"tenant": "t1", "env": "dev"}, {}):
+        with pytest.raises(ClientError) as e:
+            grantee.encrypt(KeyId=m["KeyId"], Plaintext=b"x", EncryptionContext=ctx)
+        assert code_of(e)[0] == "AccessDeniedException", ctx
+
+
+def test_iam_condition_keys_on_kms(server, kms, iam):
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceTag/team": "blue"}}},
+        {"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:RequestAlias": "alias/abac-ok"}}},
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:EncryptionContext:app": "billing"}}},
+    ]}
+    _, user = make_user(server, iam, policy)
+    blue = new_key(kms, Tags=[{"TagKey": "team", "TagValue": "blue"}])
+    red = new_key(kms, Tags=[{"TagKey": "team", "TagValue": "red"}])
+    user.encrypt(KeyId=blue["KeyId"], Plaintext=b"x")
+    with pytest.raises(ClientError) as e:
+        user.encrypt(KeyId=red["KeyId"], Plaintext=b"x")
+    assert code_of(e)[0] == "AccessDeniedException"
+    alias_ok, alias_other = "alias/abac-ok", "alias/" + unique_name("abac")
+    try:
+        kms.delete_alias(AliasName=alias_ok)
+    except ClientError:
+        pass
+    kms.create_alias(AliasName=alias_ok, TargetKeyId=red["KeyId"])
+    kms.create_alias(AliasName=alias_other, TargetKeyId=red["KeyId"])
+    user.generate_data_key(KeyId=alias_ok, KeySpec="AES_256")
+    with pytest.raises(ClientError) as e:
+        user.generate_data_key(KeyId=alias_other, KeySpec="AES_256")
+    assert code_of(e)[0] == "AccessDeniedException"
+    blob = kms.encrypt(KeyId=red["KeyId"], Plaintext=b"x", EncryptionContext={"app": "billing"})["CiphertextBlob"]
+    assert user.decrypt(CiphertextBlob=blob, EncryptionContext={"app": "billing"})["Plaintext"] == b"x"
+    other = kms.encrypt(KeyId=red["KeyId"], Plaintext=b"x", EncryptionContext={"app": "other"})["CiphertextBlob"]
+    with pytest.raises(ClientError) as e:
+        user.decrypt(CiphertextBlob=other, EncryptionContext={"app": "other"})
+    assert code_of(e)[0] == "AccessDeniedException"

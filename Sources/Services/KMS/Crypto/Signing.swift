@@ -60,11 +60,12 @@ enum Signing {
         defer { p.deallocate() }
         bytes.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
         let d = p.load(as: D.self)
-        guard Array(d) == bytes else { throw AWSErrorBox.internalFailure }
+        // A swift-crypto whose digest storage is not the plain bytes would fail here, loudly.
+        guard Array(d) == bytes else {
+            throw KMSError.make("KMSInternalException", "Digest layout not supported", status: 500)
+        }
         return d
     }
-
-    enum AWSErrorBox { static let internalFailure = KMSError.make("KMSInternalException", "digest layout", status: 500) }
 
     static func sign(_ digest: [UInt8], privateKeyDER: [UInt8], spec: String, algorithm: Algorithm) throws -> [UInt8] {
         switch spec {

@@ -62,7 +62,7 @@ struct KMSKey: Sendable {
     var state: KeyState
     var deletionDate: Double?
     var pendingWindowInDays: Int?
-    /// The state to return to when an EXTERNAL key gets its material back.
+    /// The key policy as the client wrote it (GetKeyPolicy returns it unchanged).
     var policy: String
     var tags: [String: String] = [:]
     /// Every material version, oldest first; the last is current.
