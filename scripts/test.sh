@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 need_apt=()
 [ -f /usr/include/zlib.h ] || need_apt+=(zlib1g-dev)
 [ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
+command -v openssl >/dev/null || need_apt+=(openssl)  # the KMS tests verify signatures with the openssl CLI
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
 fi
-if ! python3 -c "import boto3, botocore, awscli, pytest, requests" 2>/dev/null; then
+if ! python3 -c "import boto3, botocore, awscli, pytest, requests, cryptography" 2>/dev/null; then
   python3 -m pip install -q -r tests/requirements.txt
 fi
 
