@@ -87,6 +87,8 @@ let package = Package(
         // executor through a runtime symbol a static runtime hides (--static-swift-stdlib
         // saves 6 MB of RSS but costs 50% more CPU per request at one connection).
         .executableTarget(name: "simfra", dependencies: ["SimfraServer", "SimfraCore", "SimfraPersistence"], swiftSettings: strict),
+        // What unit tests of stateful services share: a hand-moved clock, in-memory records.
+        .target(name: "SimfraTestSupport", dependencies: ["SimfraCore"], path: "Tests/SimfraTestSupport", swiftSettings: strict),
         .testTarget(
             name: "SimfraPersistenceTests",
             dependencies: ["SimfraPersistence", .product(name: "Crypto", package: "swift-crypto")],
@@ -95,9 +97,9 @@ let package = Package(
         .testTarget(
             name: "SimfraIAMTests", dependencies: ["SimfraIAM", "SimfraPolicy", "SimfraCore"], swiftSettings: strict),
         .testTarget(
-            name: "SimfraSecretsManagerTests", dependencies: ["SimfraSecretsManager", "SimfraCore"], swiftSettings: strict),
-        .testTarget(name: "SimfraSSMTests", dependencies: ["SimfraSSM", "SimfraCore"], swiftSettings: strict),
-        .testTarget(name: "SimfraSQSTests", dependencies: ["SimfraSQS", "SimfraCore"], swiftSettings: strict),
+            name: "SimfraSecretsManagerTests", dependencies: ["SimfraSecretsManager", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SimfraSSMTests", dependencies: ["SimfraSSM", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SimfraSQSTests", dependencies: ["SimfraSQS", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "SimfraS3Tests",
             dependencies: [
@@ -109,7 +111,8 @@ let package = Package(
         .testTarget(
             name: "SimfraKMSTests",
             dependencies: [
-                "SimfraKMS", "SimfraCore", "SimfraPolicy", "SimfraProtocols", "SimfraServer", "SimfraIAM", .product(name: "Crypto", package: "swift-crypto"),
+                "SimfraKMS", "SimfraCore", "SimfraPolicy", "SimfraProtocols", "SimfraServer", "SimfraIAM", "SimfraTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strict),

@@ -1,12 +1,13 @@
 import Foundation
 import SimfraCore
+import SimfraTestSupport
 import SimfraPolicy
 import SimfraProtocols
 import Testing
 @testable import SimfraKMS
 
 @Suite struct KMSServiceTests {
-    let clock = TestClock()
+    let clock = ManualClock()
     let ctx = context()
 
     func service(_ records: any DurableRecords = MemoryOnlyRecords()) -> KMSService {
@@ -334,7 +335,7 @@ import Testing
     }
 
     @Test func persistsSealedMaterialAndRestores() async throws {
-        let store = RecordingStore()
+        let store = InMemoryRecords()
         let s = service(store)
         let (id, arn) = try await createKey(s, ["Description": "persisted"])
         _ = try await s.handle(operation: "CreateAlias", input: ["AliasName": "alias/p", "TargetKeyId": .string(id)], context: ctx)

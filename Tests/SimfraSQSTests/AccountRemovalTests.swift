@@ -1,12 +1,13 @@
 import SimfraCore
+import SimfraTestSupport
 import Testing
 
 @testable import SimfraSQS
 
 @Suite struct SQSAccountRemovalTests {
     @Test func removesEveryQueueOfTheAccountInEveryRegion() async throws {
-        let records = RecordingRecords()
-        let sqs = SQSService(records: records, clock: FakeClock())
+        let records = InMemoryRecords()
+        let sqs = SQSService(records: records, clock: ManualClock())
         let a1 = TestContext.make(account: "111111111111")
         let a2 = TestContext.make(account: "111111111111", region: "eu-west-1")
         let b = TestContext.make(account: "222222222222")

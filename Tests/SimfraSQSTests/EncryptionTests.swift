@@ -1,4 +1,5 @@
 import SimfraCore
+import SimfraTestSupport
 import Synchronization
 import Testing
 
@@ -27,9 +28,9 @@ final class FakeKMS: ServiceInvoker, @unchecked Sendable {
 }
 
 @Suite struct SQSEncryptionTests {
-    func setUp(_ attrs: [String: Value]) async throws -> (SQSService, FakeKMS, FakeClock, String) {
-        let clock = FakeClock()
-        let sqs = SQSService(records: RecordingRecords(), clock: clock)
+    func setUp(_ attrs: [String: Value]) async throws -> (SQSService, FakeKMS, ManualClock, String) {
+        let clock = ManualClock()
+        let sqs = SQSService(records: InMemoryRecords(), clock: clock)
         let kms = FakeKMS()
         sqs.invoker.connect(kms)
         let url = try await sqs.call("CreateQueue", ["QueueName": "q", "Attributes": .object(attrs)])["QueueUrl"]!

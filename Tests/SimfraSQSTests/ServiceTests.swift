@@ -1,4 +1,5 @@
 import SimfraCore
+import SimfraTestSupport
 import Testing
 
 @testable import SimfraSQS
@@ -6,8 +7,8 @@ import Testing
 /// The service through its `handle` entry point, with inputs shaped as the codec
 /// produces them (member names of the input shapes).
 @Suite struct ServiceTests {
-    let clock = FakeClock()
-    let records = RecordingRecords()
+    let clock = ManualClock()
+    let records = InMemoryRecords()
     var sqs: SQSService { SQSService(records: records, clock: clock) }
 
     func create(_ s: SQSService, _ name: String, _ attrs: [String: Value] = [:]) async throws -> String {

@@ -1,10 +1,11 @@
 import SimfraCore
+import SimfraTestSupport
 import Testing
 
 @testable import SimfraSSM
 
 @Suite struct ActionTableTests {
-    let ssm = SSMService(records: RecordingRecords())
+    let ssm = SSMService(records: InMemoryRecords())
     let ctx = TestContext.make()
 
     @Test func everyOperationHasAnAction() {

@@ -1,4 +1,5 @@
 import SimfraCore
+import SimfraTestSupport
 import Testing
 
 @testable import SimfraSSM
@@ -74,7 +75,7 @@ import Testing
     }
 
     @Test func withoutKMSSecureStringsFailInsteadOfPretending() async throws {
-        let ssm = SSMService(records: RecordingRecords())
+        let ssm = SSMService(records: InMemoryRecords())
         let e = await #expect(throws: AWSError.self) {
             _ = try await ssm.handle(operation: "PutParameter", input: ["Name": "/s", "Value": "v", "Type": "SecureString"],
                                      context: TestContext.make())

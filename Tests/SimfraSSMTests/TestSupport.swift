@@ -1,60 +1,9 @@
 import Foundation
 import SimfraCore
+import SimfraTestSupport
 import Synchronization
 
 @testable import SimfraSSM
-
-/// A clock tests move by hand.
-final class FakeClock: SimfraClock {
-    private let t: Mutex<Double>
-    init(_ start: Double = 1_700_000_000) { t = Mutex(start) }
-    func now() -> Double { t.withLock { $0 } }
-    func advance(_ s: Double) { t.withLock { $0 += s } }
-}
-
-/// Durable records kept in memory; sealing XORs and tags, so a test can see that sealed
-/// fields never reach a record as they were.
-final class RecordingRecords: DurableRecords {
-    private let store = Mutex<[String: DurableRecord]>([:])
-    var isPersistent: Bool { true }
-
-    private static func key(_ kind: String, _ account: String, _ region: String, _ id: String) -> String {
-        "\(kind)|\(account)|\(region)|\(id)"
-    }
-
-    func put(kind: String, account: String, region: String, id: String, data: [UInt8]) -> Commit {
-        store.withLock { $0[Self.key(kind, account, region, id)] = DurableRecord(kind: kind, account: account, region: region, id: id, data: data) }
-        return .done
-    }
-
-    func delete(kind: String, account: String, region: String, id: String) -> Commit {
-        store.withLock { $0[Self.key(kind, account, region, id)] = nil }
-        return .done
-    }
-
-    func apply(_ writes: [DurableWrite]) -> Commit {
-        for w in writes {
-            switch w {
-            case .put(let k, let a, let r, let i, let d): _ = put(kind: k, account: a, region: r, id: i, data: d)
-            case .delete(let k, let a, let r, let i): _ = delete(kind: k, account: a, region: r, id: i)
-            }
-        }
-        return .done
-    }
-
-    func loadAll() throws -> [DurableRecord] {
-        store.withLock { Array($0.values) }.sorted { ($0.kind, $0.account, $0.region, $0.id) < ($1.kind, $1.account, $1.region, $1.id) }
-    }
-
-    func seal(_ plaintext: [UInt8], aad: String) -> [UInt8] { Array(aad.utf8.prefix(4)) + plaintext.map { $0 ^ 0x5A } }
-    func unseal(_ sealed: [UInt8], aad: String) throws -> [UInt8] {
-        guard sealed.starts(with: Array(aad.utf8.prefix(4))) else { throw AWSError.internalFailure("wrong aad") }
-        return sealed.dropFirst(min(4, aad.utf8.count)).map { $0 ^ 0x5A }
-    }
-
-    var count: Int { store.withLock { $0.count } }
-    var allBytes: [UInt8] { store.withLock { $0.values.flatMap(\.data) } }
-}
 
 /// KMS as far as SSM uses it: Encrypt, Decrypt and GenerateDataKey with the encryption
 /// context bound into the "ciphertext", keys that can be missing or disabled, and callers
@@ -131,9 +80,9 @@ enum TestContext {
 
 /// A service wired to a fake KMS and in-memory records.
 struct Harness {
-    let records = RecordingRecords()
+    let records = InMemoryRecords()
     let kms = FakeKMS()
-    let clock = FakeClock()
+    let clock = ManualClock()
     let ssm: SSMService
 
     init(limits: SSMService.Limits = SSMService.Limits()) {

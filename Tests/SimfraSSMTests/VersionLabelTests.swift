@@ -1,4 +1,5 @@
 import SimfraCore
+import SimfraTestSupport
 import Testing
 
 @testable import SimfraSSM
@@ -99,7 +100,7 @@ import Testing
 @Suite struct ExpirationTests {
     @Test func anExpiredParameterIsGoneAndCanBeCreatedAgain() async throws {
         let h = Harness()
-        // FakeClock starts at 2023-11-14; the policy expires the parameter a day later.
+        // ManualClock starts at 2023-11-14; the policy expires the parameter a day later.
         let policy = #"[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"2023-11-15T22:13:20.000Z"}}]"#
         try await h.put("/exp/p", "v", ["Tier": "Advanced", "Policies": .string(policy)])
         try await h.put("/exp/keep", "k")

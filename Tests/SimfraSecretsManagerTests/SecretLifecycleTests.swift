@@ -1,5 +1,6 @@
 import Foundation
 import SimfraCore
+import SimfraTestSupport
 import Testing
 
 @testable import SimfraSecretsManager
@@ -36,7 +37,7 @@ import Testing
     }
 
     @Test func plaintextNeverReachesRecordsAndRestoreReadsBack() async throws {
-        let records = RecordingRecords()
+        let records = InMemoryRecords()
         let h = Harness(records: records)
         try await h.call("CreateSecret", ["Name": "s", "SecretString": "TOPSECRETVALUE", "ClientRequestToken": .string(Harness.token())])
         try await h.call("PutSecretValue", ["SecretId": "s", "SecretBinary": .blob(Array("BINARYSECRET".utf8)),
@@ -56,7 +57,7 @@ import Testing
     }
 
     @Test func aScheduledDeletionSurvivesARestartAndHappensOnTime() async throws {
-        let records = RecordingRecords()
+        let records = InMemoryRecords()
         let h = Harness(records: records)
         try await h.call("CreateSecret", ["Name": "s", "SecretString": "v", "ClientRequestToken": .string(Harness.token()),
                                           "Tags": [["Key": "k", "Value": "v"]]])

@@ -1,57 +1,9 @@
 import Foundation
 import SimfraCore
+import SimfraTestSupport
 import Synchronization
 
 @testable import SimfraSecretsManager
-
-/// A clock tests move by hand.
-final class FakeClock: SimfraClock {
-    private let t: Mutex<Double>
-    init(_ start: Double = 1_700_000_000) { t = Mutex(start) }
-    func now() -> Double { t.withLock { $0 } }
-    func advance(_ s: Double) { t.withLock { $0 += s } }
-}
-
-/// Durable records kept in memory; `seal` really transforms the bytes (XOR) so tests can
-/// check nothing readable reaches a record.
-final class RecordingRecords: DurableRecords {
-    private let store = Mutex<[String: DurableRecord]>([:])
-    var isPersistent: Bool { true }
-
-    private static func key(_ kind: String, _ account: String, _ region: String, _ id: String) -> String {
-        "\(kind)|\(account)|\(region)|\(id)"
-    }
-
-    func put(kind: String, account: String, region: String, id: String, data: [UInt8]) -> Commit {
-        store.withLock { $0[Self.key(kind, account, region, id)] = DurableRecord(kind: kind, account: account, region: region, id: id, data: data) }
-        return .done
-    }
-
-    func delete(kind: String, account: String, region: String, id: String) -> Commit {
-        store.withLock { $0[Self.key(kind, account, region, id)] = nil }
-        return .done
-    }
-
-    func apply(_ writes: [DurableWrite]) -> Commit {
-        for w in writes {
-            switch w {
-            case .put(let k, let a, let r, let i, let d): _ = put(kind: k, account: a, region: r, id: i, data: d)
-            case .delete(let k, let a, let r, let i): _ = delete(kind: k, account: a, region: r, id: i)
-            }
-        }
-        return .done
-    }
-
-    func loadAll() throws -> [DurableRecord] {
-        store.withLock { Array($0.values) }.sorted { ($0.kind, $0.account, $0.region, $0.id) < ($1.kind, $1.account, $1.region, $1.id) }
-    }
-
-    func seal(_ plaintext: [UInt8], aad: String) -> [UInt8] { plaintext.map { $0 ^ 0x5A } }
-    func unseal(_ sealed: [UInt8], aad: String) throws -> [UInt8] { sealed.map { $0 ^ 0x5A } }
-
-    var count: Int { store.withLock { $0.count } }
-    var allBytes: [UInt8] { store.withLock { $0.values.flatMap(\.data) } }
-}
 
 /// KMS as the API contract describes it, enough for envelope encryption: GenerateDataKey
 /// returns a random key and a blob naming it; Decrypt needs the same encryption context.
@@ -116,10 +68,10 @@ enum TestContext {
 struct Harness {
     let sm: SecretsManagerService
     let kms: FakeKMS
-    let clock: FakeClock
-    let records: RecordingRecords
+    let clock: ManualClock
+    let records: InMemoryRecords
 
-    init(records: RecordingRecords = RecordingRecords(), clock: FakeClock = FakeClock()) {
+    init(records: InMemoryRecords = InMemoryRecords(), clock: ManualClock = ManualClock()) {
         self.records = records
         self.clock = clock
         kms = FakeKMS()
