@@ -53,7 +53,8 @@ def requests_for(port):
     key = call(port, "kms", "CreateKey", {"Description": "bench"})["KeyMetadata"]["KeyId"]
     plaintext = base64.b64encode(os.urandom(1024)).decode()
     blob = call(port, "kms", "Encrypt", {"KeyId": key, "Plaintext": plaintext})["CiphertextBlob"]
-    call(port, "secretsmanager", "CreateSecret", {"Name": "bench/secret", "SecretString": "s3cr3t" * 20})
+    call(port, "secretsmanager", "CreateSecret", {"Name": "bench/secret", "SecretString": "s3cr3t" * 20,
+                                                           "ClientRequestToken": "bench-0000-0000-0000-000000000001"})
     return {
         "Encrypt1KiB": signed(port, "kms", "Encrypt", {"KeyId": key, "Plaintext": plaintext}),
         "Decrypt1KiB": signed(port, "kms", "Decrypt", {"CiphertextBlob": blob}),
