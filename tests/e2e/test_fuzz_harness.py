@@ -41,7 +41,7 @@ def test_other_rest_xml_documents_decode_to_not_implemented(ctx):
 def test_json_targets_are_accepted_or_not_implemented(ctx):
     for service, prefix, ver, op, doc in json_codecs._targets(ctx):
         r = ctx.send(json_codecs._case(ctx, service, prefix, ver, op, json.dumps(doc).encode(), "base", "").raw)
-        _ok(r, f"{service} {op}", (200,) if service in ("dynamodb", "sqs", "kms", "secretsmanager") else (501,))
+        _ok(r, f"{service} {op}", (200,) if service in ("dynamodb", "sqs", "kms", "secretsmanager", "ssm") else (501,))
 
 
 def test_query_forms_are_accepted_or_not_implemented(ctx):

@@ -45,6 +45,10 @@ def _targets(ctx: Ctx):
         ("kms", "TrentService", "1.1", "Encrypt", {"KeyId": ctx.KMS_ALIAS, "Plaintext": "aGVsbG8="}),
         ("logs", "Logs_20140328", "1.1", "PutLogEvents",
          {"logGroupName": "g", "logStreamName": "s", "logEvents": [{"timestamp": 1, "message": "m"}]}),
+        ("ssm", "AmazonSSM", "1.1", "PutParameter",
+         {"Name": "/fz/p", "Value": "v", "Type": "String", "Tier": "Advanced", "Overwrite": True,
+          "Policies": json.dumps([{"Type": "Expiration", "Version": "1.0",
+                                   "Attributes": {"Timestamp": "2030-01-01T00:00:00.000Z"}}])}),
         ("secretsmanager", "secretsmanager", "1.1", "CreateSecret",
          {"Name": "s", "SecretString": "v", "ClientRequestToken": "fuzz-token-0000000000000000000000000"}),
     ]
