@@ -219,9 +219,7 @@ extension Value {
         return nil
     }
 
-    func int(_ key: String) -> Int64? { self[key]?.intValue }
-
-    func bool(_ key: String) -> Bool? { self[key]?.boolValue }
+    func int64(_ key: String) -> Int64? { self[key]?.intValue }
 
     func time(_ key: String) -> Double? {
         switch self[key] {

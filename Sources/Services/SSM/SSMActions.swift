@@ -19,7 +19,7 @@ extension SSMService: ResourcePolicyService {
         case "PutParameter":
             let arn = parameterArn((input.string("Name") ?? "").trimmingSpaces)
             var keys = ActionRequirement.requestTagKeys(input.tagList("Tags"))
-            keys["ssm:overwrite"] = [input.bool("Overwrite") ? "true" : "false"]
+            keys["ssm:overwrite"] = [input.flag("Overwrite") ? "true" : "false"]
             return [ActionRequirement(action: action, resources: [arn], conditionKeys: keys, createsResource: true)]
         case "GetParameters", "DeleteParameters":
             let names = input.stringList("Names") ?? []
@@ -30,7 +30,7 @@ extension SSMService: ResourcePolicyService {
             var path = input.string("Path") ?? "/"
             while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
             return [ActionRequirement(action: action, resources: [Self.arn(context, path)],
-                                      conditionKeys: ["ssm:recursive": [input.bool("Recursive") ? "true" : "false"]])]
+                                      conditionKeys: ["ssm:recursive": [input.flag("Recursive") ? "true" : "false"]])]
         case "DescribeParameters":
             return [ActionRequirement(action: action)]
         case "AddTagsToResource", "RemoveTagsFromResource", "ListTagsForResource":

@@ -97,10 +97,8 @@ public final class SSMService: StatefulService, InvokingService, Sendable {
 
 /// Typed reads of the decoded input.
 extension Value {
-    func string(_ key: String) -> String? { self[key]?.stringValue }
-    func bool(_ key: String) -> Bool { self[key]?.boolValue ?? false }
-    func int(_ key: String) -> Int? { self[key]?.intValue.map { Int(clamping: $0) } }
-    func stringList(_ key: String) -> [String]? { self[key]?.listValue?.compactMap(\.stringValue) }
+    /// An optional boolean member, absent reading as false.
+    func flag(_ key: String) -> Bool { self[key]?.boolValue ?? false }
 
     /// `[{"Key": …, "Value": …}]`.
     func tagList(_ key: String) -> [(key: String, value: String)] {

@@ -1,34 +1,7 @@
 import SimfraCore
 
-/// Typed reads of the decoded input (keyed by member names of the input shape).
+/// KMS-shaped reads of the decoded input (the common ones are in SimfraCore).
 extension Value {
-    func string(_ key: String) -> String? { self[key]?.stringValue }
-
-    func int(_ key: String) -> Int? {
-        guard let v = self[key]?.intValue else { return nil }
-        return Int(clamping: v)
-    }
-
-    func bool(_ key: String) -> Bool? { self[key]?.boolValue }
-
-    func blob(_ key: String) -> [UInt8]? {
-        if case .blob(let b)? = self[key] { return b }
-        return nil
-    }
-
-    func stringList(_ key: String) -> [String]? {
-        self[key]?.listValue?.compactMap(\.stringValue)
-    }
-
-    func stringMap(_ key: String) -> [String: String]? {
-        guard let o = self[key]?.objectValue else { return nil }
-        var out: [String: String] = [:]
-        for (k, v) in o {
-            if let s = v.stringValue { out[k] = s }
-        }
-        return out
-    }
-
     /// KMS's `[{"TagKey": …, "TagValue": …}]`, in request order.
     func kmsTags(_ key: String) -> [(key: String, value: String)] {
         (self[key]?.listValue ?? []).compactMap { t in

@@ -92,7 +92,7 @@ extension S3Service {
     func listBuckets(_ input: Value, _ context: RequestContext) -> Value {
         let prefix = input.str("Prefix") ?? ""
         let regionFilter = input.str("BucketRegion")
-        let max = input.int("MaxBuckets").map { Int(Swift.max(1, Swift.min($0, 10000))) }
+        let max = input.int64("MaxBuckets").map { Int(Swift.max(1, Swift.min($0, 10000))) }
         let after = input.str("ContinuationToken").flatMap { Base64.decode($0) }.map { String(decoding: $0, as: UTF8.self) }
         let all: [(String, Double, String)] = state.withLock { s in
             s.buckets.values.filter { $0.owner == context.accountId }.map { ($0.name, $0.created, $0.region) }

@@ -80,7 +80,7 @@ extension S3Service: CORSService {
         out.append(("Access-Control-Allow-Methods", methods.joined(separator: ", ")))
         let expose = (rule["ExposeHeaders"]?.listValue ?? []).compactMap(\.stringValue)
         if !expose.isEmpty { out.append(("Access-Control-Expose-Headers", expose.joined(separator: ", "))) }
-        if let age = rule.int("MaxAgeSeconds") { out.append(("Access-Control-Max-Age", String(age))) }
+        if let age = rule.int64("MaxAgeSeconds") { out.append(("Access-Control-Max-Age", String(age))) }
         return out
     }
 

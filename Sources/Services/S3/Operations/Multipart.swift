@@ -180,8 +180,8 @@ extension S3Service {
     }
 
     func uploadPart(_ input: Value, body: any BodyStream, _ context: RequestContext) async throws -> Value {
-        let number = try MultipartRules.validPartNumber(input.int("PartNumber"))
-        if let declared = input.int("ContentLength") ?? body.declaredLength.map(Int64.init), declared > MultipartRules.maxPartSize {
+        let number = try MultipartRules.validPartNumber(input.int64("PartNumber"))
+        if let declared = input.int64("ContentLength") ?? body.declaredLength.map(Int64.init), declared > MultipartRules.maxPartSize {
             throw S3Errors.entityTooLarge(declared, max: MultipartRules.maxPartSize)
         }
         let upload = try locked { s throws(AWSError) -> Upload in try uploadLocked(s, input, context).1 }
@@ -209,7 +209,7 @@ extension S3Service {
     }
 
     func uploadPartCopy(_ input: Value, _ context: RequestContext) async throws -> Value {
-        let number = try MultipartRules.validPartNumber(input.int("PartNumber"))
+        let number = try MultipartRules.validPartNumber(input.int64("PartNumber"))
         let source = try Self.parseCopySource(input.str("CopySource") ?? "")
         let sourceCustomer = try CustomerKey.parse(input, prefix: "CopySource", reading: true)
         let upload = try locked { s throws(AWSError) -> Upload in try uploadLocked(s, input, context).1 }
@@ -255,8 +255,8 @@ extension S3Service {
 
     func listParts(_ input: Value, _ context: RequestContext) throws -> Value {
         let upload = try locked { s throws(AWSError) -> Upload in try uploadLocked(s, input, context).1 }
-        let maxParts = Int(min(max(input.int("MaxParts") ?? 1000, 0), 1000))
-        let marker = Int(input.int("PartNumberMarker") ?? 0)
+        let maxParts = Int(min(max(input.int64("MaxParts") ?? 1000, 0), 1000))
+        let marker = Int(input.int64("PartNumberMarker") ?? 0)
         let all = upload.parts.values.filter { $0.number > marker }.sorted { $0.number < $1.number }
         let page = Array(all.prefix(maxParts))
         let truncated = all.count > page.count
@@ -343,7 +343,7 @@ extension S3Service {
         let requested: [MultipartRules.Requested] = (input["MultipartUpload"]?["Parts"]?.listValue ?? []).map { p in
             var checksum: String?
             for m in ChecksumAlgorithms.members { if let c = p.str(m) { checksum = c } }
-            return MultipartRules.Requested(number: Int(p.int("PartNumber") ?? 0), etag: p.str("ETag") ?? "", checksum: checksum)
+            return MultipartRules.Requested(number: Int(p.int64("PartNumber") ?? 0), etag: p.str("ETag") ?? "", checksum: checksum)
         }
         let upload = try locked { s throws(AWSError) -> Upload in try uploadLocked(s, input, context).1 }
         let parts = try MultipartRules.select(requested, from: upload.parts, uploadId: upload.uploadId)
@@ -353,7 +353,7 @@ extension S3Service {
             let owner = try locked { s throws(AWSError) -> String in try bucket(s, upload.bucket, context).owner }
             _ = try await openDataKey(upload.template, customer: nil, bucket: upload.bucket, bucketOwner: owner, context: context)
         }
-        if let declared = input.int("MpuObjectSize"), declared != parts.reduce(0, { $0 + $1.size }) {
+        if let declared = input.int64("MpuObjectSize"), declared != parts.reduce(0, { $0 + $1.size }) {
             throw S3Errors.invalidRequest("The provided 'x-amz-mp-object-size' header value \(declared) does not match what was computed: \(parts.reduce(0, { $0 + $1.size }))")
         }
         // The object's checksum from its parts' (every part must carry one when the upload has an algorithm).

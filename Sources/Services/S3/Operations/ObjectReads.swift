@@ -51,7 +51,7 @@ extension S3Service {
         let versionId = input.str("VersionId")
         let conditions = Conditions(ifMatch: input.str("IfMatch"), ifNoneMatch: input.str("IfNoneMatch"),
                                     ifModifiedSince: input.time("IfModifiedSince"), ifUnmodifiedSince: input.time("IfUnmodifiedSince"))
-        let partNumber = input.int("PartNumber")
+        let partNumber = input.int64("PartNumber")
         let rangeHeader = input.str("Range")
         let method = head ? "HEAD" : "GET"
         let customer = try CustomerKey.parse(input, reading: true)
@@ -184,8 +184,8 @@ extension S3Service {
             out["Checksum"] = [c.member: .string(c.value), "ChecksumType": .string(c.type)]
         }
         if wanted.contains("ObjectParts"), v.isMultipart {
-            let maxParts = Int(input.int("MaxParts") ?? 1000)
-            let marker = Int(input.int("PartNumberMarker") ?? 0)
+            let maxParts = Int(input.int64("MaxParts") ?? 1000)
+            let marker = Int(input.int64("PartNumberMarker") ?? 0)
             var parts: [Value] = []
             var n = marker + 1
             while n <= v.partSizes.count && parts.count < maxParts {

@@ -331,7 +331,7 @@ extension S3Service {
         let bucketName = input.str("Bucket") ?? ""
         let key = input.str("Key") ?? ""
         try Self.validateKey(key)
-        if let declared = input.int("ContentLength") ?? body.declaredLength.map(Int64.init), declared > Self.maxSinglePut {
+        if let declared = input.int64("ContentLength") ?? body.declaredLength.map(Int64.init), declared > Self.maxSinglePut {
             throw S3Errors.entityTooLarge(declared, max: Self.maxSinglePut)
         }
         let customer = try CustomerKey.parse(input)

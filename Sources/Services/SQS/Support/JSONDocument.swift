@@ -1,3 +1,5 @@
+import SimfraCore
+
 /// A small order-preserving JSON document, for what SQS keeps as JSON text: Policy,
 /// RedrivePolicy, RedriveAllowPolicy, and Simfra's own queue records. Numbers keep their
 /// source text so a document round-trips byte for byte where it can.
@@ -249,26 +251,7 @@ enum JSONDocument: Equatable, Sendable {
         }
     }
 
-    static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
-    }
+    static func writeString(_ s: String, into out: inout String) { JSONText.append(s, to: &out) }
 }
 
 extension String {

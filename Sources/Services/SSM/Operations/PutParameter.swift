@@ -26,7 +26,7 @@ extension SSMService {
             throw SSMError.validation(
                 "1 validation error detected: Value '' at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1.")
         }
-        let overwrite = input.bool("Overwrite")
+        let overwrite = input.flag("Overwrite")
         let tags = input.tagList("Tags")
         if overwrite && !tags.isEmpty {
             throw SSMError.validation(

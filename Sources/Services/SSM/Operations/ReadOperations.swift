@@ -43,7 +43,7 @@ extension SSMService {
         guard let ref = ParameterName.reference(input.string("Name") ?? ""), let found = try resolve(ref, ctx) else {
             throw SSMError.notFound()
         }
-        let rendered = try await render(found.0, found.1, selector: ref.selector, decrypt: input.bool("WithDecryption"), ctx)
+        let rendered = try await render(found.0, found.1, selector: ref.selector, decrypt: input.flag("WithDecryption"), ctx)
         return ["Parameter": rendered]
     }
 
@@ -51,7 +51,7 @@ extension SSMService {
         var seen: Set<String> = []
         var found: [Value] = []
         var invalid: [Value] = []
-        let decrypt = input.bool("WithDecryption")
+        let decrypt = input.flag("WithDecryption")
         for name in input.stringList("Names") ?? [] where seen.insert(name).inserted {
             guard let ref = ParameterName.reference(name) else {
                 invalid.append(.string(name))
@@ -77,7 +77,7 @@ extension SSMService {
             path.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "/_.-".contains($0)) })
         else { throw SSMError.validation(Self.pathMessage) }
         let filters = try ParameterFilters.parse(input["ParameterFilters"]?.listValue ?? [], byPath: true)
-        let recursive = input.bool("Recursive")
+        let recursive = input.flag("Recursive")
         let prefix = path.hasSuffix("/") ? path : path + "/"
         let now = clock.now()
         let candidates = ParameterName.isPublic(prefix)
@@ -90,7 +90,7 @@ extension SSMService {
         }
         let (page, next) = try Self.page(matching, token: input.string("NextToken"), max: input.int("MaxResults") ?? 10)
         var out: [Value] = []
-        let decrypt = input.bool("WithDecryption")
+        let decrypt = input.flag("WithDecryption")
         for p in page { out.append(try await render(p, p.latest, selector: nil, decrypt: decrypt, ctx)) }
         var result: [String: Value] = ["Parameters": .list(out)]
         if let next { result["NextToken"] = .string(next) }
@@ -126,7 +126,7 @@ extension SSMService {
             start = min(n, p.versions.count)
         }
         let end = min(p.versions.count, start + (input.int("MaxResults") ?? 50))
-        let decrypt = input.bool("WithDecryption")
+        let decrypt = input.flag("WithDecryption")
         var out: [Value] = []
         for v in p.versions[start..<end] {
             var o = Self.metadata(p, v, ctx)
@@ -166,7 +166,7 @@ extension SSMService {
         let filters = try ParameterFilters.parse(filterList, byPath: false) + ParameterFilters.legacy(legacy)
         // `Shared`: parameters other accounts shared with this one through RAM; sharing is
         // not implemented, so there are none.
-        if input.bool("Shared") { return ["Parameters": []] }
+        if input.flag("Shared") { return ["Parameters": []] }
         let now = clock.now()
         let matching = state.withLock { $0.sorted(Self.scope(ctx), now: now) }.filter { ParameterFilters.matches($0, filters) }
         let (page, next) = try Self.page(matching, token: input.string("NextToken"), max: input.int("MaxResults") ?? 50)

@@ -1,0 +1,33 @@
+/// JSON string literals for services that write small JSON documents by hand (key policies,
+/// queue attributes) rather than through a protocol codec.
+public enum JSONText {
+    /// Appends `s` as a quoted JSON string: quotes, backslashes and control characters
+    /// escaped, everything else as is (JSON is UTF-8; no `\u` for non-ASCII).
+    public static func append(_ s: String, to out: inout String) {
+        out += "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let h = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        out += "\""
+    }
+
+    /// `s` as a quoted JSON string.
+    public static func quoted(_ s: String) -> String {
+        var out = ""
+        append(s, to: &out)
+        return out
+    }
+}
