@@ -75,9 +75,12 @@ let package = Package(
             ],
             path: "Sources/Services/KMS", swiftSettings: strict),
         .target(
+            name: "SimfraSNS", dependencies: ["SimfraCore"],
+            path: "Sources/Services/SNS", swiftSettings: strict),
+        .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager", "SimfraSNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -99,6 +102,7 @@ let package = Package(
         .testTarget(
             name: "SimfraSecretsManagerTests", dependencies: ["SimfraSecretsManager", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(name: "SimfraSSMTests", dependencies: ["SimfraSSM", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SimfraSNSTests", dependencies: ["SimfraSNS", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraSQSTests", dependencies: ["SimfraSQS", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "SimfraS3Tests",

@@ -8,6 +8,7 @@ import SimfraS3
 import SimfraDynamoDB
 import SimfraIAM
 import SimfraKMS
+import SimfraSNS
 import SimfraSQS
 import SimfraSecretsManager
 import SimfraSSM
@@ -50,6 +51,7 @@ public final class Simfra: Sendable {
             handlers: [
                 iam, sts, KMSService(records: Self.records(store, service: "kms"), clock: SystemClock()), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
+                SNSService(),
                 s3,
                 SecretsManagerService(records: Self.records(store, service: "secretsmanager"), clock: SystemClock()),
                 SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),

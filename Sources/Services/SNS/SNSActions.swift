@@ -1,0 +1,44 @@
+import SimfraCore
+
+/// SNS's action table (Service Authorization Reference, Amazon SNS): every topic operation
+/// acts on the topic ARN; ListTopics has no resource-level permission. Tag conditions
+/// (`aws:RequestTag/…`, `aws:TagKeys`) ride on CreateTopic, TagResource and UntagResource.
+extension SNSService {
+    public func authorization(operation: String, input: Value, context: RequestContext) -> [ActionRequirement]? {
+        switch operation {
+        case "CreateTopic":
+            let name = input.string("Name") ?? ""
+            let arn = "arn:\(Self.partition(context)):sns:\(context.region):\(context.accountId):\(name)"
+            let keys = ActionRequirement.requestTagKeys(list: input["Tags"]?.listValue)
+            var requirements = [ActionRequirement(action: "sns:CreateTopic", resources: [arn], conditionKeys: keys,
+                                                  createsResource: true)]
+            if !(input["Tags"]?.listValue ?? []).isEmpty {
+                requirements.append(ActionRequirement(action: "sns:TagResource", resources: [arn], conditionKeys: keys))
+            }
+            return requirements
+        case "ListTopics":
+            return [ActionRequirement(action: "sns:ListTopics")]
+        case "DeleteTopic", "GetTopicAttributes", "SetTopicAttributes":
+            return [ActionRequirement(action: "sns:\(operation)", resources: Self.arnList(input.string("TopicArn")))]
+        case "TagResource":
+            let keys = ActionRequirement.requestTagKeys(list: input["Tags"]?.listValue)
+            return [ActionRequirement(action: "sns:TagResource", resources: Self.arnList(input.string("ResourceArn")),
+                                      conditionKeys: keys)]
+        case "UntagResource":
+            let tagKeys = input.stringList("TagKeys") ?? []
+            return [ActionRequirement(action: "sns:UntagResource", resources: Self.arnList(input.string("ResourceArn")),
+                                      conditionKeys: tagKeys.isEmpty ? [:] : ["aws:tagkeys": tagKeys])]
+        case "ListTagsForResource":
+            return [ActionRequirement(action: "sns:ListTagsForResource",
+                                      resources: Self.arnList(input.string("ResourceArn")))]
+        default:
+            return [ActionRequirement(action: "sns:\(operation)")]
+        }
+    }
+
+    /// A malformed ARN is the handler's InvalidParameter, not an authorisation question.
+    static func arnList(_ arn: String?) -> [String] {
+        guard let arn, arn.split(separator: ":", omittingEmptySubsequences: false).count >= 6 else { return [] }
+        return [arn]
+    }
+}

@@ -1,0 +1,185 @@
+import SimfraCore
+import Synchronization
+
+/// Amazon SNS, first slice: topics (create, delete, list, attributes, tags). Subscriptions
+/// and Publish are not implemented yet and answer 501.
+///
+/// State lives in memory under one `Mutex`, keyed by topic ARN; topics are not persisted yet.
+public final class SNSService: ResourcePolicyService, AccountScopedService {
+    public let serviceName = "sns"
+    public let implementedOperations: Set<String> = [
+        "CreateTopic", "DeleteTopic", "ListTopics", "GetTopicAttributes", "SetTopicAttributes",
+        "TagResource", "UntagResource", "ListTagsForResource",
+    ]
+
+    let topics = Mutex([String: Topic]())
+
+    public init() {}
+
+    public func handle(operation: String, input: Value, context: RequestContext) async throws -> Value {
+        switch operation {
+        case "CreateTopic": return try createTopic(input, context)
+        case "DeleteTopic":
+            let arn = input.string("TopicArn") ?? ""
+            try SNSError.checkArn(arn, member: "TopicArn")
+            // AWS answers success for a topic that does not exist.
+            _ = topics.withLock { $0.removeValue(forKey: arn) }
+            return .empty
+        case "ListTopics": return try listTopics(input, context)
+        case "GetTopicAttributes":
+            let topic = try find(input.string("TopicArn") ?? "")
+            return ["Attributes": .object(topic.allAttributes().mapValues { .string($0) })]
+        case "SetTopicAttributes": return try setTopicAttributes(input)
+        case "TagResource": return try tagResource(input)
+        case "UntagResource":
+            let arn = input.string("ResourceArn") ?? ""
+            let keys = Set(input.stringList("TagKeys") ?? [])
+            try withTopic(arn, member: "ResourceArn", notFound: SNSError.resourceNotFound) { topic in
+                topic.tags.removeAll { keys.contains($0.key) }
+            }
+            return .empty
+        case "ListTagsForResource":
+            let arn = input.string("ResourceArn") ?? ""
+            try SNSError.checkArn(arn, member: "ResourceArn")
+            guard let topic = topics.withLock({ $0[arn] }) else { throw SNSError.resourceNotFound }
+            return ["Tags": .list(topic.tags.map { ["Key": .string($0.key), "Value": .string($0.value)] })]
+        default:
+            throw AWSError.notImplemented(service: serviceName, operation: operation)
+        }
+    }
+
+    func find(_ arn: String) throws(AWSError) -> Topic {
+        try SNSError.checkArn(arn, member: "TopicArn")
+        guard let topic = topics.withLock({ $0[arn] }) else { throw SNSError.topicNotFound }
+        return topic
+    }
+
+    /// Changes one topic under the lock; `member` names the ARN parameter in errors.
+    func withTopic(_ arn: String, member: String = "TopicArn", notFound: AWSError = SNSError.topicNotFound,
+                   _ body: (inout Topic) throws(AWSError) -> Void) throws(AWSError)
+    {
+        try SNSError.checkArn(arn, member: member)
+        try topics.withLock { (all: inout [String: Topic]) throws(AWSError) in
+            guard var topic = all[arn] else { throw notFound }
+            try body(&topic)
+            all[arn] = topic
+        }
+    }
+
+    func createTopic(_ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
+        let name = input.string("Name") ?? ""
+        var attributes = input.stringMap("Attributes") ?? [:]
+        let fifo = attributes.removeValue(forKey: "FifoTopic")?.lowercased() == "true"
+        guard Topic.validName(name, fifo: fifo) else { throw SNSError.invalidParameter("Topic Name") }
+        for key in attributes.keys where !Topic.settableAttributes.contains(key) {
+            throw SNSError.invalidParameter("AttributeName")
+        }
+        if !fifo, attributes["ContentBasedDeduplication"]?.lowercased() == "true" {
+            throw SNSError.invalidParameter("Attributes Reason: ContentBasedDeduplication can only be set for FIFO topics")
+        }
+        let tags = try Self.tags(input["Tags"]?.listValue ?? [])
+        let arn = "arn:\(Self.partition(context)):sns:\(context.region):\(context.accountId):\(name)"
+        return try topics.withLock { (all: inout [String: Topic]) throws(AWSError) -> Value in
+            if let existing = all[arn] {
+                // CreateTopic is idempotent for the same name: what the caller restates must
+                // match what the topic already has.
+                let current = existing.allAttributes()
+                if attributes.contains(where: { current[$0.key] != $0.value }) || fifo != existing.isFifo {
+                    throw SNSError.invalidParameter("Attributes Reason: Topic already exists with different attributes")
+                }
+                let known = Dictionary(existing.tags.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+                if tags.contains(where: { known[$0.key] != $0.value }) {
+                    throw SNSError.invalidParameter("Tags Reason: Topic already exists with different tags")
+                }
+                return ["TopicArn": .string(arn)]
+            }
+            if attributes["Policy"] == nil {
+                attributes["Policy"] = Topic.defaultPolicy(arn: arn, accountId: context.accountId)
+            }
+            all[arn] = Topic(arn: arn, accountId: context.accountId, region: context.region, name: name,
+                             isFifo: fifo, attributes: attributes, tags: tags)
+            return ["TopicArn": .string(arn)]
+        }
+    }
+
+    /// Pages of 100 in ARN order; the token is the last ARN returned.
+    func listTopics(_ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
+        let after = input.string("NextToken")
+        let arns = topics.withLock { all in
+            all.values.filter { $0.accountId == context.accountId && $0.region == context.region }.map(\.arn)
+        }.sorted()
+        if let after, !after.isEmpty, !after.hasPrefix("arn:") { throw SNSError.invalidParameter("NextToken") }
+        let rest = arns.filter { after == nil || after!.isEmpty || $0 > after! }
+        let page = rest.prefix(100)
+        var out: [String: Value] = ["Topics": .list(page.map { ["TopicArn": .string($0)] })]
+        if rest.count > 100, let last = page.last { out["NextToken"] = .string(last) }
+        return .object(out)
+    }
+
+    func setTopicAttributes(_ input: Value) throws(AWSError) -> Value {
+        let name = input.string("AttributeName") ?? ""
+        let value = input.string("AttributeValue") ?? ""
+        guard Topic.settableAttributes.contains(name) else { throw SNSError.invalidParameter("AttributeName") }
+        try withTopic(input.string("TopicArn") ?? "") { (topic: inout Topic) throws(AWSError) in
+            if name == "ContentBasedDeduplication", !topic.isFifo {
+                throw SNSError.invalidParameter("Attributes Reason: ContentBasedDeduplication can only be set for FIFO topics")
+            }
+            if value.isEmpty, name != "DisplayName" {
+                topic.attributes.removeValue(forKey: name)
+            } else {
+                topic.attributes[name] = value
+            }
+        }
+        return .empty
+    }
+
+    func tagResource(_ input: Value) throws(AWSError) -> Value {
+        let tags = try Self.tags(input["Tags"]?.listValue ?? [])
+        try withTopic(input.string("ResourceArn") ?? "", member: "ResourceArn", notFound: SNSError.resourceNotFound) { topic in
+            for tag in tags {
+                if let i = topic.tags.firstIndex(where: { $0.key == tag.key }) {
+                    topic.tags[i].value = tag.value
+                } else {
+                    topic.tags.append(tag)
+                }
+            }
+        }
+        return .empty
+    }
+
+    static func tags(_ list: [Value]) throws(AWSError) -> [(key: String, value: String)] {
+        var seen = Set<String>()
+        var out: [(key: String, value: String)] = []
+        for tag in list {
+            let key = tag.string("Key") ?? "", value = tag.string("Value") ?? ""
+            guard seen.insert(key).inserted else { throw SNSError.invalidParameter("Duplicated keys are not allowed.") }
+            out.append((key, value))
+        }
+        return out
+    }
+
+    static func partition(_ context: RequestContext) -> String {
+        let parts = context.principalArn.split(separator: ":", maxSplits: 2)
+        return parts.count > 1 && parts[0] == "arn" ? String(parts[1]) : "aws"
+    }
+
+    public func resourcePolicy(forResource arn: String, context: RequestContext) -> ResourcePolicyDocument? {
+        guard let topic = topics.withLock({ $0[arn] }), !topic.policy.isEmpty else { return nil }
+        return ResourcePolicyDocument(document: topic.policy, ownerAccount: topic.accountId)
+    }
+
+    public func resourceOwner(forResource arn: String, context: RequestContext) -> String? {
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        return parts.count >= 6 && !parts[4].isEmpty ? String(parts[4]) : nil
+    }
+
+    public func resourceTags(forResource arn: String, context: RequestContext) -> [String: String]? {
+        guard let topic = topics.withLock({ $0[arn] }) else { return nil }
+        return Dictionary(topic.tags.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Deleting or resetting an account removes its topics in every region.
+    public func removeAccount(_ accountId: String) async throws {
+        topics.withLock { all in all = all.filter { $0.value.accountId != accountId } }
+    }
+}
