@@ -1,6 +1,7 @@
 """SNS topics end to end with boto3 and the AWS CLI: standard and FIFO topics, idempotent
 CreateTopic, attributes with AWS's default policy, tags, paging, and AWS's error codes.
-Subscriptions and Publish are not implemented yet (501), nor is persistence of topics.
+SQS subscriptions (confirmed at once). Publish is not implemented yet (501), nor is
+persistence of topics and subscriptions.
 """
 from __future__ import annotations
 
@@ -93,7 +94,38 @@ def test_list_topics_pages_of_100(server_factory):
     assert {t["TopicArn"] for t in first["Topics"] + second["Topics"]} == arns
 
 
-def test_subscribe_not_implemented_yet(sns):
+def test_sqs_subscription(sns, client):
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName=unique_name("q"))["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name=unique_name("t"))["TopicArn"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn,
+                        Attributes={"RawMessageDelivery": "true"}, ReturnSubscriptionArn=True)["SubscriptionArn"]
+    assert sub.startswith(topic + ":")
+    attrs = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+    assert attrs["PendingConfirmation"] == "false" and attrs["RawMessageDelivery"] == "true"
+    assert attrs["Protocol"] == "sqs" and attrs["Endpoint"] == qarn and attrs["Owner"] == ACCOUNT_ID
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SubscriptionsConfirmed"] == "1"
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy", AttributeValue='{"a": ["b"]}')
+    assert sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["FilterPolicy"] == '{"a": ["b"]}'
+    listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert listed == [{"SubscriptionArn": sub, "Owner": ACCOUNT_ID, "Protocol": "sqs", "Endpoint": qarn,
+                       "TopicArn": topic}]
+    assert sub in [x["SubscriptionArn"] for x in sns.list_subscriptions()["Subscriptions"]]
+    with pytest.raises(ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=url)
+    assert err(e) == (400, "InvalidParameter", "Invalid parameter: SQS endpoint ARN")
+    with pytest.raises(ClientError) as e:
+        sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery", AttributeValue="x")
+    assert err(e) == (400, "InvalidParameter",
+                      "Invalid parameter: RawMessageDelivery: Invalid value [x]. Must be true or false.")
+    sns.unsubscribe(SubscriptionArn=sub)
+    with pytest.raises(ClientError) as e:
+        sns.get_subscription_attributes(SubscriptionArn=sub)
+    assert err(e) == (404, "NotFound", "Subscription does not exist")
+
+
+def test_publish_not_implemented_yet(sns):
     arn = sns.create_topic(Name=unique_name("t"))["TopicArn"]
     with pytest.raises(ClientError) as e:
         sns.publish(TopicArn=arn, Message="hi")

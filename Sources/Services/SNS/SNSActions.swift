@@ -16,6 +16,18 @@ extension SNSService {
                 requirements.append(ActionRequirement(action: "sns:TagResource", resources: [arn], conditionKeys: keys))
             }
             return requirements
+        case "Subscribe":
+            var keys: [String: [String]] = [:]
+            if let p = input.string("Protocol") { keys["sns:protocol"] = [p] }
+            if let e = input.string("Endpoint") { keys["sns:endpoint"] = [e] }
+            return [ActionRequirement(action: "sns:Subscribe", resources: Self.arnList(input.string("TopicArn")),
+                                      conditionKeys: keys)]
+        case "ListSubscriptionsByTopic":
+            return [ActionRequirement(action: "sns:ListSubscriptionsByTopic",
+                                      resources: Self.arnList(input.string("TopicArn")))]
+        // The Service Authorization Reference lists no resource type for these.
+        case "Unsubscribe", "ListSubscriptions", "GetSubscriptionAttributes", "SetSubscriptionAttributes":
+            return [ActionRequirement(action: "sns:\(operation)")]
         case "ListTopics":
             return [ActionRequirement(action: "sns:ListTopics")]
         case "DeleteTopic", "GetTopicAttributes", "SetTopicAttributes":

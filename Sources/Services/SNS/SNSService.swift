@@ -1,8 +1,8 @@
 import SimfraCore
 import Synchronization
 
-/// Amazon SNS, first slice: topics (create, delete, list, attributes, tags). Subscriptions
-/// and Publish are not implemented yet and answer 501.
+/// Amazon SNS, first slice: topics (create, delete, list, attributes, tags) and SQS
+/// subscriptions. Publish is not implemented yet and answers 501.
 ///
 /// State lives in memory under one `Mutex`, keyed by topic ARN; topics are not persisted yet.
 public final class SNSService: ResourcePolicyService, AccountScopedService {
@@ -10,6 +10,8 @@ public final class SNSService: ResourcePolicyService, AccountScopedService {
     public let implementedOperations: Set<String> = [
         "CreateTopic", "DeleteTopic", "ListTopics", "GetTopicAttributes", "SetTopicAttributes",
         "TagResource", "UntagResource", "ListTagsForResource",
+        "Subscribe", "Unsubscribe", "ListSubscriptions", "ListSubscriptionsByTopic",
+        "GetSubscriptionAttributes", "SetSubscriptionAttributes",
     ]
 
     let topics = Mutex([String: Topic]())
@@ -43,6 +45,14 @@ public final class SNSService: ResourcePolicyService, AccountScopedService {
             try SNSError.checkArn(arn, member: "ResourceArn")
             guard let topic = topics.withLock({ $0[arn] }) else { throw SNSError.resourceNotFound }
             return ["Tags": .list(topic.tags.map { ["Key": .string($0.key), "Value": .string($0.value)] })]
+        case "Subscribe": return try subscribe(input, context)
+        case "Unsubscribe": return try unsubscribe(input)
+        case "ListSubscriptions": return listSubscriptions(input, context)
+        case "ListSubscriptionsByTopic": return try listSubscriptionsByTopic(input)
+        case "GetSubscriptionAttributes":
+            let sub = try subscription(input.string("SubscriptionArn") ?? "")
+            return ["Attributes": .object(sub.allAttributes().mapValues { .string($0) })]
+        case "SetSubscriptionAttributes": return try setSubscriptionAttributes(input)
         default:
             throw AWSError.notImplemented(service: serviceName, operation: operation)
         }

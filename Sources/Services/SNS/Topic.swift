@@ -11,13 +11,14 @@ struct Topic: Sendable {
     /// Settable attributes as the caller wrote them (DisplayName, Policy, DeliveryPolicy…).
     var attributes: [String: String]
     var tags: [(key: String, value: String)] = []
+    var subscriptions: [Subscription] = []
 
     /// The attributes GetTopicAttributes answers: the stored ones plus those AWS computes.
     func allAttributes() -> [String: String] {
         var all = attributes
         all["TopicArn"] = arn
         all["Owner"] = accountId
-        all["SubscriptionsConfirmed"] = "0"
+        all["SubscriptionsConfirmed"] = String(subscriptions.count)
         all["SubscriptionsPending"] = "0"
         all["SubscriptionsDeleted"] = "0"
         if all["DisplayName"] == nil { all["DisplayName"] = "" }
