@@ -1,11 +1,12 @@
 """SNS topics end to end with boto3 and the AWS CLI: standard and FIFO topics, idempotent
 CreateTopic, attributes with AWS's default policy, tags, paging, and AWS's error codes.
-SQS subscriptions (confirmed at once). Publish is not implemented yet (501), nor is
-persistence of topics and subscriptions.
+SQS subscriptions (confirmed at once), Publish delivering AWS's envelope (or the raw message)
+to queues whose policy allows the topic. Not yet: persistence of topics and subscriptions.
 """
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from botocore.exceptions import ClientError
@@ -125,11 +126,76 @@ def test_sqs_subscription(sns, client):
     assert err(e) == (404, "NotFound", "Subscription does not exist")
 
 
-def test_publish_not_implemented_yet(sns):
-    arn = sns.create_topic(Name=unique_name("t"))["TopicArn"]
+def queue_for(sqs, topic=None, fifo=False):
+    """A queue, with a policy letting `topic` send to it when one is given."""
+    name = unique_name("q") + (".fifo" if fifo else "")
+    attrs = {"FifoQueue": "true"} if fifo else {}
+    url = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    if topic:
+        policy = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+            "Resource": qarn, "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]}
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    return url, qarn
+
+
+def receive(sqs, url, wait=5):
+    return sqs.receive_message(QueueUrl=url, WaitTimeSeconds=wait, MaxNumberOfMessages=10,
+                               MessageAttributeNames=["All"]).get("Messages", [])
+
+
+def test_publish_envelope_raw_and_policy(sns, client):
+    sqs = client("sqs")
+    topic = sns.create_topic(Name=unique_name("t"))["TopicArn"]
+    url, qarn = queue_for(sqs, topic)
+    raw_url, raw_arn = queue_for(sqs, topic)
+    closed_url, closed_arn = queue_for(sqs)
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)["SubscriptionArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn, Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=closed_arn)
+    out = sns.publish(TopicArn=topic, Message="hello", Subject="greeting",
+                      MessageAttributes={"color": {"DataType": "String", "StringValue": "red"}})
+    msgs = receive(sqs, url)
+    assert len(msgs) == 1
+    env = json.loads(msgs[0]["Body"])
+    assert env["Type"] == "Notification" and env["MessageId"] == out["MessageId"]
+    assert env["TopicArn"] == topic and env["Subject"] == "greeting" and env["Message"] == "hello"
+    assert env["SignatureVersion"] == "1" and env["Signature"] and env["SigningCertURL"].startswith("https://")
+    assert sub in env["UnsubscribeURL"]
+    assert env["MessageAttributes"] == {"color": {"Type": "String", "Value": "red"}}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", env["Timestamp"])
+    raw = receive(sqs, raw_url)
+    assert [m["Body"] for m in raw] == ["hello"]
+    assert raw[0]["MessageAttributes"]["color"]["StringValue"] == "red"
+    # A queue whose policy does not allow the topic receives nothing, as in AWS.
+    assert receive(sqs, closed_url, wait=1) == []
+
+
+def test_publish_fifo_and_errors(sns, client):
+    sqs = client("sqs")
+    topic = sns.create_topic(Name=unique_name("t") + ".fifo",
+                             Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]
+    url, qarn = queue_for(sqs, topic, fifo=True)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
+    out = sns.publish(TopicArn=topic, Message="m1", MessageGroupId="g")
+    assert len(out["SequenceNumber"]) == 20
+    msgs = receive(sqs, url)
+    assert [m["Body"] for m in msgs] == ["m1"]
     with pytest.raises(ClientError) as e:
-        sns.publish(TopicArn=arn, Message="hi")
-    assert err(e)[0] == 501
+        sns.publish(TopicArn=topic, Message="m2")
+    assert err(e) == (400, "InvalidParameter",
+                      "Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+    with pytest.raises(ClientError) as e:
+        sns.publish(TopicArn=topic + "-none", Message="m")
+    assert err(e) == (404, "NotFound", "Topic does not exist")
+    std = sns.create_topic(Name=unique_name("t"))["TopicArn"]
+    with pytest.raises(ClientError) as e:
+        sns.publish(TopicArn=std, Message="m", MessageDeduplicationId="d")
+    assert err(e)[1] == "InvalidParameter"
+    with pytest.raises(ClientError) as e:
+        sns.publish(TopicArn=std, Message="")
+    assert err(e) == (400, "InvalidParameter", "Invalid parameter: Empty message")
 
 
 def test_aws_cli_round_trip(server):

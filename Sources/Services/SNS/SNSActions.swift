@@ -22,6 +22,9 @@ extension SNSService {
             if let e = input.string("Endpoint") { keys["sns:endpoint"] = [e] }
             return [ActionRequirement(action: "sns:Subscribe", resources: Self.arnList(input.string("TopicArn")),
                                       conditionKeys: keys)]
+        case "Publish":
+            return [ActionRequirement(action: "sns:Publish",
+                                      resources: Self.arnList(input.string("TopicArn") ?? input.string("TargetArn")))]
         case "ListSubscriptionsByTopic":
             return [ActionRequirement(action: "sns:ListSubscriptionsByTopic",
                                       resources: Self.arnList(input.string("TopicArn")))]

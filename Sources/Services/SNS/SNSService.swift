@@ -2,17 +2,19 @@ import SimfraCore
 import Synchronization
 
 /// Amazon SNS, first slice: topics (create, delete, list, attributes, tags) and SQS
-/// subscriptions. Publish is not implemented yet and answers 501.
+/// subscriptions, and Publish delivering to SQS.
 ///
 /// State lives in memory under one `Mutex`, keyed by topic ARN; topics are not persisted yet.
-public final class SNSService: ResourcePolicyService, AccountScopedService {
+public final class SNSService: ResourcePolicyService, AccountScopedService, InvokingService {
     public let serviceName = "sns"
     public let implementedOperations: Set<String> = [
         "CreateTopic", "DeleteTopic", "ListTopics", "GetTopicAttributes", "SetTopicAttributes",
         "TagResource", "UntagResource", "ListTagsForResource",
         "Subscribe", "Unsubscribe", "ListSubscriptions", "ListSubscriptionsByTopic",
-        "GetSubscriptionAttributes", "SetSubscriptionAttributes",
+        "GetSubscriptionAttributes", "SetSubscriptionAttributes", "Publish",
     ]
+    /// Delivers to SQS as `sns.amazonaws.com`; connected by the server.
+    public let invoker = InvokerLink()
 
     let topics = Mutex([String: Topic]())
 
@@ -45,6 +47,7 @@ public final class SNSService: ResourcePolicyService, AccountScopedService {
             try SNSError.checkArn(arn, member: "ResourceArn")
             guard let topic = topics.withLock({ $0[arn] }) else { throw SNSError.resourceNotFound }
             return ["Tags": .list(topic.tags.map { ["Key": .string($0.key), "Value": .string($0.value)] })]
+        case "Publish": return try publish(input, context)
         case "Subscribe": return try subscribe(input, context)
         case "Unsubscribe": return try unsubscribe(input)
         case "ListSubscriptions": return listSubscriptions(input, context)

@@ -12,6 +12,8 @@ struct Topic: Sendable {
     var attributes: [String: String]
     var tags: [(key: String, value: String)] = []
     var subscriptions: [Subscription] = []
+    /// The last FIFO SequenceNumber handed out.
+    var sequence: UInt64 = 0
 
     /// The attributes GetTopicAttributes answers: the stored ones plus those AWS computes.
     func allAttributes() -> [String: String] {

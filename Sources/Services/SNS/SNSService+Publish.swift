@@ -1,0 +1,153 @@
+import Crypto
+import Foundation
+import SimfraCore
+
+/// Publish to a topic's SQS subscribers. The answer comes first; delivery runs afterwards in
+/// a task, as in AWS, through the invoker as the SNS service principal with the topic as
+/// `aws:SourceArn`, so only a queue whose policy allows the topic receives anything.
+extension SNSService {
+    func publish(_ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
+        guard let topicArn = input.string("TopicArn") ?? input.string("TargetArn") else {
+            throw SNSError.invalidParameter("TopicArn or TargetArn Reason: no value for required parameter")
+        }
+        try SNSError.checkArn(topicArn, member: "TopicArn")
+        var message = input.string("Message") ?? ""
+        if message.isEmpty { throw SNSError.invalidParameter("Empty message") }
+        if message.utf8.count > 262_144 { throw SNSError.invalidParameter("Message too long") }
+        if let subject = input.string("Subject"),
+            subject.isEmpty || subject.utf8.count > 100 || subject.contains(where: { $0.isNewline })
+        {
+            throw SNSError.invalidParameter("Subject")
+        }
+        if input.string("MessageStructure") == "json" {
+            guard let doc = (try? JSONSerialization.jsonObject(with: Data(message.utf8))) as? [String: Any] else {
+                throw SNSError.invalidParameter("Message Structure - JSON message body failed to parse")
+            }
+            guard let text = (doc["sqs"] ?? doc["default"]) as? String, doc["default"] != nil else {
+                throw SNSError.invalidParameter("Message Structure - No default entry in JSON message body")
+            }
+            message = text
+        }
+        let groupId = input.string("MessageGroupId")
+        var dedupId = input.string("MessageDeduplicationId")
+        let topic = try find(topicArn)
+        if topic.isFifo {
+            guard groupId != nil else {
+                throw SNSError.invalidParameter("The MessageGroupId parameter is required for FIFO topics")
+            }
+            if dedupId == nil {
+                guard topic.attributes["ContentBasedDeduplication"]?.lowercased() == "true" else {
+                    throw SNSError.invalidParameter(
+                        "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+                }
+                // The envelope differs per publish (MessageId), so the hash is of the message.
+                dedupId = SHA256.hash(data: Array(message.utf8)).map { String(format: "%02x", $0) }.joined()
+            }
+        } else if dedupId != nil {
+            throw SNSError.invalidParameter(
+                "MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type")
+        }
+        // Numbered only once the publish is accepted: a refused one takes no number.
+        let sequence = topic.isFifo ? topics.withLock { all -> UInt64 in
+            all[topicArn]?.sequence += 1
+            return all[topicArn]?.sequence ?? 0
+        } : 0
+        let messageId = UUID().uuidString.lowercased()
+        let attributes = input["MessageAttributes"]?.objectValue ?? [:]
+        let delivery = Delivery(
+            topicArn: topicArn, messageId: messageId, subject: input.string("Subject"), message: message,
+            attributes: attributes, timestamp: Self.timestamp(), groupId: groupId, dedupId: dedupId,
+            sequence: topic.isFifo ? Self.sequenceNumber(sequence) : nil)
+        let invoker = self.invoker
+        let subscriptions = topic.subscriptions
+        Task {
+            for sub in subscriptions where sub.protocol == "sqs" {
+                _ = try? await invoker.invoke(delivery.call(to: sub, context: context))
+            }
+        }
+        var out: [String: Value] = ["MessageId": .string(messageId)]
+        if let seq = delivery.sequence { out["SequenceNumber"] = .string(seq) }
+        return .object(out)
+    }
+
+    static func sequenceNumber(_ n: UInt64) -> String {
+        let digits = String(n)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
+    }
+
+    /// ISO 8601 with milliseconds, UTC, as AWS writes `Timestamp`.
+    static func timestamp() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date())
+    }
+}
+
+/// One published message, turned into an SQS SendMessage per subscriber.
+struct Delivery: Sendable {
+    var topicArn: String
+    var messageId: String
+    var subject: String?
+    var message: String
+    var attributes: [String: Value]
+    var timestamp: String
+    var groupId: String?
+    var dedupId: String?
+    var sequence: String?
+
+    func call(to sub: Subscription, context: RequestContext) -> InternalCall {
+        let parts = sub.endpoint.split(separator: ":", omittingEmptySubsequences: false)
+        var input: [String: Value] = [
+            "QueueUrl": .string("\(context.endpoint)/\(parts[4])/\(parts[5])"),
+        ]
+        if sub.attributes["RawMessageDelivery"]?.lowercased() == "true" {
+            input["MessageBody"] = .string(message)
+            // Raw delivery hands the message attributes over as SQS message attributes.
+            if !attributes.isEmpty { input["MessageAttributes"] = .object(attributes) }
+        } else {
+            input["MessageBody"] = .string(envelope(sub, context: context))
+        }
+        if sub.endpoint.hasSuffix(".fifo") {
+            if let groupId { input["MessageGroupId"] = .string(groupId) }
+            if let dedupId { input["MessageDeduplicationId"] = .string(dedupId) }
+        }
+        return InternalCall(service: "sqs", operation: "SendMessage", input: .object(input), onBehalfOf: context,
+                            via: nil, asService: "sns.amazonaws.com", sourceArn: topicArn)
+    }
+
+    /// AWS's notification JSON, members in AWS's order. `Signature` is not a verifiable
+    /// signature yet (no signing certificate is served).
+    func envelope(_ sub: Subscription, context: RequestContext) -> String {
+        var out = "{"
+        func member(_ name: String, _ value: String) {
+            if out.count > 1 { out += "," }
+            out += JSONText.quoted(name) + ":" + JSONText.quoted(value)
+        }
+        member("Type", "Notification")
+        member("MessageId", messageId)
+        if let sequence { member("SequenceNumber", sequence) }
+        member("TopicArn", topicArn)
+        if let subject { member("Subject", subject) }
+        member("Message", message)
+        member("Timestamp", timestamp)
+        member("SignatureVersion", "1")
+        member("Signature", Data(SHA256.hash(data: Array((messageId + message).utf8))).base64EncodedString())
+        let region = context.region
+        member("SigningCertURL", "https://sns.\(region).amazonaws.com/SimpleNotificationService-simfra.pem")
+        member("UnsubscribeURL", "\(context.endpoint)/?Action=Unsubscribe&SubscriptionArn=\(sub.arn)")
+        if !attributes.isEmpty {
+            out += "," + JSONText.quoted("MessageAttributes") + ":{"
+            out += attributes.keys.sorted().map { name in
+                let a = attributes[name] ?? .empty
+                let type = a.string("DataType") ?? "String"
+                let value = a.string("StringValue")
+                    ?? a.blob("BinaryValue").map { Data($0).base64EncodedString() } ?? ""
+                return JSONText.quoted(name) + #":{"Type":"# + JSONText.quoted(type) + #","Value":"#
+                    + JSONText.quoted(value) + "}"
+            }.joined(separator: ",")
+            out += "}"
+        }
+        return out + "}"
+    }
+}

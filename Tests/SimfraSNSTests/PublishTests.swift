@@ -1,0 +1,46 @@
+import Foundation
+import SimfraCore
+import Testing
+
+@testable import SimfraSNS
+
+/// Publish's checks and the SendMessage it turns into per subscriber.
+@Suite struct PublishTests {
+    let t = TopicTests()
+
+    @Test func envelopeAndRawCalls() throws {
+        let sub = Subscription(arn: "arn:aws:sns:us-east-1:000000000000:t:1", topicArn: "arn:aws:sns:us-east-1:000000000000:t",
+                               owner: "000000000000", principal: "p", protocol: "sqs",
+                               endpoint: "arn:aws:sqs:us-east-1:000000000000:q", attributes: [:])
+        let d = Delivery(topicArn: sub.topicArn, messageId: "m", subject: "s", message: "hi \"x\"",
+                         attributes: ["a": ["DataType": "String", "StringValue": "v"]],
+                         timestamp: "2026-01-01T00:00:00.000Z", groupId: nil, dedupId: nil, sequence: nil)
+        let call = d.call(to: sub, context: t.context())
+        #expect(call.service == "sqs" && call.operation == "SendMessage")
+        #expect(call.asService == "sns.amazonaws.com" && call.sourceArn == sub.topicArn)
+        #expect(call.input.string("QueueUrl") == "http://localhost:4599/000000000000/q")
+        let body = try #require(call.input.string("MessageBody"))
+        let env = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        #expect(env["Type"] as? String == "Notification")
+        #expect(env["Message"] as? String == "hi \"x\"")
+        #expect((env["MessageAttributes"] as? [String: [String: String]])?["a"] == ["Type": "String", "Value": "v"])
+        var raw = sub
+        raw.attributes["RawMessageDelivery"] = "true"
+        #expect(d.call(to: raw, context: t.context()).input.string("MessageBody") == "hi \"x\"")
+    }
+
+    @Test func publishChecks() async throws {
+        let s = SNSService()
+        let fifo = try #require(try await t.call(s, "CreateTopic", ["Name": "f.fifo", "Attributes": ["FifoTopic": "true"]])
+            .string("TopicArn"))
+        #expect(await t.error(s, "Publish", ["TopicArn": .string(fifo), "Message": "m", "MessageGroupId": "g"])?.message
+            == "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+        let out = try await t.call(s, "Publish", ["TopicArn": .string(fifo), "Message": "m", "MessageGroupId": "g",
+                                                  "MessageDeduplicationId": "d"])
+        #expect(out.string("SequenceNumber") == "00000000000000000001")
+        let std = try #require(try await t.call(s, "CreateTopic", ["Name": "s"]).string("TopicArn"))
+        #expect(await t.error(s, "Publish", ["TopicArn": .string(std), "Message": "{}", "MessageStructure": "json"])?.message
+            == "Invalid parameter: Message Structure - No default entry in JSON message body")
+        #expect(try await t.call(s, "Publish", ["TopicArn": .string(std), "Message": "m"]).string("MessageId") != nil)
+    }
+}
