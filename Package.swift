@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(
             name: "SimfraSecretsManagerTests", dependencies: ["SimfraSecretsManager", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(name: "SimfraSSMTests", dependencies: ["SimfraSSM", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SimfraSNSTests", dependencies: ["SimfraSNS", "SimfraCore"], swiftSettings: strict),
+        .testTarget(name: "SimfraSNSTests", dependencies: ["SimfraSNS", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(name: "SimfraSQSTests", dependencies: ["SimfraSQS", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "SimfraS3Tests",

@@ -1,17 +1,19 @@
 """SNS topics end to end with boto3 and the AWS CLI: standard and FIFO topics, idempotent
 CreateTopic, attributes with AWS's default policy, tags, paging, and AWS's error codes.
 SQS subscriptions (confirmed at once), Publish delivering AWS's envelope (or the raw message)
-to queues whose policy allows the topic. Not yet: persistence of topics and subscriptions.
+to queues whose policy allows the topic. Topics, tags and subscriptions pass the persistence contract.
 """
 from __future__ import annotations
 
 import json
 import re
+import signal
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT_ID, REGION, run_aws_cli, unique_name
+from conftest import ACCOUNT_ID, REGION, make_client, run_aws_cli, unique_name
+from persistence_contract import run_contract
 
 
 def err(excinfo):
@@ -206,3 +208,37 @@ def test_aws_cli_round_trip(server):
     assert arn.endswith(":" + name)
     r = run_aws_cli(server.url, "sns", "get-topic-attributes", "--topic-arn", arn + "-missing")
     assert r.returncode != 0 and "NotFound" in r.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_persistence_contract(server_factory, tmp_path, sig):
+    def scenario(url):
+        sns, sqs = make_client(url, "sns"), make_client(url, "sqs")
+        t = sns.create_topic(Name="kept", Attributes={"DisplayName": "K"}, Tags=[{"Key": "a", "Value": "1"}])["TopicArn"]
+        f = sns.create_topic(Name="kept.fifo", Attributes={"FifoTopic": "true",
+                                                           "ContentBasedDeduplication": "true"})["TopicArn"]
+        gone = sns.create_topic(Name="gone")["TopicArn"]
+        sns.delete_topic(TopicArn=gone)
+        url_q, qarn = queue_for(sqs, t)
+        sub = sns.subscribe(TopicArn=t, Protocol="sqs", Endpoint=qarn)["SubscriptionArn"]
+        sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery", AttributeValue="true")
+        sns.tag_resource(ResourceArn=f, Tags=[{"Key": "b", "Value": "2"}])
+        sns.publish(TopicArn=f, Message="m", MessageGroupId="g")
+
+    def snapshot(url):
+        sns = make_client(url, "sns")
+        topics = sorted(x["TopicArn"] for x in sns.list_topics()["Topics"])
+        out = {"topics": topics, "subs": sns.list_subscriptions()["Subscriptions"]}
+        for arn in topics:
+            out[arn] = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+            out["tags " + arn] = sns.list_tags_for_resource(ResourceArn=arn)["Tags"]
+        for s in out["subs"]:
+            out[s["SubscriptionArn"]] = sns.get_subscription_attributes(SubscriptionArn=s["SubscriptionArn"])["Attributes"]
+        return out
+
+    second, before = run_contract(server_factory, tmp_path, scenario, snapshot, sig=sig)
+    assert len(before["topics"]) == 2 and len(before["subs"]) == 1
+    # The FIFO sequence continues after the restart.
+    sns = make_client(second.url, "sns")
+    fifo = [a for a in before["topics"] if a.endswith(".fifo")][0]
+    assert sns.publish(TopicArn=fifo, Message="m2", MessageGroupId="g")["SequenceNumber"] == "00000000000000000002"

@@ -4,7 +4,8 @@ import Synchronization
 /// Amazon SNS, first slice: topics (create, delete, list, attributes, tags) and SQS
 /// subscriptions, and Publish delivering to SQS.
 ///
-/// State lives in memory under one `Mutex`, keyed by topic ARN; topics are not persisted yet.
+/// State lives in memory under one `Mutex`, keyed by topic ARN, written through to `records`
+/// (one record per topic, with its tags and subscriptions).
 public final class SNSService: ResourcePolicyService, AccountScopedService, InvokingService {
     public let serviceName = "sns"
     public let implementedOperations: Set<String> = [
@@ -18,9 +19,35 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
 
     let topics = Mutex([String: Topic]())
 
-    public init() {}
+    let records: any DurableRecords
+
+    public init(records: any DurableRecords = MemoryOnlyRecords()) {
+        self.records = records
+    }
 
     public func handle(operation: String, input: Value, context: RequestContext) async throws -> Value {
+        let out = try await run(operation: operation, input: input, context: context)
+        // Every change is durable before it is answered; Publish changes only a FIFO topic's
+        // sequence number, which is saved too.
+        switch operation {
+        case "CreateTopic", "Publish":
+            if let arn = out.string("TopicArn") ?? input.string("TopicArn") ?? input.string("TargetArn") {
+                try await save(arn)
+            }
+        case "DeleteTopic", "SetTopicAttributes", "Subscribe":
+            if let arn = input.string("TopicArn") { try await save(arn) }
+        case "TagResource", "UntagResource":
+            if let arn = input.string("ResourceArn") { try await save(arn) }
+        case "Unsubscribe", "SetSubscriptionAttributes":
+            if let sub = input.string("SubscriptionArn"), let arn = try? Self.topicArn(ofSubscription: sub) {
+                try await save(arn)
+            }
+        default: break
+        }
+        return out
+    }
+
+    func run(operation: String, input: Value, context: RequestContext) async throws -> Value {
         switch operation {
         case "CreateTopic": return try createTopic(input, context)
         case "DeleteTopic":
@@ -193,6 +220,13 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
 
     /// Deleting or resetting an account removes its topics in every region.
     public func removeAccount(_ accountId: String) async throws {
-        topics.withLock { all in all = all.filter { $0.value.accountId != accountId } }
+        let commit = topics.withLock { all -> Commit in
+            let gone = all.values.filter { $0.accountId == accountId }
+            for t in gone { all.removeValue(forKey: t.arn) }
+            return gone.isEmpty ? .done : records.apply(gone.map {
+                .delete(kind: TopicRecord.kind, account: $0.accountId, region: $0.region, id: $0.name)
+            })
+        }
+        try await commit.wait()
     }
 }
