@@ -43,4 +43,17 @@ import Testing
             == "Invalid parameter: Message Structure - No default entry in JSON message body")
         #expect(try await t.call(s, "Publish", ["TopicArn": .string(std), "Message": "m"]).string("MessageId") != nil)
     }
+
+    @Test func publishBatchSplitsEntryFailures() async throws {
+        let s = SNSService()
+        let std = try #require(try await t.call(s, "CreateTopic", ["Name": "s"]).string("TopicArn"))
+        let out = try await t.call(s, "PublishBatch", ["TopicArn": .string(std), "PublishBatchRequestEntries": [
+            ["Id": "a", "Message": "m"], ["Id": "b", "Message": ""]]])
+        #expect(out["Successful"]?.listValue?.map { $0.string("Id") } == ["a"])
+        #expect(out["Failed"]?.listValue?.first?.string("Message") == "Invalid parameter: Empty message")
+        #expect(await t.error(s, "PublishBatch", ["TopicArn": .string(std), "PublishBatchRequestEntries": []])?.code
+            == "EmptyBatchRequest")
+        #expect(await t.error(s, "PublishBatch", ["TopicArn": .string(std), "PublishBatchRequestEntries": [
+            ["Id": "a", "Message": "m"], ["Id": "a", "Message": "n"]]])?.code == "BatchEntryIdsNotDistinct")
+    }
 }

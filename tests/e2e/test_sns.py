@@ -200,6 +200,35 @@ def test_publish_fifo_and_errors(sns, client):
     assert err(e) == (400, "InvalidParameter", "Invalid parameter: Empty message")
 
 
+def test_publish_batch(sns, client):
+    sqs = client("sqs")
+    topic = sns.create_topic(Name=unique_name("t"))["TopicArn"]
+    url, qarn = queue_for(sqs, topic)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
+    out = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": "a", "Message": "one"}, {"Id": "b", "Message": "two"},
+        {"Id": "c", "Message": "x", "MessageDeduplicationId": "d"}])
+    assert sorted(x["Id"] for x in out["Successful"]) == ["a", "b"]
+    assert [(f["Id"], f["Code"], f["SenderFault"]) for f in out["Failed"]] == [("c", "InvalidParameter", True)]
+    bodies = []
+    for _ in range(5):
+        bodies += [m["Body"] for m in receive(sqs, url, wait=1)]
+        if len(bodies) >= 2:
+            break
+    assert sorted(bodies) == ["one", "two"]
+    with pytest.raises(ClientError) as e:
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "a", "Message": "1"},
+                                                                      {"Id": "a", "Message": "2"}])
+    assert err(e) == (400, "BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.")
+    with pytest.raises(ClientError) as e:
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+            {"Id": str(i), "Message": "m"} for i in range(11)])
+    assert err(e) == (400, "TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible.")
+    with pytest.raises(ClientError) as e:
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "message.id", "Message": "1"}])
+    assert err(e)[1] == "InvalidBatchEntryId"
+
+
 def test_aws_cli_round_trip(server):
     name = unique_name("cli")
     r = run_aws_cli(server.url, "sns", "create-topic", "--name", name, "--query", "TopicArn")

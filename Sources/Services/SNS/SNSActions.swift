@@ -25,6 +25,8 @@ extension SNSService {
         case "Publish":
             return [ActionRequirement(action: "sns:Publish",
                                       resources: Self.arnList(input.string("TopicArn") ?? input.string("TargetArn")))]
+        case "PublishBatch":
+            return [ActionRequirement(action: "sns:Publish", resources: Self.arnList(input.string("TopicArn")))]
         case "ListSubscriptionsByTopic":
             return [ActionRequirement(action: "sns:ListSubscriptionsByTopic",
                                       resources: Self.arnList(input.string("TopicArn")))]

@@ -12,7 +12,7 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
         "CreateTopic", "DeleteTopic", "ListTopics", "GetTopicAttributes", "SetTopicAttributes",
         "TagResource", "UntagResource", "ListTagsForResource",
         "Subscribe", "Unsubscribe", "ListSubscriptions", "ListSubscriptionsByTopic",
-        "GetSubscriptionAttributes", "SetSubscriptionAttributes", "Publish",
+        "GetSubscriptionAttributes", "SetSubscriptionAttributes", "Publish", "PublishBatch",
     ]
     /// Delivers to SQS as `sns.amazonaws.com`; connected by the server.
     public let invoker = InvokerLink()
@@ -30,7 +30,7 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
         // Every change is durable before it is answered; Publish changes only a FIFO topic's
         // sequence number, which is saved too.
         switch operation {
-        case "CreateTopic", "Publish":
+        case "CreateTopic", "Publish", "PublishBatch":
             if let arn = out.string("TopicArn") ?? input.string("TopicArn") ?? input.string("TargetArn") {
                 try await save(arn)
             }
@@ -75,6 +75,7 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
             guard let topic = topics.withLock({ $0[arn] }) else { throw SNSError.resourceNotFound }
             return ["Tags": .list(topic.tags.map { ["Key": .string($0.key), "Value": .string($0.value)] })]
         case "Publish": return try publish(input, context)
+        case "PublishBatch": return try publishBatch(input, context)
         case "Subscribe": return try subscribe(input, context)
         case "Unsubscribe": return try unsubscribe(input)
         case "ListSubscriptions": return listSubscriptions(input, context)
