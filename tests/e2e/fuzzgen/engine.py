@@ -192,6 +192,8 @@ class Ctx:
                                                      ct="application/x-amz-json-1.1"), op)
         key = json.loads(kms("CreateKey", {"Description": "fuzz"}).body)["KeyMetadata"]["KeyId"]
         kms("CreateAlias", {"AliasName": self.KMS_ALIAS, "TargetKeyId": key})
+        r = self._must(self.form("sns", b"Action=CreateTopic&Version=2010-03-31&Name=fuzz-topic"), "CreateTopic")
+        self.topic_arn = ET.fromstring(r.body).find(".//{*}TopicArn").text
         # Policies are fuzzed on an open bucket (new ones block public policies) and a user.
         self._must(self.s3("DELETE", f"/{b}?publicAccessBlock"), "DeletePublicAccessBlock")
         r = self.send(self.form("iam", b"Action=CreateUser&Version=2010-05-08&UserName=fuzz-user"))
