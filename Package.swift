@@ -75,7 +75,7 @@ let package = Package(
             ],
             path: "Sources/Services/KMS", swiftSettings: strict),
         .target(
-            name: "SimfraSNS", dependencies: ["SimfraCore", .product(name: "Crypto", package: "swift-crypto")],
+            name: "SimfraSNS", dependencies: ["SimfraCore", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Services/SNS", swiftSettings: strict),
         .target(
             name: "SimfraServer",

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SimfraCore
+import SimfraProtocols
 
 /// Publish to a topic's SQS subscribers. The answer comes first; delivery runs afterwards in
 /// a task, as in AWS, through the invoker as the SNS service principal with the topic as
@@ -20,10 +21,10 @@ extension SNSService {
             throw SNSError.invalidParameter("Subject")
         }
         if input.string("MessageStructure") == "json" {
-            guard let doc = (try? JSONSerialization.jsonObject(with: Data(message.utf8))) as? [String: Any] else {
+            guard let doc = try? JSONReader.parse(Array(message.utf8)), case .object = doc else {
                 throw SNSError.invalidParameter("Message Structure - JSON message body failed to parse")
             }
-            guard let text = (doc["sqs"] ?? doc["default"]) as? String, doc["default"] != nil else {
+            guard let text = (doc["sqs"] ?? doc["default"])?.stringValue, doc["default"] != nil else {
                 throw SNSError.invalidParameter("Message Structure - No default entry in JSON message body")
             }
             message = text
@@ -41,7 +42,7 @@ extension SNSService {
                         "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
                 }
                 // The envelope differs per publish (MessageId), so the hash is of the message.
-                dedupId = SHA256.hash(data: Array(message.utf8)).map { String(format: "%02x", $0) }.joined()
+                dedupId = Hex.encode(SHA256.hash(data: Array(message.utf8)))
             }
         } else if dedupId != nil {
             throw SNSError.invalidParameter(
@@ -76,12 +77,10 @@ extension SNSService {
     }
 
     /// ISO 8601 with milliseconds, UTC, as AWS writes `Timestamp`.
-    static func timestamp() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: Date())
-    }
+    /// A value type, built once: a formatter per publish cost more than the rest of it.
+    private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+
+    static func timestamp() -> String { timestampStyle.format(Date()) }
 }
 
 /// One published message, turned into an SQS SendMessage per subscriber.

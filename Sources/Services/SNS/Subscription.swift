@@ -1,5 +1,6 @@
 import Foundation
 import SimfraCore
+import SimfraProtocols
 
 /// One subscription, held by its topic: its ARN is the topic ARN plus `:<uuid>`, so the topic
 /// is found from it, and deleting the topic ends its subscriptions as in AWS.
@@ -53,7 +54,7 @@ struct Subscription: Sendable {
         case "FilterPolicy", "RedrivePolicy", "DeliveryPolicy":
             // Stored, not applied yet; it must at least be a JSON object.
             guard value.isEmpty
-                || (try? JSONSerialization.jsonObject(with: Data(value.utf8))) is [String: Any]
+                || { if case .object? = try? JSONReader.parse(Array(value.utf8)) { true } else { false } }()
             else { throw SNSError.invalidParameter("\(prefix)\(name): failed to parse JSON.") }
         default: break
         }
