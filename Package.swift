@@ -31,6 +31,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
+        // What the event services share and no single one owns: EventBridge event patterns and
+        // SNS filter policies (one matcher, two dialects), and schedule expressions
+        // (rate/cron/at with time zones) for EventBridge scheduled rules and Scheduler.
+        .target(name: "SimfraEventing", dependencies: ["SimfraCore", "SimfraProtocols"], swiftSettings: strict),
         // Pure IAM policy evaluation (no I/O), shared by enforcement and IAM's Simulate* APIs.
         .target(name: "SimfraPolicy", dependencies: ["SimfraCore"], swiftSettings: strict),
         .target(
