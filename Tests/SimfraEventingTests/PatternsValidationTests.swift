@@ -127,3 +127,28 @@ func filterPolicyError(_ policy: String, _ scope: FilterPolicy.Scope = .messageA
         #expect(PatternError(reason: "x").eventBridgeMessage == "Event pattern is not valid. Reason: x")
     }
 }
+
+@Suite struct PatternsWildcardTests {
+    @Test func complexityRefusesRepeatedWildcards() {
+        let tooComplex = WildcardComplexity.reason
+        #expect(eventPatternError(#"{"a":[{"wildcard":"*:*:*:*:*:event-bus/*"}]}"#) == tooComplex)
+        #expect(eventPatternError(#"{"a":[{"wildcard":"arn:aws:events:us-east-1:*:event-bus/*"}]}"#) == nil)
+        #expect(eventPatternError(#"{"a":[{"wildcard":"/Users/*/dir/dir/dir/dir/dir/doc.txt"}]}"#) == nil)
+        #expect(eventPatternError(#"{"a":[{"anything-but":{"wildcard":["*/init/*","*/dir/*"]}}]}"#) == nil)
+        #expect(eventPatternError(#"{"a":[{"wildcard":"dir/*/sub/*/file-*.txt"}]}"#) == nil)
+        #expect(eventPatternError(#"{"a":[{"wildcard":"*:*:*:*"}],"b":[{"wildcard":"*:*:*:*"}]}"#) == nil)
+        #expect(eventPatternError(#"{"a":[{"wildcard":"*:*:*:*"},{"wildcard":"*:*:*:*"}]}"#) == tooComplex)
+    }
+
+    @Test func dottedKeysJoinNestedKeys() throws {
+        #expect(try eventMatches(#"{"detail":{"state.status":["running"]}}"#, #"{"detail":{"state":{"status":"running"}}}"#))
+        #expect(try eventMatches(#"{"detail":{"state":{"status":["running"]}}}"#, #"{"detail":{"state.status":"running"}}"#))
+        #expect(try eventMatches(#"{"a.b.c":[1]}"#, #"{"a":{"b.c":1}}"#))
+        #expect(try !eventMatches(#"{"detail":{"state":{"status":["running"]}}}"#, #"{"detail":{"state.status":{"status":"running"}}}"#))
+        // SNS attribute names are flat: a dot is part of the name.
+        let p = try FilterPolicy(json: #"{"a.b":["x"]}"#, scope: .messageAttributes)
+        #expect(p.matches(attributes: ["a.b": .init(dataType: "String", stringValue: "x")]))
+        let body = try FilterPolicy(json: #"{"a.b":["x"]}"#, scope: .messageBody)
+        #expect(body.matches(body: #"{"a":{"b":"x"}}"#))
+    }
+}

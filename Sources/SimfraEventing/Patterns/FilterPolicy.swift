@@ -22,7 +22,7 @@ public struct FilterPolicy: Sendable {
 
     public init(json: String, scope: Scope) throws(PatternError) {
         self.scope = scope
-        root = try PatternCompiler.compile(json, dialect: .sns)
+        root = try PatternCompiler.compile(json, dialect: .sns, splitDottedKeys: scope == .messageBody)
         try FilterPolicyLimits.check(root, scope: scope)
     }
 

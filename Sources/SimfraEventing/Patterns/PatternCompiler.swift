@@ -9,14 +9,19 @@ struct PatternCompiler {
 
     private var t: PatternTokenizer
     private let dialect: Dialect
+    private let splitDottedKeys: Bool
 
-    private init(_ json: String, _ dialect: Dialect) {
+    private init(_ json: String, _ dialect: Dialect, _ splitDottedKeys: Bool) {
         t = PatternTokenizer(json)
         self.dialect = dialect
+        self.splitDottedKeys = splitDottedKeys
     }
 
-    static func compile(_ json: String, dialect: Dialect) throws(PatternError) -> ObjectMatcher {
-        var c = PatternCompiler(json, dialect)
+    /// `splitDottedKeys`: AWS joins nested keys with "." before matching, so the pattern key
+    /// "state.status" and the nesting state → status are the same field (SNS attribute names
+    /// are flat and keep their dots).
+    static func compile(_ json: String, dialect: Dialect, splitDottedKeys: Bool = true) throws(PatternError) -> ObjectMatcher {
+        var c = PatternCompiler(json, dialect, splitDottedKeys)
         if try c.t.next() != .startObject { throw c.t.fail("Filter is not an object") }
         var root = Builder()
         try c.object(into: &root, inOr: false)
@@ -44,6 +49,15 @@ struct PatternCompiler {
             if leaves[key] == nil && children[key] == nil { order.append(key) }
         }
 
+        /// The builder at a dotted path below this one (created as needed).
+        mutating func at(_ path: ArraySlice<String>, _ body: (inout Builder) throws(PatternError) -> Void) throws(PatternError) {
+            guard let first = path.first else { return try body(&self) }
+            var child = children[first] ?? Builder()
+            try child.at(path.dropFirst(), body)
+            note(first)
+            children[first] = child
+        }
+
         func build() -> ObjectMatcher {
             ObjectMatcher(
                 fields: order.map { FieldMatcher(key: $0, tests: leaves[$0], child: children[$0]?.build()) },
@@ -65,16 +79,25 @@ struct PatternCompiler {
             if inOr && Self.reservedInOr.contains(step) {
                 throw t.fail("\(step) is Ruler reserved fieldName which cannot be used inside $or.")
             }
+            var path = [step]
+            if splitDottedKeys && step.utf8.contains(UInt8(ascii: ".")) {
+                path = step.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            }
+            let last = path.removeLast()
             switch try t.next() {
             case .startObject:
-                var child = b.children[step] ?? Builder()
-                try object(into: &child, inOr: inOr)
-                b.note(step)
-                b.children[step] = child
+                try b.at(path[...]) { (parent: inout Builder) throws(PatternError) in
+                    var child = parent.children[last] ?? Builder()
+                    try object(into: &child, inOr: inOr)
+                    parent.note(last)
+                    parent.children[last] = child
+                }
             case .startArray:
-                let tests = try values()
-                b.note(step)
-                b.leaves[step] = tests
+                try b.at(path[...]) { (parent: inout Builder) throws(PatternError) in
+                    let tests = try values()
+                    parent.note(last)
+                    parent.leaves[last] = tests
+                }
             default:
                 throw t.fail("\"\(step)\" must be an object or an array")
             }

@@ -69,3 +69,84 @@ struct Wildcard: Sendable, Equatable {
         return nil
     }
 }
+
+extension Wildcard {
+    /// How many positions of the pattern a worst-case value keeps alive at once while it is
+    /// matched (AWS's engine measures this non-determinism and refuses rules whose worst case
+    /// is too expensive). Computed over the pattern as AWS stores it, between quotes, by
+    /// exploring the sets of live positions every input byte can lead to.
+    var complexity: Int {
+        // Tokens: nil is a star, a byte is a literal.
+        var tokens: [UInt8?] = [UInt8(ascii: "\"")]
+        for (i, seg) in segments.enumerated() {
+            if i > 0 { tokens.append(nil) }
+            tokens.append(contentsOf: seg.map { Optional($0) })
+        }
+        tokens.append(UInt8(ascii: "\""))
+        let n = tokens.count
+        func closure(_ set: inout [Bool]) {
+            for p in 0..<n where set[p] && tokens[p] == nil { set[p + 1] = true }
+        }
+        var alphabet = Set(tokens.compactMap { $0 })
+        // A byte the pattern never names stands for all such bytes.
+        alphabet.insert((0...255).map(UInt8.init).first { !alphabet.contains($0) }!)
+        var start = [Bool](repeating: false, count: n + 1)
+        start[0] = true
+        closure(&start)
+        var seen: Set<[Bool]> = [start]
+        var queue = [start]
+        var widest = 1
+        var explored = 0
+        while let set = queue.popLast(), explored < 4000 {
+            explored += 1
+            for c in alphabet {
+                var next = [Bool](repeating: false, count: n + 1)
+                var any = false
+                for p in 0..<n where set[p] {
+                    if let t = tokens[p] {
+                        if t == c { next[p + 1] = true; any = true }
+                    } else {
+                        next[p] = true
+                        any = true
+                    }
+                }
+                guard any else { continue }
+                closure(&next)
+                let live = next[0..<n].reduce(0) { $0 + ($1 ? 1 : 0) }
+                widest = max(widest, live)
+                if seen.insert(next).inserted { queue.append(next) }
+            }
+        }
+        return widest
+    }
+}
+
+/// EventBridge refuses rules whose wildcards make matching too non-deterministic. AWS does not
+/// publish its limit; this one keeps its recorded refusal ("*:*:*:*:*:event-bus/*", 13) refused
+/// and its accepted examples (two "*/x/*" exclusions on one field, 10) accepted.
+enum WildcardComplexity {
+    static let limit = 10
+    static let reason =
+        "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character"
+
+    /// Wildcards on the same field are matched together, so their widths add up.
+    static func check(_ m: ObjectMatcher) throws(PatternError) {
+        for f in m.fields {
+            if let tests = f.tests {
+                var total = 0
+                for test in tests {
+                    switch test {
+                    case .wildcard(let w): total += w.complexity
+                    case .anythingButWildcard(let ws): total += ws.reduce(0) { $0 + $1.complexity }
+                    default: continue
+                    }
+                }
+                if total > limit { throw PatternError(reason: reason) }
+            }
+            if let child = f.child { try check(child) }
+        }
+        for group in m.alternatives {
+            for alt in group { try check(alt) }
+        }
+    }
+}
