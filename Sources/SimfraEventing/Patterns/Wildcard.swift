@@ -71,50 +71,74 @@ struct Wildcard: Sendable, Equatable {
 }
 
 extension Wildcard {
-    /// How many positions of the pattern a worst-case value keeps alive at once while it is
-    /// matched (AWS's engine measures this non-determinism and refuses rules whose worst case
-    /// is too expensive). Computed over the pattern as AWS stores it, between quotes, by
-    /// exploring the sets of live positions every input byte can lead to.
-    var complexity: Int {
-        // Tokens: nil is a star, a byte is a literal.
-        var tokens: [UInt8?] = [UInt8(ascii: "\"")]
-        for (i, seg) in segments.enumerated() {
-            if i > 0 { tokens.append(nil) }
-            tokens.append(contentsOf: seg.map { Optional($0) })
+    /// How many wildcard positions a worst-case value keeps alive at once while the wildcards
+    /// of one field are matched together (AWS's engine measures this non-determinism and refuses
+    /// rules whose worst case is too expensive). Literal text before a pattern's first star is a
+    /// shared deterministic prefix in AWS's engine, so only positions from the first star on
+    /// count. Explores the sets of live positions input bytes lead to; stops once the width
+    /// exceeds `cap` or a work budget runs out, so a hostile pattern costs bounded time.
+    static func complexity(of wildcards: [Wildcard], cap: Int = .max) -> Int {
+        // One position array for all patterns: a literal byte, a star (nil), or the end of a
+        // pattern (which has no transitions).
+        var tokens: [UInt8?] = []
+        var isEnd: [Bool] = []
+        var counts: [Bool] = []
+        var starts: [Int] = []
+        for w in wildcards {
+            starts.append(tokens.count)
+            var pattern: [UInt8?] = [UInt8(ascii: "\"")]
+            for (i, seg) in w.segments.enumerated() {
+                if i > 0 { pattern.append(nil) }
+                pattern.append(contentsOf: seg.map { Optional($0) })
+            }
+            pattern.append(UInt8(ascii: "\""))
+            let firstStar = pattern.firstIndex(where: { $0 == nil }) ?? pattern.count
+            for (i, t) in pattern.enumerated() {
+                tokens.append(t)
+                isEnd.append(false)
+                counts.append(i >= firstStar)
+            }
+            tokens.append(nil)
+            isEnd.append(true)
+            counts.append(false)
         }
-        tokens.append(UInt8(ascii: "\""))
         let n = tokens.count
-        func closure(_ set: inout [Bool]) {
-            for p in 0..<n where set[p] && tokens[p] == nil { set[p + 1] = true }
+        func closed(_ set: [Int]) -> [Int] {
+            var out = Set<Int>()
+            for p in set {
+                out.insert(p)
+                var q = p
+                while q < n, !isEnd[q], tokens[q] == nil {
+                    q += 1
+                    out.insert(q)
+                }
+            }
+            return out.sorted()
         }
-        var alphabet = Set(tokens.compactMap { $0 })
-        // A byte the pattern never names stands for all such bytes.
-        alphabet.insert((0...255).map(UInt8.init).first { !alphabet.contains($0) }!)
-        var start = [Bool](repeating: false, count: n + 1)
-        start[0] = true
-        closure(&start)
-        var seen: Set<[Bool]> = [start]
+        var alphabet = Array(Set(tokens.compactMap { $0 }))
+        // A byte the patterns never name stands for all such bytes.
+        alphabet.append((0...255).map(UInt8.init).first { !alphabet.contains($0) }!)
+        let start = closed(starts)
+        var seen: Set<[Int]> = [start]
         var queue = [start]
-        var widest = 1
-        var explored = 0
-        while let set = queue.popLast(), explored < 4000 {
-            explored += 1
+        var widest = 0
+        var budget = 150_000
+        while let set = queue.popLast(), budget > 0 {
             for c in alphabet {
-                var next = [Bool](repeating: false, count: n + 1)
-                var any = false
-                for p in 0..<n where set[p] {
+                budget -= set.count
+                var next: [Int] = []
+                for p in set where !isEnd[p] {
                     if let t = tokens[p] {
-                        if t == c { next[p + 1] = true; any = true }
+                        if t == c { next.append(p + 1) }
                     } else {
-                        next[p] = true
-                        any = true
+                        next.append(p)
                     }
                 }
-                guard any else { continue }
-                closure(&next)
-                let live = next[0..<n].reduce(0) { $0 + ($1 ? 1 : 0) }
-                widest = max(widest, live)
-                if seen.insert(next).inserted { queue.append(next) }
+                guard !next.isEmpty else { continue }
+                let live = closed(next)
+                widest = max(widest, live.reduce(0) { $0 + (counts[$1] ? 1 : 0) })
+                if widest > cap { return widest }
+                if seen.insert(live).inserted { queue.append(live) }
             }
         }
         return widest
@@ -122,26 +146,27 @@ extension Wildcard {
 }
 
 /// EventBridge refuses rules whose wildcards make matching too non-deterministic. AWS does not
-/// publish its limit; this one keeps its recorded refusal ("*:*:*:*:*:event-bus/*", 13) refused
-/// and its accepted examples (two "*/x/*" exclusions on one field, 10) accepted.
+/// publish its limit; this one keeps its recorded refusal ("*:*:*:*:*:event-bus/*") refused and
+/// its accepted examples (two "*/x/*" exclusions on one field) accepted.
 enum WildcardComplexity {
     static let limit = 10
     static let reason =
         "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character"
 
-    /// Wildcards on the same field are matched together, so their widths add up.
     static func check(_ m: ObjectMatcher) throws(PatternError) {
         for f in m.fields {
             if let tests = f.tests {
-                var total = 0
+                var wildcards: [Wildcard] = []
                 for test in tests {
                     switch test {
-                    case .wildcard(let w): total += w.complexity
-                    case .anythingButWildcard(let ws): total += ws.reduce(0) { $0 + $1.complexity }
+                    case .wildcard(let w): wildcards.append(w)
+                    case .anythingButWildcard(let ws): wildcards.append(contentsOf: ws)
                     default: continue
                     }
                 }
-                if total > limit { throw PatternError(reason: reason) }
+                if !wildcards.isEmpty && Wildcard.complexity(of: wildcards, cap: limit) > limit {
+                    throw PatternError(reason: reason)
+                }
             }
             if let child = f.child { try check(child) }
         }
