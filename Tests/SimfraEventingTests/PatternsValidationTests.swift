@@ -119,6 +119,19 @@ func filterPolicyError(_ policy: String, _ scope: FilterPolicy.Scope = .messageA
         #expect(r2.contains("\"[truncated 118 chars]; line: 1, column: 618]"))
     }
 
+    /// Recorded: SNS parses the policy as JSON first, with a parser that redacts the source.
+    @Test func snsJSONErrors() {
+        #expect(
+            filterPolicyError("{invalid: 1}")?.snsMessage()
+                == "Invalid parameter: FilterPolicy: failed to parse JSON. Unexpected character ('i' (code 105)): was expecting double-quote to start field name\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 2]"
+        )
+        #expect(
+            filterPolicyError("invalid")?.snsMessage(inAttributes: true)
+                == "Invalid parameter: Attributes Reason: FilterPolicy: failed to parse JSON. Unrecognized token 'invalid': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 8]"
+        )
+        #expect(filterPolicyError(#"{"a":["b"]} trailing"#) == nil)
+    }
+
     @Test func messagesWithServicePrefixes() throws {
         let e = try #require(filterPolicyError(#"{"a":{"b":["c"]}}"#))
         #expect(e.snsMessage() == "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy")

@@ -22,8 +22,30 @@ public struct FilterPolicy: Sendable {
 
     public init(json: String, scope: Scope) throws(PatternError) {
         self.scope = scope
+        try Self.checkJSON(json)
         root = try PatternCompiler.compile(json, dialect: .sns, splitDottedKeys: scope == .messageBody)
         try FilterPolicyLimits.check(root, scope: scope)
+    }
+
+    /// SNS reads the policy as JSON before compiling it, with a newer parser whose errors are
+    /// "failed to parse JSON. …" and do not quote the source. Content after the first value is
+    /// not read.
+    static func checkJSON(_ json: String) throws(PatternError) {
+        var t = PatternTokenizer(json, redacted: true)
+        var depth = 0
+        do throws(PatternError) {
+            repeat {
+                switch try t.next() {
+                case .string: _ = try t.text()
+                case .startObject, .startArray: depth += 1
+                case .endObject, .endArray: depth -= 1
+                case .end: return
+                default: break
+                }
+            } while depth > 0
+        } catch {
+            throw PatternError(reason: "failed to parse JSON. " + error.reason)
+        }
     }
 
     /// Attribute scope: each policy key names a message attribute.

@@ -40,9 +40,14 @@ struct PatternTokenizer {
     private var tokenStart = 0
     private var numberText = ""
 
-    init(_ source: String) {
+    /// Newer versions of the parser (SNS's first pass over a filter policy) leave the source
+    /// out of locations.
+    private let redacted: Bool
+
+    init(_ source: String, redacted: Bool = false) {
         self.source = source
         self.b = Array(source.utf8)
+        self.redacted = redacted
     }
 
     // MARK: - Errors
@@ -66,6 +71,7 @@ struct PatternTokenizer {
 
     /// Jackson quotes at most 500 characters of the source.
     private var sourceDescription: String {
+        if redacted { return "REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)" }
         let units = Array(source.utf16)
         if units.count <= 500 { return "(String)\"\(source)\"" }
         let head = String(decoding: units[0..<500], as: UTF16.self)
