@@ -93,6 +93,11 @@ func filterPolicyError(_ policy: String, _ scope: FilterPolicy.Scope = .messageA
         .init(pattern: #"{"a":[tru]}"#, reason: "Unrecognized token 'tru': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"),
         .init(pattern: #"{"a":[01]}"#, reason: "Invalid numeric value: Leading zeroes not allowed"),
         .init(pattern: #"{"a":["b\q"]}"#, reason: "Unrecognized character escape 'q' (code 113)"),
+        .init(pattern: #"{"a":"#, reason: "Unexpected end-of-input within/between Object entries"),
+        .init(pattern: #"{"a":[1,"#, reason: "Unexpected end-of-input within/between Array entries"),
+        .init(pattern: #"{"a":[-"#, reason: "Unexpected end-of-input in a Number value"),
+        .init(pattern: #"{"a"#, reason: "Unexpected end-of-input: was expecting closing '\"' for name"),
+        .init(pattern: #"{"a":["b"#, reason: "Unexpected end-of-input: was expecting closing quote for a string value"),
     ]
 
     @Test(arguments: located)
@@ -107,7 +112,7 @@ func filterPolicyError(_ policy: String, _ scope: FilterPolicy.Scope = .messageA
         let reason = try #require(eventPatternError(#"{"a":["b"]"#))
         #expect(
             reason
-                == "Unexpected end-of-input: expected close marker for OBJECT (start marker at [Source: (String)\"{\"a\":[\"b\"]\"; line: 1, column: 1])\n at [Source: (String)\"{\"a\":[\"b\"]\"; line: 1, column: 11]"
+                == "Unexpected end-of-input: expected close marker for Object (start marker at [Source: (String)\"{\"a\":[\"b\"]\"; line: 1, column: 1])\n at [Source: (String)\"{\"a\":[\"b\"]\"; line: 1, column: 11]"
         )
     }
 

@@ -106,9 +106,10 @@ struct PatternTokenizer {
         return fail("Unexpected character (\(describeChar(at: i))): \(what)")
     }
 
-    private mutating func endOfInput(_ what: String) -> PatternError {
+    /// `detail` starts with ": " or " ", as Jackson words each case.
+    private mutating func endOfInput(_ detail: String) -> PatternError {
         pos = b.count
-        return fail("Unexpected end-of-input: \(what)")
+        return fail("Unexpected end-of-input\(detail)")
     }
 
     // MARK: - Text of the current token
@@ -160,9 +161,9 @@ struct PatternTokenizer {
                 current = .end
                 return .end
             case .object(let start, _):
-                throw endOfInput("expected close marker for OBJECT (start marker at \(location(start)))")
+                throw endOfInput(": expected close marker for Object (start marker at \(location(start)))")
             case .array(let start, _):
-                throw endOfInput("expected close marker for ARRAY (start marker at \(location(start)))")
+                throw endOfInput(": expected close marker for Array (start marker at \(location(start)))")
             }
         }
         let c = b[pos]
@@ -230,14 +231,14 @@ struct PatternTokenizer {
     }
 
     private mutating func fieldName() throws(PatternError) -> Token {
-        guard pos < b.count else { throw endOfInput("expected close marker for OBJECT") }
+        guard pos < b.count else { throw endOfInput(" within/between Object entries") }
         guard b[pos] == UInt8(ascii: "\"") else {
             // Unlike elsewhere, Jackson reports an odd field name before consuming its character.
             throw unexpected(at: pos, "was expecting double-quote to start field name", consume: false)
         }
-        name = try readString(from: pos + 1)
+        name = try readString(from: pos + 1, isName: true)
         skipWhitespace()
-        guard pos < b.count else { throw endOfInput("was expecting a colon to separate field name and value") }
+        guard pos < b.count else { throw endOfInput(" within/between Object entries") }
         guard b[pos] == UInt8(ascii: ":") else {
             throw unexpected(at: pos, "was expecting a colon to separate field name and value")
         }
@@ -251,7 +252,8 @@ struct PatternTokenizer {
     /// Reads the start of a value: whole numbers and literals, only the opening quote of strings.
     private mutating func valueStart() throws(PatternError) -> Token {
         guard pos < b.count else {
-            throw endOfInput("expected a value")
+            if case .array = contexts[contexts.count - 1] { throw endOfInput(" within/between Array entries") }
+            throw endOfInput(" within/between Object entries")
         }
         tokenStart = pos
         let c = b[pos]
@@ -320,7 +322,7 @@ struct PatternTokenizer {
         var isInteger = true
         if b[pos] == UInt8(ascii: "-") {
             pos += 1
-            guard pos < b.count else { throw endOfInput("in a Number value") }
+            guard pos < b.count else { throw endOfInput(" in a Number value") }
             guard isDigit(b[pos]) else {
                 throw unexpected(at: pos, "expected digit (0-9) to follow minus sign, for valid numeric value")
                     .inNumericValue()
@@ -334,7 +336,7 @@ struct PatternTokenizer {
         if pos < b.count, b[pos] == UInt8(ascii: ".") {
             isInteger = false
             pos += 1
-            guard pos < b.count else { throw endOfInput("in a Number value") }
+            guard pos < b.count else { throw endOfInput(" in a Number value") }
             guard isDigit(b[pos]) else {
                 throw unexpected(at: pos, "Decimal point not followed by a digit").inNumericValue()
             }
@@ -344,7 +346,7 @@ struct PatternTokenizer {
             isInteger = false
             pos += 1
             if pos < b.count, b[pos] == UInt8(ascii: "+") || b[pos] == UInt8(ascii: "-") { pos += 1 }
-            guard pos < b.count else { throw endOfInput("in a Number value") }
+            guard pos < b.count else { throw endOfInput(" in a Number value") }
             guard isDigit(b[pos]) else {
                 throw unexpected(at: pos, "Exponent indicator not followed by a digit").inNumericValue()
             }
@@ -361,7 +363,7 @@ struct PatternTokenizer {
     }
 
     /// Reads a string body starting after its opening quote; leaves `pos` after the closing quote.
-    private mutating func readString(from start: Int) throws(PatternError) -> String {
+    private mutating func readString(from start: Int, isName: Bool = false) throws(PatternError) -> String {
         pos = start
         while pos < b.count {
             let c = b[pos]
@@ -429,13 +431,13 @@ struct PatternTokenizer {
                 throw fail("Unrecognized character escape \(Self.describe(e))")
             }
         }
-        throw endOfInput("was expecting closing quote for a string value")
+        throw endOfInput(isName ? ": was expecting closing '\"' for name" : ": was expecting closing quote for a string value")
     }
 
     private mutating func hex4() throws(PatternError) -> UInt32 {
         var v: UInt32 = 0
         for _ in 0..<4 {
-            guard pos < b.count else { throw endOfInput("was expecting closing quote for a string value") }
+            guard pos < b.count else { throw endOfInput(": was expecting closing quote for a string value") }
             let c = b[pos]
             let d: UInt32
             switch c {
