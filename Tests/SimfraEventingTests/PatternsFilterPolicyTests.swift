@@ -45,6 +45,12 @@ import Testing
         #expect(try matches(#"{"price":[{"anything-but":[100,500]}]}"#, [("price", "Number", "101")]))
         #expect(try matches(#"{"price":[{"numeric":["<",1]}]}"#, [("price", "Number.float", "0.5")]))
         #expect(try !matches(#"{"price":["100"]}"#, [("price", "Number", "100")]))
+        // AWS's example: a Number.Array holding a value other than 100 or 500.
+        #expect(try matches(#"{"price":[{"anything-but":[100,500]}]}"#, [("price", "Number.Array", "[100, 50]")]))
+        #expect(try !matches(#"{"price":[{"anything-but":[100,500]}]}"#, [("price", "Number.Array", "[100, 500]")]))
+        #expect(try matches(#"{"customer_interests":[{"anything-but":["rugby","tennis"]}]}"#,
+                            [("customer_interests", "String.Array", #"["rugby", "baseball"]"#)]))
+        #expect(try matches(#"{"a":[{"anything-but":["x"]},{"exists":false}]}"#, []))
     }
 
     @Test func stringArrayAttributes() throws {

@@ -65,22 +65,23 @@ public struct FilterPolicy: Sendable {
     }
 
     /// An attribute as the leaf value(s) the policy tests: a String is a string, a Number a
-    /// number, a String.Array its elements; Binary attributes are not considered by policies.
+    /// number, a String.Array (and, in AWS's examples, a Number.Array) its JSON elements;
+    /// AWS ignores Binary attributes, so they are absent for the policy.
     static func attributeValue(_ a: Attribute?) -> Value? {
         guard let a, let text = a.stringValue else { return nil }
+        if a.dataType == "String.Array" || a.dataType == "Number.Array" {
+            guard case .list(let items)? = try? JSONReader.parse(Array(text.utf8)) else { return nil }
+            return .list(items)
+        }
         // Custom types extend a base type after a dot ("Number.float", "String.uuid").
         let base = a.dataType.split(separator: ".", maxSplits: 1).first.map(String.init) ?? a.dataType
         switch base {
         case "String":
-            if a.dataType == "String.Array" {
-                guard case .list(let items)? = try? JSONReader.parse(Array(text.utf8)) else { return nil }
-                return .list(items)
-            }
             return .string(text)
         case "Number":
             if let i = Int64(text) { return .integer(i) }
-            if let d = Double(text), d.isFinite { return .double(d) }
-            return .string(text)
+            if case let n? = try? JSONReader.parse(Array(text.utf8)), ValueTest.number(n) != nil { return n }
+            return nil
         default:
             return nil
         }
