@@ -85,7 +85,11 @@ func filterPolicyError(_ policy: String, _ scope: FilterPolicy.Scope = .messageA
         .init(pattern: #"{"a":[{"wildcard":"a**"}]}"#, reason: "Consecutive wildcard characters at pos 2"),
         .init(pattern: #"{"a":[{"exact":"x","y":1}]}"#, reason: "Only one key allowed in match expression"),
         // JSON syntax, worded as AWS's parser words it.
-        .init(pattern: #"{"a":["b",]}"#, reason: "Unexpected character (']' (code 93)): expected a value"),
+        .init(
+            pattern: #"{"a":["b",]}"#,
+            reason: "Unexpected character (']' (code 93)): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"),
+        .init(pattern: #"{"a":}"#, reason: "Unexpected character ('}' (code 125)): expected a value"),
+        .init(pattern: #"{"a":[1}"#, reason: "Unexpected close marker '}': expected ']' (for Array starting at [Source: (String)\"{\"a\":[1}\"; line: 1, column: 6])"),
         .init(pattern: #"{"a":["b"],}"#, reason: "Unexpected character ('}' (code 125)): was expecting double-quote to start field name"),
         .init(pattern: #"{"a" ["b"]}"#, reason: "Unexpected character ('[' (code 91)): was expecting a colon to separate field name and value"),
         .init(pattern: #"{"a":["b" "c"]}"#, reason: "Unexpected character ('\"' (code 34)): was expecting comma to separate Array entries"),
