@@ -224,6 +224,21 @@ func record(_ call: InternalCall) throws -> [String: Any] {
         }
     }
 
+    @Test func destinationInAnotherRegion() async throws {
+        let fake = FakeInvoker()
+        let s3 = try makeNotifyingS3(fake)
+        _ = try await s3.call("CreateBucket", ["Bucket": "nbx"])
+        let config: Value = ["QueueConfigurations": [["QueueArn": "arn:aws:sqs:eu-west-1:000000000000:q1", "Events": ["s3:ObjectCreated:*"]]]]
+        do {
+            try await configure(s3, "nbx", config)
+            Issue.record("accepted")
+        } catch let e as AWSError {
+            #expect(e.code == "InvalidArgument")
+            #expect(e.message == "The notification destination service region is not valid for the bucket location constraint")
+        }
+        #expect(fake.calls.isEmpty)
+    }
+
     @Test func noSuchBucketFirst() async throws {
         let s3 = try makeNotifyingS3(FakeInvoker())
         defer { s3.shutdown() }

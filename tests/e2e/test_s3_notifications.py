@@ -274,3 +274,43 @@ def test_cli_configuration(server, s3, sqs, bucket):
     s3.delete_object(Bucket=bucket, Key="gone")
     [r] = records(sqs, url, 1)
     assert r["eventName"] == "ObjectRemoved:Delete" and r["s3"]["configurationId"] == "cli"
+
+
+def test_configuration_survives_restart_and_failures_are_logged(server_factory, tmp_path):
+    srv = server_factory(data_dir=tmp_path / "data")
+    s3, sqs = srv.client("s3"), srv.client("sqs")
+    bucket = unique_name()
+    s3.create_bucket(Bucket=bucket)
+    url, arn = allowing_queue(sqs, bucket)
+    missing = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{unique_name('gone')}"
+    s3.put_bucket_notification_configuration(Bucket=bucket, SkipDestinationValidation=True, NotificationConfiguration={
+        "QueueConfigurations": [
+            {"Id": "live", "QueueArn": arn, "Events": ["s3:ObjectCreated:*"]},
+            {"Id": "dead", "QueueArn": missing, "Events": ["s3:ObjectRemoved:*"]}]})
+    srv = srv.restart()
+    try:
+        s3, sqs = srv.client("s3"), srv.client("sqs")
+        url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[1])["QueueUrl"]
+        ids = {c["Id"] for c in s3.get_bucket_notification_configuration(Bucket=bucket)["QueueConfigurations"]}
+        assert ids == {"live", "dead"}
+        s3.put_object(Bucket=bucket, Key="after-restart", Body=b"1")
+        [r] = records(sqs, url, 1)
+        assert r["eventName"] == "ObjectCreated:Put" and r["s3"]["configurationId"] == "live"
+        # A delivery that fails is logged (and not retried); the request itself succeeded.
+        s3.delete_object(Bucket=bucket, Key="after-restart")
+        deadline = time.time() + 5
+        while "notification from arn:aws:s3:::" + bucket not in srv.stderr_text() and time.time() < deadline:
+            time.sleep(0.1)
+        assert "notification from arn:aws:s3:::" + bucket in srv.stderr_text()
+    finally:
+        srv.stop()
+        srv.cleanup()
+
+
+def test_destination_in_another_region(s3, sqs, bucket):
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [
+            {"QueueArn": f"arn:aws:sqs:eu-west-1:{ACCOUNT_ID}:elsewhere", "Events": ["s3:ObjectCreated:*"]}]})
+    status, err = error(e)
+    assert (status, err["Code"], err["Message"]) == (
+        400, "InvalidArgument", "The notification destination service region is not valid for the bucket location constraint")

@@ -52,8 +52,12 @@ extension S3Service {
         let name = input.str("Bucket") ?? ""
         let raw = input[Self.rawNotificationKey] ?? input["NotificationConfiguration"] ?? [:]
         // A missing bucket answers NoSuchBucket before anything in the payload is looked at.
-        _ = try readBucket(input, context) { (b: Bucket) throws(AWSError) -> String in b.owner }
+        let region = try readBucket(input, context) { (b: Bucket) throws(AWSError) -> String in b.region }
         let parsed = try BucketNotifications.parse(raw)
+        // Destinations live in the bucket's region, whether or not they are tested.
+        if parsed.targets.contains(where: { $0.arnParts.region != region }) {
+            throw S3Errors.invalidArgument("The notification destination service region is not valid for the bucket location constraint")
+        }
         if input.bool("SkipDestinationValidation") != true {
             try await testDestinations(parsed, bucket: name, context: context)
         }
