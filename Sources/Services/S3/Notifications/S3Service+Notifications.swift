@@ -15,13 +15,13 @@ extension S3Service {
 
     /// An event about `key`, stamped now. Only called when the bucket has a configuration.
     func event(_ name: String, scope: NotificationScope, key: String, size: Int64? = nil, etag: String? = nil,
-               versionId: String? = nil, sequenced: Bool, context: RequestContext) -> NotificationEvent
+               versionId: String? = nil, sequencer: String?, context: RequestContext) -> NotificationEvent
     {
         let t = clock.now()
         return NotificationEvent(
             name: name, bucket: scope.bucket, bucketOwner: scope.owner, region: scope.region, key: key, size: size,
             etag: etag.map { $0.replacingOccurrences(of: "\"", with: "") },
-            versionId: versionId == "null" ? nil : versionId, sequencer: sequenced ? notifier.sequencer(now: t) : nil,
+            versionId: versionId == "null" ? nil : versionId, sequencer: sequencer,
             time: t, requestId: context.requestId, principalId: S3Notifier.principalId(context), requester: context.accountId,
             // The request context carries no client address; Simfra's clients are local.
             sourceIP: "127.0.0.1")
@@ -32,18 +32,21 @@ extension S3Service {
         guard let scope = committed.scope else { return }
         let v = committed.version
         notifier.deliver([event(name, scope: scope, key: v.key, size: v.size, etag: v.etag, versionId: committed.versionId,
-                                sequenced: true, context: context)],
+                                sequencer: committed.sequencer, context: context)],
                          scope: scope, context: context)
     }
 
-    /// The `ObjectRemoved:*` event of one delete that changed something.
-    func removalEvent(_ r: DeleteResult, scope: NotificationScope, context: RequestContext) -> NotificationEvent {
+    /// The `ObjectRemoved:*` event of one delete that changed something (its sequencer taken
+    /// under the lock).
+    func removalEvent(_ r: DeleteResult, sequencer: String, scope: NotificationScope, context: RequestContext)
+        -> NotificationEvent
+    {
         if r.deleteMarker && !r.byVersion {
             return event("ObjectRemoved:DeleteMarkerCreated", scope: scope, key: r.key, etag: Self.emptyETag,
-                         versionId: r.deleteMarkerVersionId, sequenced: true, context: context)
+                         versionId: r.deleteMarkerVersionId, sequencer: sequencer, context: context)
         }
         return event("ObjectRemoved:Delete", scope: scope, key: r.key, versionId: r.byVersion ? r.versionId : nil,
-                     sequenced: true, context: context)
+                     sequencer: sequencer, context: context)
     }
 
     // MARK: - Saving a configuration

@@ -25,7 +25,7 @@ extension S3Service {
         if let scope {
             // Tagging and ACL events carry the ETag but neither size nor sequencer (recorded).
             let e = self.event(event, scope: scope, key: v.key, etag: v.etag, versionId: versioned ? v.versionId : nil,
-                               sequenced: false, context: context)
+                               sequencer: nil, context: context)
             notifier.deliver([e], scope: scope, context: context)
         }
         return (v, versioned)
