@@ -216,6 +216,18 @@ def test_destination_errors(s3, sqs, sns, bucket):
     # An object event to a queue that does not exist fails in the background; the put succeeds.
     s3.put_object(Bucket=bucket, Key="k", Body=b"1")
 
+    # Topics as well: one that does not exist, one whose (default) policy does not name S3.
+    gone_topic = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{unique_name('gone')}"
+    default_topic = sns.create_topic(Name=unique_name("t"))["TopicArn"]
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={"TopicConfigurations": [
+            {"TopicArn": gone_topic, "Events": ["s3:ObjectCreated:*"]},
+            {"TopicArn": default_topic, "Events": ["s3:ObjectRemoved:*"]}]})
+    _, err = error(e)
+    assert (err["ArgumentName1"], err["ArgumentValue1"]) == (gone_topic, "The destination topic does not exist")
+    assert (err["ArgumentName2"], err["ArgumentValue2"]) == (
+        default_topic, "Permissions on the destination topic do not allow S3 to publish notifications from this bucket")
+
     fn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:my-lambda"
     with pytest.raises(ClientError) as e:
         s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={"LambdaFunctionConfigurations": [
