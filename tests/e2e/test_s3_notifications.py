@@ -14,7 +14,7 @@ import urllib.parse
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT_ID, REGION, run_aws_cli, unique_name
+from conftest import ACCOUNT_ID, REGION, make_client, run_aws_cli, unique_name
 
 
 @pytest.fixture
@@ -326,3 +326,26 @@ def test_destination_in_another_region(s3, sqs, bucket):
     status, err = error(e)
     assert (status, err["Code"], err["Message"]) == (
         400, "InvalidArgument", "The notification destination service region is not valid for the bucket location constraint")
+
+
+def test_iam_user_as_requester(client, server, s3, sqs, bucket):
+    """An IAM user's events name the user (`AWS:<user id>`), the root's the account's customer
+    id; the bucket's owner identity is the same whoever writes."""
+    iam = client("iam")
+    user = unique_name("u")
+    user_id = iam.create_user(UserName=user)["User"]["UserId"]
+    iam.put_user_policy(UserName=user, PolicyName="s3", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    as_user = make_client(server.url, "s3", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    url, arn = allowing_queue(sqs, bucket)
+    configure_queue(s3, bucket, arn, ["s3:ObjectCreated:*"])
+    bodies(sqs, url, 1)
+    s3.put_object(Bucket=bucket, Key="by-root", Body=b"1")
+    as_user.put_object(Bucket=bucket, Key="by-user", Body=b"1")
+    rs = records(sqs, url, 2)
+    by_key = {r["s3"]["object"]["key"]: r for r in rs}
+    assert by_key["by-user"]["userIdentity"]["principalId"] == f"AWS:{user_id}"
+    root_id = by_key["by-root"]["userIdentity"]["principalId"]
+    assert not root_id.startswith("AWS:") and root_id == by_key["by-root"]["s3"]["bucket"]["ownerIdentity"]["principalId"]
+    assert by_key["by-user"]["s3"]["bucket"]["ownerIdentity"]["principalId"] == root_id
