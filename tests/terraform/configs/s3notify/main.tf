@@ -1,6 +1,6 @@
 # S3 event notifications: a bucket notifying a queue whose policy lets S3 send for that bucket
 # (S3 tests the destination with an s3:TestEvent when the configuration is saved), with
-# prefix/suffix filters, and EventBridge on. The provider block sets only region and keys: the
+# prefix/suffix filters, a topic whose policy lets S3 publish, and EventBridge on. The provider block sets only region and keys: the
 # endpoint comes from AWS_ENDPOINT_URL, as users set it.
 terraform {
   required_providers {
@@ -64,6 +64,24 @@ resource "aws_sqs_queue_policy" "deletes" {
   })
 }
 
+resource "aws_sns_topic" "documents" {
+  name = "tf-notify-documents"
+}
+
+resource "aws_sns_topic_policy" "documents" {
+  arn = aws_sns_topic.documents.arn
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "s3.amazonaws.com" }
+      Action    = "SNS:Publish"
+      Resource  = aws_sns_topic.documents.arn
+      Condition = { ArnLike = { "aws:SourceArn" = aws_s3_bucket.uploads.arn } }
+    }]
+  })
+}
+
 resource "aws_s3_bucket_notification" "uploads" {
   bucket      = aws_s3_bucket.uploads.id
   eventbridge = true
@@ -76,6 +94,13 @@ resource "aws_s3_bucket_notification" "uploads" {
     filter_suffix = ".jpg"
   }
 
+  topic {
+    id            = "documents"
+    topic_arn     = aws_sns_topic.documents.arn
+    events        = ["s3:ObjectCreated:Put", "s3:ObjectCreated:CompleteMultipartUpload"]
+    filter_prefix = "documents/"
+  }
+
   queue {
     id        = "deletes"
     queue_arn = aws_sqs_queue.deletes.arn
@@ -83,5 +108,5 @@ resource "aws_s3_bucket_notification" "uploads" {
   }
 
   # The queues must allow S3 before S3 accepts them as destinations.
-  depends_on = [aws_sqs_queue_policy.uploads, aws_sqs_queue_policy.deletes]
+  depends_on = [aws_sqs_queue_policy.uploads, aws_sqs_queue_policy.deletes, aws_sns_topic_policy.documents]
 }
