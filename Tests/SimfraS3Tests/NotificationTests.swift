@@ -32,7 +32,8 @@ let topicArn = "arn:aws:sns:us-east-1:000000000000:t1"
 
 func makeNotifyingS3(_ invoker: FakeInvoker, clock: ManualClock = ManualClock(1_800_000_000.5)) throws -> S3Service {
     // A directory per service: the memory-only one is per process, and tests run in parallel.
-    let s3 = S3Service(records: MemoryOnlyRecords(), blobs: BlobStore(dataDir: tempDir(), grace: 0), clock: clock)
+    let dir = tempDir()
+    let s3 = S3Service(records: MemoryOnlyRecords(), blobs: BlobStore(dataDir: dir, grace: 0), clock: clock, temporaryDirectory: dir)
     s3.invoker.connect(invoker)
     return s3
 }
@@ -227,6 +228,7 @@ func record(_ call: InternalCall) throws -> [String: Any] {
     @Test func destinationInAnotherRegion() async throws {
         let fake = FakeInvoker()
         let s3 = try makeNotifyingS3(fake)
+        defer { s3.shutdown() }
         _ = try await s3.call("CreateBucket", ["Bucket": "nbx"])
         let config: Value = ["QueueConfigurations": [["QueueArn": "arn:aws:sqs:eu-west-1:000000000000:q1", "Events": ["s3:ObjectCreated:*"]]]]
         do {
