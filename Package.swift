@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "SimfraS3Tests",
             dependencies: [
-                "SimfraS3", "SimfraCore", "SimfraPersistence", .product(name: "Crypto", package: "swift-crypto"),
+                "SimfraS3", "SimfraCore", "SimfraPersistence", "SimfraTestSupport", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         .testTarget(
