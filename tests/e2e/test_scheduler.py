@@ -1,0 +1,253 @@
+"""EventBridge Scheduler end to end with boto3 and the AWS CLI: schedule groups and schedules
+(CRUD, defaults, paging, tags, AWS's errors), schedules that really fire into an SQS queue as
+their execution role, a role Scheduler may not assume (nothing delivered), a target the role
+may not reach (the dead-letter queue gets the event), ActionAfterCompletion DELETE, and the
+persistence contract.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import signal
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import ACCOUNT_ID, REGION, make_client, run_aws_cli, unique_name
+from persistence_contract import run_contract
+
+TRUST_SCHEDULER = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+TRUST_EC2 = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+def err(excinfo):
+    r = excinfo.value.response
+    return r["ResponseMetadata"]["HTTPStatusCode"], r["Error"].get("Code"), r["Error"].get("Message")
+
+
+@pytest.fixture
+def scheduler(client):
+    return client("scheduler")
+
+
+def queue(sqs):
+    url = sqs.create_queue(QueueName=unique_name("q"))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def role(iam, trust=TRUST_SCHEDULER, send_to=("*",)):
+    name = unique_name("r")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="send", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": list(send_to)}]}))
+    return arn
+
+
+def receive(sqs, url, wait=10):
+    deadline = time.time() + wait
+    while time.time() < deadline:
+        msgs = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2, MaxNumberOfMessages=10,
+                                   MessageAttributeNames=["All"]).get("Messages", [])
+        if msgs:
+            return msgs
+    return []
+
+
+def at_in(seconds):
+    t = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=seconds)
+    return "at(" + t.strftime("%Y-%m-%dT%H:%M:%S") + ")"
+
+
+def test_schedule_crud_defaults_and_errors(scheduler):
+    name = unique_name("s")
+    target = {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:q", "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r"}
+    arn = scheduler.create_schedule(Name=name, ScheduleExpression="cron(0 12 * * ? *)",
+                                    FlexibleTimeWindow={"Mode": "OFF"}, Target=target)["ScheduleArn"]
+    assert arn == f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule/default/{name}"
+    got = scheduler.get_schedule(Name=name)
+    assert got["GroupName"] == "default" and got["State"] == "ENABLED"
+    assert got["ScheduleExpressionTimezone"] == "UTC" and got["ActionAfterCompletion"] == "NONE"
+    assert got["Target"]["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
+    assert got["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    assert isinstance(got["CreationDate"], dt.datetime)
+
+    with pytest.raises(ClientError) as e:
+        scheduler.create_schedule(Name=name, ScheduleExpression="rate(1 hour)", FlexibleTimeWindow={"Mode": "OFF"},
+                                  Target=target)
+    assert err(e) == (409, "ConflictException", f"Schedule {name} already exists.")
+    with pytest.raises(ClientError) as e:
+        scheduler.get_schedule(Name=name + "-missing")
+    assert err(e) == (404, "ResourceNotFoundException", f"Schedule {name}-missing does not exist.")
+    for bad in ["cron(0 1 * * * *)", "rate(10 seconds)", "at(2021-12-31)", " rate(10 minutes)"]:
+        with pytest.raises(ClientError) as e:
+            scheduler.create_schedule(Name=unique_name("b"), ScheduleExpression=bad, FlexibleTimeWindow={"Mode": "OFF"},
+                                      Target=target)
+        assert err(e) == (400, "ValidationException", f"Invalid Schedule Expression {bad}.")
+    with pytest.raises(ClientError) as e:
+        scheduler.create_schedule(Name=unique_name("b"), GroupName="nope", ScheduleExpression="rate(1 hour)",
+                                  FlexibleTimeWindow={"Mode": "OFF"}, Target=target)
+    assert err(e) == (404, "ResourceNotFoundException", "Schedule group nope does not exist.")
+
+    scheduler.update_schedule(Name=name, ScheduleExpression="rate(2 hours)", State="DISABLED",
+                              ScheduleExpressionTimezone="Europe/Paris",
+                              FlexibleTimeWindow={"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 5}, Target=target)
+    got = scheduler.get_schedule(Name=name)
+    assert got["ScheduleExpression"] == "rate(2 hours)" and got["State"] == "DISABLED"
+    assert got["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 5}
+    listed = scheduler.list_schedules(NamePrefix=name, State="DISABLED")["Schedules"]
+    assert [s["Name"] for s in listed] == [name] and listed[0]["Target"] == {"Arn": target["Arn"]}
+    scheduler.delete_schedule(Name=name)
+    with pytest.raises(ClientError) as e:
+        scheduler.delete_schedule(Name=name)
+    assert err(e)[1] == "ResourceNotFoundException"
+
+
+def test_groups_tags_paging_and_cascade(scheduler):
+    group = unique_name("g")
+    garn = scheduler.create_schedule_group(Name=group, Tags=[{"Key": "team", "Value": "a"}])["ScheduleGroupArn"]
+    assert garn == f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule-group/{group}"
+    with pytest.raises(ClientError) as e:
+        scheduler.create_schedule_group(Name=group)
+    assert err(e)[:2] == (409, "ConflictException")
+    g = scheduler.get_schedule_group(Name=group)
+    assert g["State"] == "ACTIVE" and g["Arn"] == garn
+    assert scheduler.get_schedule_group(Name="default")["Name"] == "default"
+    names = [x["Name"] for x in scheduler.list_schedule_groups()["ScheduleGroups"]]
+    assert "default" in names and group in names
+
+    scheduler.tag_resource(ResourceArn=garn, Tags=[{"Key": "env", "Value": "dev"}])
+    scheduler.untag_resource(ResourceArn=garn, TagKeys=["team"])
+    assert scheduler.list_tags_for_resource(ResourceArn=garn)["Tags"] == [{"Key": "env", "Value": "dev"}]
+
+    target = {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:q", "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r"}
+    for i in range(5):
+        scheduler.create_schedule(Name=f"s{i}", GroupName=group, ScheduleExpression="rate(1 day)",
+                                  FlexibleTimeWindow={"Mode": "OFF"}, Target=target)
+    pages = scheduler.get_paginator("list_schedules").paginate(GroupName=group, PaginationConfig={"PageSize": 2})
+    assert [s["Name"] for p in pages for s in p["Schedules"]] == ["s0", "s1", "s2", "s3", "s4"]
+
+    scheduler.delete_schedule_group(Name=group)
+    with pytest.raises(ClientError) as e:
+        scheduler.get_schedule(Name="s0", GroupName=group)
+    assert err(e)[1] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as e:
+        scheduler.get_schedule_group(Name=group)
+    assert err(e) == (404, "ResourceNotFoundException", f"Schedule group {group} does not exist.")
+    with pytest.raises(ClientError) as e:
+        scheduler.delete_schedule_group(Name="default")
+    assert err(e)[:2] == (400, "ValidationException")
+
+
+def test_one_time_schedule_fires_into_sqs_and_deletes_itself(scheduler, client):
+    sqs, iam = client("sqs"), client("iam")
+    url, qarn = queue(sqs)
+    role_arn = role(iam)
+    name = unique_name("once")
+    scheduler.create_schedule(
+        Name=name, ScheduleExpression=at_in(2), FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
+        Target={"Arn": qarn, "RoleArn": role_arn,
+                "Input": json.dumps({"schedule": "<aws.scheduler.schedule-arn>", "n": "<aws.scheduler.attempt-number>"})})
+    msgs = receive(sqs, url, wait=15)
+    assert len(msgs) == 1
+    body = json.loads(msgs[0]["Body"])
+    assert body == {"schedule": f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule/default/{name}", "n": "1"}
+    with pytest.raises(ClientError) as e:
+        scheduler.get_schedule(Name=name)
+    assert err(e)[1] == "ResourceNotFoundException"
+
+
+def test_rate_schedule_fires_at_once(scheduler, client):
+    sqs, iam = client("sqs"), client("iam")
+    url, qarn = queue(sqs)
+    name = unique_name("rate")
+    scheduler.create_schedule(Name=name, ScheduleExpression="rate(1 minute)", FlexibleTimeWindow={"Mode": "OFF"},
+                              Target={"Arn": qarn, "RoleArn": role(iam), "Input": "tick"})
+    msgs = receive(sqs, url, wait=10)
+    assert [m["Body"] for m in msgs] == ["tick"]
+    scheduler.delete_schedule(Name=name)
+
+
+def test_untrusted_role_delivers_nothing(scheduler, client):
+    sqs, iam = client("sqs"), client("iam")
+    url, qarn = queue(sqs)
+    dlq_url, dlq_arn = queue(sqs)
+    scheduler.create_schedule(Name=unique_name("x"), ScheduleExpression=at_in(1), FlexibleTimeWindow={"Mode": "OFF"},
+                              Target={"Arn": qarn, "RoleArn": role(iam, trust=TRUST_EC2), "Input": "no",
+                                      "DeadLetterConfig": {"Arn": dlq_arn}})
+    time.sleep(4)
+    assert receive(sqs, url, wait=2) == [] and receive(sqs, dlq_url, wait=1) == []
+
+
+def test_target_the_role_cannot_reach_goes_to_the_dead_letter_queue(scheduler, client):
+    sqs, iam = client("sqs"), client("iam")
+    url, qarn = queue(sqs)
+    dlq_url, dlq_arn = queue(sqs)
+    name = unique_name("dl")
+    scheduler.create_schedule(Name=name, ScheduleExpression=at_in(1), FlexibleTimeWindow={"Mode": "OFF"},
+                              Target={"Arn": qarn, "RoleArn": role(iam, send_to=(dlq_arn,)), "Input": "lost",
+                                      "DeadLetterConfig": {"Arn": dlq_arn}})
+    msgs = receive(sqs, dlq_url, wait=15)
+    assert [m["Body"] for m in msgs] == ["lost"]
+    attrs = {k: v["StringValue"] for k, v in msgs[0]["MessageAttributes"].items()}
+    assert attrs["SCHEDULE_ARN"] == f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule/default/{name}"
+    assert attrs["TARGET_ARN"] == qarn and attrs["RETRY_ATTEMPTS"] == "0"
+    assert attrs["ERROR_CODE"] and attrs["ERROR_MESSAGE"]
+    assert receive(sqs, url, wait=1) == []
+
+
+def test_aws_cli_round_trip(server):
+    name = unique_name("cli")
+    r = run_aws_cli(server.url, "scheduler", "create-schedule", "--name", name,
+                    "--schedule-expression", "rate(5 minutes)", "--flexible-time-window", "Mode=OFF",
+                    "--target", json.dumps({"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:q",
+                                            "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r"}),
+                    "--state", "DISABLED")
+    assert r.returncode == 0, r.stderr
+    assert r.json["ScheduleArn"].endswith("/default/" + name)
+    r = run_aws_cli(server.url, "scheduler", "get-schedule", "--name", name, "--query", "State")
+    assert r.returncode == 0 and r.json == "DISABLED"
+    r = run_aws_cli(server.url, "scheduler", "get-schedule", "--name", name + "-missing")
+    assert r.returncode != 0 and "ResourceNotFoundException" in r.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_persistence_contract(server_factory, tmp_path, sig):
+    target = {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:q", "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r",
+              "Input": "{\"a\": 1}", "RetryPolicy": {"MaximumRetryAttempts": 3},
+              "DeadLetterConfig": {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:dlq"}}
+
+    def scenario(url):
+        s = make_client(url, "scheduler")
+        s.create_schedule_group(Name="kept", Tags=[{"Key": "a", "Value": "1"}])
+        s.create_schedule_group(Name="gone")
+        s.delete_schedule_group(Name="gone")
+        s.create_schedule(Name="cron", GroupName="kept", ScheduleExpression="cron(0 9 ? * MON-FRI *)",
+                          ScheduleExpressionTimezone="America/New_York", Description="weekdays",
+                          FlexibleTimeWindow={"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 10}, Target=target,
+                          StartDate=dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc),
+                          EndDate=dt.datetime(2031, 1, 1, tzinfo=dt.timezone.utc))
+        s.create_schedule(Name="off", ScheduleExpression="rate(3 hours)", State="DISABLED",
+                          FlexibleTimeWindow={"Mode": "OFF"}, Target=target,
+                          KmsKeyArn=f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/abc")
+        s.create_schedule(Name="deleted", ScheduleExpression="rate(3 hours)", FlexibleTimeWindow={"Mode": "OFF"},
+                          Target=target)
+        s.delete_schedule(Name="deleted")
+
+    def snapshot(url):
+        s = make_client(url, "scheduler")
+        out = {"groups": [g for g in s.list_schedule_groups()["ScheduleGroups"] if g["Name"] != "default"],
+               "schedules": s.list_schedules()["Schedules"]}
+        for g in out["groups"]:
+            out["tags " + g["Name"]] = s.list_tags_for_resource(ResourceArn=g["Arn"])["Tags"]
+        for x in out["schedules"]:
+            out[x["Arn"]] = s.get_schedule(Name=x["Name"], GroupName=x["GroupName"])
+        return out
+
+    _, before = run_contract(server_factory, tmp_path, scenario, snapshot, sig=sig)
+    assert [g["Name"] for g in before["groups"]] == ["kept"]
+    assert sorted(x["Name"] for x in before["schedules"]) == ["cron", "off"]
