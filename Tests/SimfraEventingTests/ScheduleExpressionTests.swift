@@ -118,3 +118,12 @@ import Testing
         #expect(try next("cron(0 * * * ? *)", after: "2026-11-01T05:00:00Z", zone: Self.newYork) == date("2026-11-01T07:00:00Z"))
     }
 }
+
+@Suite struct ScheduleExpressionLimitTests {
+    @Test func farInstantsNeverFireAndNeverTrap() throws {
+        let far = Date(timeIntervalSince1970: 1e300)
+        #expect(try ScheduleExpression("cron(0 0 * * ? *)").nextFire(after: far) == nil)
+        #expect(try ScheduleExpression("rate(1 minute)").nextFire(after: .now, anchor: far) == nil)
+        #expect(try ScheduleExpression("at(2030-01-01T00:00:00)").nextFire(after: Date(timeIntervalSince1970: -.infinity)) == nil)
+    }
+}

@@ -105,7 +105,7 @@ extension SchedulerService: StatefulService {
                 s.plan.plan(sc, after: now - 0.001, flexibleDelay: flexibleDelay)
             }
         }
-        if !schedules.isEmpty { startLoop() }
+        if !schedules.isEmpty { startLoop(delay: 2) }
     }
 
     /// The group's record as it now is. Call under the lock; await the commit after.

@@ -37,6 +37,9 @@ enum ScheduleDefinition {
 
         let start = timestamp(input["StartDate"])
         let end = timestamp(input["EndDate"])
+        for (member, t) in [("StartDate", start), ("EndDate", end)] {
+            if let t, !(0...253_402_300_799).contains(t) { throw SchedulerError.validation("Invalid \(member).") }
+        }
         if let start, let end, end <= start {
             throw SchedulerError.validation("The EndDate must be after the StartDate.")
         }

@@ -31,11 +31,15 @@ extension SchedulerService {
     static let servicePrincipal = "scheduler.amazonaws.com"
     static let outcomeLimit = 500
 
-    func startLoop() {
+    /// Starts the firing loop once. After a restore it waits `delay` first, so that the
+    /// services restored after Scheduler (the queues and topics its targets name) are back
+    /// before the first firing.
+    func startLoop(delay: Double = 0) {
         guard runsLoop else { return }
         loop.withLock { task in
             guard task == nil else { return }
             task = Task { [weak self] in
+                if delay > 0 { try? await Task.sleep(for: .milliseconds(Int(delay * 1000))) }
                 while !Task.isCancelled {
                     guard let service = self else { return }
                     await service.fireDue()

@@ -222,7 +222,7 @@ public final class SchedulerService: ResourcePolicyService, AccountScopedService
     /// Pages of `MaxResults` (default 100) in key order; the token is the last key returned,
     /// base64-wrapped so that callers treat it as opaque.
     static func page(_ items: [(key: String, value: Value)], _ input: Value) throws(AWSError) -> ([Value], String?) {
-        let limit = input.int("MaxResults") ?? 100
+        let limit = min(max(input.int("MaxResults") ?? 100, 1), 100)
         var rest = items[...]
         if let token = input.string("NextToken") {
             guard let bytes = Base64.decode(token), let after = String(bytes: bytes, encoding: .utf8) else {

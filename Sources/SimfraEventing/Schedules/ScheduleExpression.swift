@@ -16,6 +16,8 @@ package struct ScheduleExpression: Sendable, Equatable {
 
     package let text: String
     package let kind: Kind
+    /// Seconds since the epoch past which no schedule is evaluated (year 9999).
+    static let horizon: Double = 253_402_300_799
     package let timeZone: TimeZone
 
     /// Parses `text` exactly as written: AWS refuses surrounding or inner extra spaces.
@@ -50,7 +52,10 @@ package struct ScheduleExpression: Sendable, Equatable {
     /// anchor itself is the first firing, as a Scheduler rate schedule without a start date fires
     /// as soon as it is created), without one a period after `after`.
     package func nextFire(after: Date, anchor: Date? = nil) -> Date? {
-        let afterSeconds = Int(after.timeIntervalSince1970.rounded(.down))
+        // Beyond the years a cron may name (and far enough to never overflow an Int), nothing fires.
+        let t = after.timeIntervalSince1970
+        guard t.isFinite, abs(t) < Self.horizon, abs(anchor?.timeIntervalSince1970 ?? 0) < Self.horizon else { return nil }
+        let afterSeconds = Int(t.rounded(.down))
         switch kind {
         case .rate(let period):
             guard let anchor else { return after.addingTimeInterval(Double(period)) }
