@@ -172,6 +172,17 @@ def test_rate_schedule_fires_at_once(scheduler, client):
     scheduler.delete_schedule(Name=name)
 
 
+def test_universal_target_calls_the_sdk_action_as_the_role(scheduler, client):
+    sqs, iam = client("sqs"), client("iam")
+    url, qarn = queue(sqs)
+    scheduler.create_schedule(
+        Name=unique_name("sdk"), ScheduleExpression=at_in(1), FlexibleTimeWindow={"Mode": "OFF"},
+        ScheduleExpressionTimezone="UTC",
+        Target={"Arn": "arn:aws:scheduler:::aws-sdk:sqs:sendMessage", "RoleArn": role(iam, send_to=(qarn,)),
+                "Input": json.dumps({"QueueUrl": url, "MessageBody": "via sdk <aws.scheduler.attempt-number>"})})
+    assert [m["Body"] for m in receive(sqs, url, wait=15)] == ["via sdk 1"]
+
+
 def test_untrusted_role_delivers_nothing(scheduler, client):
     sqs, iam = client("sqs"), client("iam")
     url, qarn = queue(sqs)
@@ -251,3 +262,17 @@ def test_persistence_contract(server_factory, tmp_path, sig):
     _, before = run_contract(server_factory, tmp_path, scenario, snapshot, sig=sig)
     assert [g["Name"] for g in before["groups"]] == ["kept"]
     assert sorted(x["Name"] for x in before["schedules"]) == ["cron", "off"]
+
+
+def test_schedules_resume_firing_after_a_restart(server_factory, tmp_path):
+    data = tmp_path / "data"
+    first = server_factory(data_dir=data)
+    sqs, iam, s = (make_client(first.url, x) for x in ("sqs", "iam", "scheduler"))
+    url, qarn = queue(sqs)
+    s.create_schedule(Name="later", ScheduleExpression=at_in(6), FlexibleTimeWindow={"Mode": "OFF"},
+                      Target={"Arn": qarn, "RoleArn": role(iam), "Input": "after restart"})
+    assert first.stop(signal.SIGTERM) == 0
+    second = server_factory(data_dir=data)
+    sqs = make_client(second.url, "sqs")
+    url = sqs.get_queue_url(QueueName=qarn.rsplit(":", 1)[1])["QueueUrl"]
+    assert [m["Body"] for m in receive(sqs, url, wait=20)] == ["after restart"]
