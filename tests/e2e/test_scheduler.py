@@ -276,3 +276,29 @@ def test_schedules_resume_firing_after_a_restart(server_factory, tmp_path):
     sqs = make_client(second.url, "sqs")
     url = sqs.get_queue_url(QueueName=qarn.rsplit(":", 1)[1])["QueueUrl"]
     assert [m["Body"] for m in receive(sqs, url, wait=20)] == ["after restart"]
+
+
+def test_creating_a_schedule_needs_pass_role_on_its_execution_role(server, client):
+    iam = client("iam")
+    role_arn = role(iam)
+    name = unique_name("u")
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="sched", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "scheduler:*", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    time.sleep(0.2)
+    user = make_client(server.url, "scheduler", aws_access_key_id=key["AccessKeyId"],
+                       aws_secret_access_key=key["SecretAccessKey"])
+    kw = dict(ScheduleExpression="rate(1 day)", State="DISABLED", FlexibleTimeWindow={"Mode": "OFF"},
+              Target={"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:q", "RoleArn": role_arn})
+    with pytest.raises(ClientError) as e:
+        user.create_schedule(Name=unique_name("s"), **kw)
+    assert err(e) == (403, "AccessDeniedException",
+                      f"User: arn:aws:iam::{ACCOUNT_ID}:user/{name} is not authorized to perform: iam:PassRole on resource: "
+                      f"{role_arn} because no identity-based policy allows the iam:PassRole action")
+    iam.put_user_policy(UserName=name, PolicyName="pass", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": role_arn,
+                                                "Condition": {"StringEquals": {
+                                                    "iam:PassedToService": "scheduler.amazonaws.com"}}}]}))
+    assert user.create_schedule(Name=unique_name("s"), **kw)["ScheduleArn"]
+    assert user.list_schedules()["Schedules"]
