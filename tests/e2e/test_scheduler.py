@@ -183,6 +183,24 @@ def test_universal_target_calls_the_sdk_action_as_the_role(scheduler, client):
     assert [m["Body"] for m in receive(sqs, url, wait=15)] == ["via sdk 1"]
 
 
+def test_sns_target_publishes_as_the_role(scheduler, client):
+    sqs, iam, sns = client("sqs"), client("iam"), client("sns")
+    url, qarn = queue(sqs)
+    topic = sns.create_topic(Name=unique_name("t"))["TopicArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+            "Resource": qarn, "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
+    name = unique_name("r")
+    role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_SCHEDULER)["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="pub", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": topic}]}))
+    scheduler.create_schedule(Name=unique_name("sns"), ScheduleExpression=at_in(1), FlexibleTimeWindow={"Mode": "OFF"},
+                              Target={"Arn": topic, "RoleArn": role_arn, "Input": "fanned out"})
+    assert [m["Body"] for m in receive(sqs, url, wait=15)] == ["fanned out"]
+
+
 def test_untrusted_role_delivers_nothing(scheduler, client):
     sqs, iam = client("sqs"), client("iam")
     url, qarn = queue(sqs)
