@@ -16,9 +16,11 @@ import Testing
         let first = await h.service.fireDue()
         #expect(first.map(\.result) == [.delivered])
 
-        let assume = try #require(h.fake.made("sts:AssumeRole").first)
+        // The first AssumeRole is CreateSchedule's check, the second the firing's.
+        #expect(h.fake.made("sts:AssumeRole").count == 2)
+        let assume = try #require(h.fake.made("sts:AssumeRole").last)
         #expect(assume.asService == "scheduler.amazonaws.com")
-        #expect(assume.sourceArn == "arn:aws:scheduler:us-east-1:111111111111:schedule/default/r")
+        #expect(assume.sourceArn == "arn:aws:scheduler:us-east-1:111111111111:schedule-group/default")
         #expect(assume.input.string("RoleArn") == Harness.role)
         let send = try #require(h.fake.made("sqs:SendMessage").first)
         #expect(send.asService == nil)
@@ -115,11 +117,12 @@ import Testing
 
     @Test func roleThatCannotBeAssumedDeliversNothing() async throws {
         let h = Harness()
-        h.fake.fail("sts:AssumeRole", with: AWSError(code: "AccessDenied", message: "not trusted", status: 403))
         try await h.call("CreateSchedule", Harness.schedule("x", "at(2026-01-01T00:00:30)", target: [
             "Arn": .string(Harness.queue), "RoleArn": .string(Harness.role),
             "DeadLetterConfig": ["Arn": "arn:aws:sqs:us-east-1:111111111111:dlq"],
         ]))
+        // The trust policy changed after the schedule was created.
+        h.fake.fail("sts:AssumeRole", with: AWSError(code: "AccessDenied", message: "not trusted", status: 403))
         h.clock.advance(30)
         #expect(await h.service.fireDue().map(\.result) == [.failed(code: "AccessDenied", message: "not trusted", deadLettered: false)])
         #expect(h.fake.made("sqs:SendMessage").isEmpty)

@@ -41,6 +41,16 @@ import Testing
         #expect(await h.error("DeleteScheduleGroup", ["Name": "default"])?.code == "ValidationException")
     }
 
+    @Test func aRoleSchedulerMayNotAssumeIsRefused() async throws {
+        let h = Harness()
+        h.fake.fail("sts:AssumeRole", with: AWSError(code: "AccessDenied", message: "no", status: 403))
+        #expect(await h.error("CreateSchedule", Harness.schedule("s", "rate(1 hour)"))
+            == AWSError(code: "ValidationException",
+                        message: "The execution role you provide must allow AWS EventBridge Scheduler to assume the role.",
+                        status: 400))
+        #expect(await h.error("GetSchedule", ["Name": "s"])?.code == "ResourceNotFoundException")
+    }
+
     @Test func clientTokenMakesCreateIdempotent() async throws {
         let h = Harness()
         let first = try await h.call("CreateSchedule", Harness.schedule("s", "rate(1 hour)", extra: ["ClientToken": "tok"]))

@@ -1,6 +1,6 @@
 """EventBridge Scheduler end to end with boto3 and the AWS CLI: schedule groups and schedules
 (CRUD, defaults, paging, tags, AWS's errors), schedules that really fire into an SQS queue as
-their execution role, a role Scheduler may not assume (nothing delivered), a target the role
+their execution role, a role Scheduler may not assume (refused at creation, as AWS does), a target the role
 may not reach (the dead-letter queue gets the event), ActionAfterCompletion DELETE, and the
 persistence contract.
 """
@@ -63,9 +63,9 @@ def at_in(seconds):
     return "at(" + t.strftime("%Y-%m-%dT%H:%M:%S") + ")"
 
 
-def test_schedule_crud_defaults_and_errors(scheduler):
+def test_schedule_crud_defaults_and_errors(scheduler, client):
     name = unique_name("s")
-    target = {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:q", "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r"}
+    target = {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:q", "RoleArn": role(client("iam"))}
     arn = scheduler.create_schedule(Name=name, ScheduleExpression="cron(0 12 * * ? *)",
                                     FlexibleTimeWindow={"Mode": "OFF"}, Target=target)["ScheduleArn"]
     assert arn == f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule/default/{name}"
@@ -107,7 +107,7 @@ def test_schedule_crud_defaults_and_errors(scheduler):
     assert err(e)[1] == "ResourceNotFoundException"
 
 
-def test_groups_tags_paging_and_cascade(scheduler):
+def test_groups_tags_paging_and_cascade(scheduler, client):
     group = unique_name("g")
     garn = scheduler.create_schedule_group(Name=group, Tags=[{"Key": "team", "Value": "a"}])["ScheduleGroupArn"]
     assert garn == f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule-group/{group}"
@@ -124,7 +124,7 @@ def test_groups_tags_paging_and_cascade(scheduler):
     scheduler.untag_resource(ResourceArn=garn, TagKeys=["team"])
     assert scheduler.list_tags_for_resource(ResourceArn=garn)["Tags"] == [{"Key": "env", "Value": "dev"}]
 
-    target = {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:q", "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r"}
+    target = {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:q", "RoleArn": role(client("iam"))}
     for i in range(5):
         scheduler.create_schedule(Name=f"s{i}", GroupName=group, ScheduleExpression="rate(1 day)",
                                   FlexibleTimeWindow={"Mode": "OFF"}, Target=target)
@@ -201,15 +201,32 @@ def test_sns_target_publishes_as_the_role(scheduler, client):
     assert [m["Body"] for m in receive(sqs, url, wait=15)] == ["fanned out"]
 
 
-def test_untrusted_role_delivers_nothing(scheduler, client):
+def test_a_role_scheduler_may_not_assume_is_refused(scheduler, client):
     sqs, iam = client("sqs"), client("iam")
     url, qarn = queue(sqs)
-    dlq_url, dlq_arn = queue(sqs)
-    scheduler.create_schedule(Name=unique_name("x"), ScheduleExpression=at_in(1), FlexibleTimeWindow={"Mode": "OFF"},
-                              Target={"Arn": qarn, "RoleArn": role(iam, trust=TRUST_EC2), "Input": "no",
-                                      "DeadLetterConfig": {"Arn": dlq_arn}})
-    time.sleep(4)
-    assert receive(sqs, url, wait=2) == [] and receive(sqs, dlq_url, wait=1) == []
+    untrusted = role(iam, trust=TRUST_EC2)
+    kw = dict(ScheduleExpression=at_in(1), FlexibleTimeWindow={"Mode": "OFF"})
+    message = "The execution role you provide must allow AWS EventBridge Scheduler to assume the role."
+    for role_arn in (untrusted, f"arn:aws:iam::{ACCOUNT_ID}:role/{unique_name('missing')}"):
+        with pytest.raises(ClientError) as e:
+            scheduler.create_schedule(Name=unique_name("x"), Target={"Arn": qarn, "RoleArn": role_arn}, **kw)
+        assert err(e) == (400, "ValidationException", message)
+    # The trust policy may name the schedule group as the source, as AWS recommends.
+    name = unique_name("r")
+    scoped = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+                          "ArnEquals": {"aws:SourceArn": f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule-group/default"}}}]}))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="send", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": qarn}]}))
+    scheduler.create_schedule(Name=unique_name("ok"), Target={"Arn": qarn, "RoleArn": scoped, "Input": "scoped"}, **kw)
+    assert [m["Body"] for m in receive(sqs, url, wait=15)] == ["scoped"]
+    group = unique_name("g")
+    scheduler.create_schedule_group(Name=group)
+    with pytest.raises(ClientError) as e:
+        scheduler.create_schedule(Name=unique_name("x"), GroupName=group, Target={"Arn": qarn, "RoleArn": scoped}, **kw)
+    assert err(e) == (400, "ValidationException", message)
 
 
 def test_target_the_role_cannot_reach_goes_to_the_dead_letter_queue(scheduler, client):
@@ -231,10 +248,11 @@ def test_target_the_role_cannot_reach_goes_to_the_dead_letter_queue(scheduler, c
 
 def test_aws_cli_round_trip(server):
     name = unique_name("cli")
+    role_arn = role(make_client(server.url, "iam"))
     r = run_aws_cli(server.url, "scheduler", "create-schedule", "--name", name,
                     "--schedule-expression", "rate(5 minutes)", "--flexible-time-window", "Mode=OFF",
                     "--target", json.dumps({"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:q",
-                                            "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r"}),
+                                            "RoleArn": role_arn}),
                     "--state", "DISABLED")
     assert r.returncode == 0, r.stderr
     assert r.json["ScheduleArn"].endswith("/default/" + name)
@@ -246,12 +264,13 @@ def test_aws_cli_round_trip(server):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_persistence_contract(server_factory, tmp_path, sig):
-    target = {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:q", "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r",
+    target = {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:q", "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/sched",
               "Input": "{\"a\": 1}", "RetryPolicy": {"MaximumRetryAttempts": 3},
               "DeadLetterConfig": {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:dlq"}}
 
     def scenario(url):
         s = make_client(url, "scheduler")
+        make_client(url, "iam").create_role(RoleName="sched", AssumeRolePolicyDocument=TRUST_SCHEDULER)
         s.create_schedule_group(Name="kept", Tags=[{"Key": "a", "Value": "1"}])
         s.create_schedule_group(Name="gone")
         s.delete_schedule_group(Name="gone")

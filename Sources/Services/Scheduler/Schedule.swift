@@ -25,6 +25,11 @@ struct Schedule: Sendable {
     var name: String { key.name }
     var targetArn: String { target.string("Arn") ?? "" }
     var roleArn: String { target.string("RoleArn") ?? "" }
+    /// The ARN of the schedule's group (`aws:SourceArn` when Scheduler assumes the role).
+    var groupArn: String {
+        let partition = arn.split(separator: ":", maxSplits: 2).dropFirst().first.map(String.init) ?? "aws"
+        return ScheduleGroup.arn(partition: partition, region: key.region, account: key.accountId, name: key.group)
+    }
 
     /// GetSchedule's output.
     var output: Value {

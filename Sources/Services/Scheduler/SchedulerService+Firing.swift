@@ -145,7 +145,19 @@ extension SchedulerService {
         }
     }
 
-    /// The execution role's session, as a request context in the role's account.
+    /// AWS checks at CreateSchedule and UpdateSchedule that Scheduler may assume the role (its
+    /// trust policy allows scheduler.amazonaws.com). Other failures (STS unreachable) do not
+    /// refuse the schedule: its firings will report them.
+    func checkRole(_ schedule: Schedule) async throws {
+        do {
+            _ = try await assumeRole(schedule, executionId: UUID().uuidString)
+        } catch let e as AWSError where e.code == "AccessDenied" || e.code == "AccessDeniedException" {
+            throw SchedulerError.validation("The execution role you provide must allow AWS EventBridge Scheduler to assume the role.")
+        } catch {}
+    }
+
+    /// The execution role's session, as a request context in the role's account. The source
+    /// ARN is the schedule group's, as AWS sets it for confused-deputy conditions in trust policies.
     func assumeRole(_ schedule: Schedule, executionId: String) async throws -> RequestContext {
         let base = RequestContext(
             requestId: requestIds.next(), accountId: schedule.key.accountId, region: schedule.key.region,
@@ -155,7 +167,7 @@ extension SchedulerService {
         let out = try await invoker.invoke(InternalCall(
             service: "sts", operation: "AssumeRole",
             input: ["RoleArn": .string(schedule.roleArn), "RoleSessionName": .string(session)],
-            onBehalfOf: base, via: nil, asService: Self.servicePrincipal, sourceArn: schedule.arn))
+            onBehalfOf: base, via: nil, asService: Self.servicePrincipal, sourceArn: schedule.groupArn))
         guard let key = out["Credentials"]?.string("AccessKeyId"), let user = out["AssumedRoleUser"],
             let arn = user.string("Arn")
         else { throw AWSError.internalFailure("AssumeRole answered without credentials") }

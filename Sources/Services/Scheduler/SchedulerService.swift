@@ -169,6 +169,7 @@ public final class SchedulerService: ResourcePolicyService, AccountScopedService
         let key = scheduleKey(input, context)
         let now = clock.now()
         var schedule = try ScheduleDefinition.parse(input, key: key, partition: Self.partition(context), now: now)
+        try await checkRole(schedule)
         let (arn, commit) = try state.withLock { s throws(AWSError) -> (String, Commit) in
             _ = try group(key.group, context, in: &s)
             if creating {
