@@ -103,6 +103,17 @@ import Testing
         #expect(attrs?["TARGET_ARN"]?.string("StringValue") == Harness.queue)
     }
 
+    @Test func removingTheAccountDropsItsPendingRetries() async throws {
+        let h = Harness()
+        h.fake.fail("sqs:SendMessage", with: AWSError(code: "ThrottlingException", message: "slow down", status: 400))
+        try await h.call("CreateSchedule", Harness.schedule("t", "at(2026-01-01T00:00:30)"))
+        h.clock.advance(30)
+        #expect(await h.service.fireDue().map(\.result) == [.retrying])
+        try await h.service.removeAccount("111111111111")
+        h.clock.advance(60)
+        #expect(await h.service.fireDue().isEmpty)
+    }
+
     @Test func permanentFailureGoesStraightToTheDeadLetterQueue() async throws {
         let h = Harness()
         h.fake.fail("sqs:SendMessage", with: AWSError(code: "AccessDeniedException", message: "no", status: 400))

@@ -135,6 +135,8 @@ extension SchedulerService {
             }
             return writes.isEmpty ? .done : records.apply(writes)
         }
+        // Its pending retries go too: nothing of the account may fire after it is gone.
+        retries.withLock { $0.removeAll { $0.schedule.key.accountId == accountId } }
         try await commit.wait()
     }
 }
