@@ -82,9 +82,12 @@ let package = Package(
             name: "SimfraSNS", dependencies: ["SimfraCore", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Services/SNS", swiftSettings: strict),
         .target(
+            name: "SimfraScheduler", dependencies: ["SimfraCore", "SimfraEventing", "SimfraProtocols"],
+            path: "Sources/Services/Scheduler", swiftSettings: strict),
+        .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager", "SimfraSNS",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager", "SimfraSNS", "SimfraScheduler",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -124,6 +127,10 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strict),
+        .testTarget(
+            name: "SimfraSchedulerTests", dependencies: ["SimfraScheduler", "SimfraCore", "SimfraEventing", "SimfraTestSupport"],
+            swiftSettings: strict),
+        .testTarget(name: "SimfraEventingTests", dependencies: ["SimfraEventing", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraPolicyTests", dependencies: ["SimfraPolicy", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraCoreTests", dependencies: ["SimfraCore"], swiftSettings: strict),
         .testTarget(

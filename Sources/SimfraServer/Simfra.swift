@@ -9,6 +9,7 @@ import SimfraDynamoDB
 import SimfraIAM
 import SimfraKMS
 import SimfraSNS
+import SimfraScheduler
 import SimfraSQS
 import SimfraSecretsManager
 import SimfraSSM
@@ -55,6 +56,7 @@ public final class Simfra: Sendable {
                 iam, sts, KMSService(records: Self.records(store, service: "kms"), clock: SystemClock()), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
                 SNSService(records: Self.records(store, service: "sns")),
+                SchedulerService(records: Self.records(store, service: "scheduler"), clock: SystemClock()),
                 s3,
                 SecretsManagerService(records: Self.records(store, service: "secretsmanager"), clock: SystemClock()),
                 SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),
