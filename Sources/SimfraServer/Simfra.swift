@@ -89,6 +89,10 @@ public final class Simfra: Sendable {
                                     directory: directory)
         sts?.accessKeys.bind { [weak dispatcher] id in dispatcher?.credential(id) }
         for case let s as any InvokingService in handlers { s.invoker.connect(WeakInvoker(dispatcher: dispatcher)) }
+        // Services' own metrics (AWS/SQS…, Logs metric filters) go to the CloudWatch service.
+        if let cloudwatch = handlers.lazy.compactMap({ $0 as? any MetricSink }).first {
+            for case let s as any MetricPublishingService in handlers { s.metrics.connect(cloudwatch) }
+        }
         self.dispatcher = dispatcher
         let admin = AdminRoutes(dispatcher: dispatcher, store: store, inbox: inbox)
         http = HTTPServer(dispatcher: dispatcher, admin: admin, openFileLimit: ConnectionLimits.raiseOpenFileLimit())
