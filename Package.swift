@@ -130,7 +130,6 @@ let package = Package(
         .testTarget(
             name: "SimfraSchedulerTests", dependencies: ["SimfraScheduler", "SimfraCore", "SimfraEventing", "SimfraTestSupport"],
             swiftSettings: strict),
-        .testTarget(name: "SimfraEventingTests", dependencies: ["SimfraEventing", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraPolicyTests", dependencies: ["SimfraPolicy", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraCoreTests", dependencies: ["SimfraCore"], swiftSettings: strict),
         .testTarget(
