@@ -123,6 +123,8 @@ def run_stack(name: str, tf: str, cli_config: Path, root: Path) -> StackRun:
     run = StackRun(name)
     work = root / name
     shutil.copytree(CONFIGS / name, work)
+    # The provider block every stack shares (region and keys from TF_VAR_*, endpoint from the env).
+    shutil.copy(CONFIGS.parent / "provider.tf", work / "provider.tf")
     server = None
     try:
         server = SimfraServer.start()

@@ -2,22 +2,6 @@
 # access key, a role for Lambda with a customer-managed policy built from
 # aws_iam_policy_document (least privilege on this stack's bucket, queue and table), an
 # instance profile, an OIDC provider for CI, and the data sources that read them back.
-terraform {
-  required_providers {
-    aws = { source = "hashicorp/aws", version = "5.100.0" }
-  }
-}
-
-variable "region" {}
-variable "access_key" {}
-variable "secret_key" {}
-
-provider "aws" {
-  region     = var.region
-  access_key = var.access_key
-  secret_key = var.secret_key
-}
-
 data "aws_caller_identity" "me" {}
 
 data "aws_iam_policy" "s3_read" {

@@ -2,22 +2,6 @@
 # application role that may only encrypt and decrypt), an alias, a grant for the role with an
 # encryption-context constraint, a signing key, a ciphertext made by Terraform itself
 # (aws_kms_ciphertext) and read back by the aws_kms_secrets data source.
-terraform {
-  required_providers {
-    aws = { source = "hashicorp/aws", version = "5.100.0" }
-  }
-}
-
-variable "region" {}
-variable "access_key" {}
-variable "secret_key" {}
-
-provider "aws" {
-  region     = var.region
-  access_key = var.access_key
-  secret_key = var.secret_key
-}
-
 data "aws_caller_identity" "me" {}
 
 resource "aws_iam_role" "app" {

@@ -1,19 +1,4 @@
 # A bucket with the configuration resources a real stack sets, a bucket policy and an object.
-terraform {
-  required_providers {
-    aws = { source = "hashicorp/aws", version = "5.100.0" }
-  }
-}
-variable "region" {}
-variable "access_key" {}
-variable "secret_key" {}
-
-# Only region and keys: the endpoint comes from AWS_ENDPOINT_URL, as users set it.
-provider "aws" {
-  region     = var.region
-  access_key = var.access_key
-  secret_key = var.secret_key
-}
 resource "aws_s3_bucket" "b" {
   bucket = "tf-bucket-1"
   tags   = { env = "test" }

@@ -1,23 +1,6 @@
 # S3 event notifications: a bucket notifying a queue whose policy lets S3 send for that bucket
 # (S3 tests the destination with an s3:TestEvent when the configuration is saved), with
-# prefix/suffix filters, a topic whose policy lets S3 publish, and EventBridge on. The provider block sets only region and keys: the
-# endpoint comes from AWS_ENDPOINT_URL, as users set it.
-terraform {
-  required_providers {
-    aws = { source = "hashicorp/aws", version = "5.100.0" }
-  }
-}
-
-variable "region" {}
-variable "access_key" {}
-variable "secret_key" {}
-
-provider "aws" {
-  region     = var.region
-  access_key = var.access_key
-  secret_key = var.secret_key
-}
-
+# prefix/suffix filters, a topic whose policy lets S3 publish, and EventBridge on.
 data "aws_caller_identity" "me" {}
 
 resource "aws_s3_bucket" "uploads" {

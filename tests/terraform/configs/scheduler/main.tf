@@ -2,22 +2,6 @@
 # execution role Scheduler may assume with a policy letting it send to both, a schedule group
 # with tags, a cron schedule in it (time zone, flexible window, retry policy, DLQ, start and
 # end dates) and a one-time schedule in the default group that deletes itself after firing.
-terraform {
-  required_providers {
-    aws = { source = "hashicorp/aws", version = "5.100.0" }
-  }
-}
-
-variable "region" {}
-variable "access_key" {}
-variable "secret_key" {}
-
-provider "aws" {
-  region     = var.region
-  access_key = var.access_key
-  secret_key = var.secret_key
-}
-
 resource "aws_sqs_queue" "jobs" {
   name = "tf-scheduler-jobs"
 }

@@ -1,22 +1,6 @@
 # Secrets Manager as stacks use it: a secret under the AWS managed key with a JSON value,
 # a binary secret under a customer KMS key, a resource policy, rotation recorded with a
 # schedule, and the data sources that read values back.
-terraform {
-  required_providers {
-    aws = { source = "hashicorp/aws", version = "5.100.0" }
-  }
-}
-
-variable "region" {}
-variable "access_key" {}
-variable "secret_key" {}
-
-provider "aws" {
-  region     = var.region
-  access_key = var.access_key
-  secret_key = var.secret_key
-}
-
 data "aws_caller_identity" "me" {}
 
 resource "aws_kms_key" "secrets" {

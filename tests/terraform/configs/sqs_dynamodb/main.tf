@@ -1,22 +1,5 @@
 # SQS with a dead-letter queue, a redrive policy and a queue policy; DynamoDB with a GSI, TTL
-# and a stream; the caller-identity data source. The provider block sets only region and keys:
-# the endpoint comes from AWS_ENDPOINT_URL, as users set it.
-terraform {
-  required_providers {
-    aws = { source = "hashicorp/aws", version = "5.100.0" }
-  }
-}
-
-variable "region" {}
-variable "access_key" {}
-variable "secret_key" {}
-
-provider "aws" {
-  region     = var.region
-  access_key = var.access_key
-  secret_key = var.secret_key
-}
-
+# and a stream; the caller-identity data source.
 data "aws_caller_identity" "me" {}
 
 resource "aws_sqs_queue" "dlq" {

@@ -2,22 +2,6 @@
 # SecureString under the default alias/aws/ssm key and under a customer key), an advanced
 # parameter with a policy, and the data sources that read them back — including the public
 # Amazon Linux AMI parameter every account can read.
-terraform {
-  required_providers {
-    aws = { source = "hashicorp/aws", version = "5.100.0" }
-  }
-}
-
-variable "region" {}
-variable "access_key" {}
-variable "secret_key" {}
-
-provider "aws" {
-  region     = var.region
-  access_key = var.access_key
-  secret_key = var.secret_key
-}
-
 resource "aws_kms_key" "params" {
   description             = "tf ssm parameters"
   deletion_window_in_days = 7
