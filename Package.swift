@@ -82,9 +82,12 @@ let package = Package(
             name: "SimfraSNS", dependencies: ["SimfraCore", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Services/SNS", swiftSettings: strict),
         .target(
+            name: "SimfraEvents", dependencies: ["SimfraCore", "SimfraProtocols", "SimfraEventing"],
+            path: "Sources/Services/EventBridge", swiftSettings: strict),
+        .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager", "SimfraSNS",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager", "SimfraSNS", "SimfraEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -106,6 +109,7 @@ let package = Package(
         .testTarget(
             name: "SimfraSecretsManagerTests", dependencies: ["SimfraSecretsManager", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(name: "SimfraSSMTests", dependencies: ["SimfraSSM", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SimfraEventsTests", dependencies: ["SimfraEvents", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(name: "SimfraSNSTests", dependencies: ["SimfraSNS", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(name: "SimfraSQSTests", dependencies: ["SimfraSQS", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(

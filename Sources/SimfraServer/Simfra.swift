@@ -6,6 +6,7 @@ import SimfraPersistence
 import SimfraPolicy
 import SimfraS3
 import SimfraDynamoDB
+import SimfraEvents
 import SimfraIAM
 import SimfraKMS
 import SimfraSNS
@@ -52,6 +53,7 @@ public final class Simfra: Sendable {
                 iam, sts, KMSService(records: Self.records(store, service: "kms"), clock: SystemClock()), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
                 SNSService(records: Self.records(store, service: "sns")),
+                EventBridgeService(records: Self.records(store, service: "events"), clock: SystemClock()),
                 s3,
                 SecretsManagerService(records: Self.records(store, service: "secretsmanager"), clock: SystemClock()),
                 SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),
