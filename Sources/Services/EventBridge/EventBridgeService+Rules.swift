@@ -39,6 +39,7 @@ extension EventBridgeService {
             s.rules[ref.arn, default: [:]][name] = rule
             return (rule.arn, [s.write(rule)])
         }
+        if schedule != nil { startScheduler() }
         return ["RuleArn": .string(arn)]
     }
 

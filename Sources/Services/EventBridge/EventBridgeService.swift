@@ -25,15 +25,20 @@ public final class EventBridgeService: ResourcePolicyService, AccountScopedServi
     /// Deliveries that failed for good (no DLQ, or the DLQ failed too), newest last: what a
     /// user (or a test) reads to learn why an event never arrived. Transient.
     let failures = Mutex([DeliveryFailure]())
+    /// Scheduled rules' next firings (transient: rebuilt from the rules after a restart).
+    let tracker = Mutex(ScheduleTracker())
+    let schedulerStarted: Mutex<Bool>
     /// How long a retry waits, given its attempt number; tests shorten it.
     let retryDelay: @Sendable (Int) -> Double
 
+    /// `firesOnItsOwn: false` leaves scheduled rules to `fireDue(now:)` (unit tests drive it).
     public init(records: any DurableRecords = MemoryOnlyRecords(), clock: any SimfraClock = SystemClock(),
-                retryDelay: @escaping @Sendable (Int) -> Double = RetryPolicy.backoff)
+                retryDelay: @escaping @Sendable (Int) -> Double = RetryPolicy.backoff, firesOnItsOwn: Bool = true)
     {
         self.records = records
         self.clock = clock
         self.retryDelay = retryDelay
+        schedulerStarted = Mutex(!firesOnItsOwn)
     }
 
     public func handle(operation: String, input: Value, context: RequestContext) async throws -> Value {

@@ -121,5 +121,7 @@ extension EventBridgeService: StatefulService {
                 s.rules[r.bus.arn, default: [:]][r.name] = r
             }
         }
+        // Scheduled rules resume firing after a restart.
+        if rules.contains(where: { $0.scheduleExpression != nil }) { startScheduler() }
     }
 }
