@@ -128,7 +128,6 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "SimfraEventingTests", dependencies: ["SimfraEventing", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraPolicyTests", dependencies: ["SimfraPolicy", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraCoreTests", dependencies: ["SimfraCore"], swiftSettings: strict),
         .testTarget(
