@@ -74,10 +74,11 @@ extension EventBridgeService {
             return .failure(AWSError(code: "InvalidArgument",
                                      message: "Parameter EventBusName is not valid. Reason: Provided Arn is not in correct format."))
         }
+        // `account` is the sender's: an event put on another account's bus says who sent it.
         let time: Double
         if case .timestamp(let t)? = e["Time"] { time = t } else { time = now }
         let event = DeliveredEvent(
-            id: UUID().uuidString.lowercased(), detailType: detailType, source: source, account: ref.accountId,
+            id: UUID().uuidString.lowercased(), detailType: detailType, source: source, account: context.accountId,
             time: DeliveredEvent.format(time), region: ref.region, resources: e.stringList("Resources") ?? [],
             detailText: detailText, detail: detail)
         return .success((ref, event))
