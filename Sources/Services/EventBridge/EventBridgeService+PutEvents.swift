@@ -89,7 +89,8 @@ extension EventBridgeService {
     func route(_ events: [(BusRef, DeliveredEvent)], context: RequestContext) async {
         for (ref, event) in events {
             let rules = state.withLock { s in Array((s.rules[ref.arn] ?? [:]).values) }
-            for rule in rules where rule.isEnabled && rule.compiled?.matches(event.value) == true {
+            let value = event.value  // built once, matched against every rule
+            for rule in rules where rule.isEnabled && rule.compiled?.matches(value) == true {
                 for target in rule.targets {
                     await deliver(event, to: target, rule: rule, context: context)
                 }
