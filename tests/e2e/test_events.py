@@ -257,6 +257,9 @@ def test_persistence_contract(server_factory, tmp_path, sig):
              "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 120}}])
         ev.put_rule(Name="tick", ScheduleExpression="rate(1 hour)")
         ev.put_permission(Action="events:PutEvents", Principal="222222222222", StatementId="d")
+        ev.create_archive(ArchiveName="arch", EventSourceArn=f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/kept",
+                          EventPattern=json.dumps({"source": ["a"]}), Description="kept events")
+        ev.put_events(Entries=[{"Source": "a", "DetailType": "t", "Detail": "{}", "EventBusName": "kept"}])
 
     def snapshot(url):
         ev = make_client(url, "events")
@@ -269,6 +272,8 @@ def test_persistence_contract(server_factory, tmp_path, sig):
                 out[r["Arn"]] = ev.describe_rule(Name=r["Name"], EventBusName=b["Name"])
                 out["targets " + r["Arn"]] = ev.list_targets_by_rule(Rule=r["Name"], EventBusName=b["Name"])["Targets"]
                 out["tags " + r["Arn"]] = ev.list_tags_for_resource(ResourceARN=r["Arn"])["Tags"]
+        out["archives"] = ev.list_archives()["Archives"]
+        out["archive"] = ev.describe_archive(ArchiveName="arch")
         for v in out.values():
             if isinstance(v, dict):
                 v.pop("ResponseMetadata", None)
@@ -277,3 +282,58 @@ def test_persistence_contract(server_factory, tmp_path, sig):
     second, before = run_contract(server_factory, tmp_path, scenario, snapshot, sig=sig)
     assert [b["Name"] for b in before["buses"]] == ["default", "kept"]
     assert len(before["rules kept"]) == 1 and len(before["rules default"]) == 1
+    assert before["archive"]["EventCount"] == 1
+
+
+def test_archive_and_replay(events, client):
+    sqs = client("sqs")
+    bus = unique_name("bus")
+    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
+    archive = unique_name("a")
+    archive_arn = events.create_archive(ArchiveName=archive, EventSourceArn=bus_arn,
+                                        EventPattern=json.dumps({"source": ["app"]}), RetentionDays=1)["ArchiveArn"]
+    with pytest.raises(ClientError) as e:
+        events.create_archive(ArchiveName=archive, EventSourceArn=bus_arn)
+    assert err(e) == (400, "ResourceAlreadyExistsException", f"Archive {archive} already exists.")
+    start = time.time() - 1
+    events.put_events(Entries=[{"Source": "app", "DetailType": "t", "Detail": json.dumps({"n": i}), "EventBusName": bus}
+                               for i in range(3)] + [{"Source": "other", "DetailType": "t", "Detail": "{}", "EventBusName": bus}])
+    d = events.describe_archive(ArchiveName=archive)
+    assert d["EventCount"] == 3 and d["State"] == "ENABLED" and d["RetentionDays"] == 1 and d["SizeBytes"] > 0
+    assert [a["ArchiveName"] for a in events.list_archives(NamePrefix=archive)["Archives"]] == [archive]
+    # A rule added afterwards sees the archived events again through a replay.
+    rule_arn = events.put_rule(Name="late", EventBusName=bus, EventPattern=json.dumps({"source": ["app"]}))["RuleArn"]
+    url, qarn = queue_for(sqs, rule_arn)
+    events.put_targets(Rule="late", EventBusName=bus, Targets=[{"Id": "q", "Arn": qarn}])
+    replay = unique_name("r")
+    out = events.start_replay(ReplayName=replay, EventSourceArn=archive_arn, EventStartTime=start,
+                              EventEndTime=time.time() + 1, Destination={"Arn": bus_arn, "FilterArns": [rule_arn]})
+    assert out["State"] == "STARTING"
+    got = []
+    for _ in range(5):
+        got += receive(sqs, url, wait=2)
+        if len(got) >= 3:
+            break
+    bodies = sorted((json.loads(m["Body"]) for m in got), key=lambda b: b["detail"]["n"])
+    assert [b["detail"]["n"] for b in bodies] == [0, 1, 2]
+    assert all(b["replay-name"] == replay for b in bodies)
+    for _ in range(50):
+        if events.describe_replay(ReplayName=replay)["State"] == "COMPLETED":
+            break
+        time.sleep(0.1)
+    desc = events.describe_replay(ReplayName=replay)
+    assert desc["State"] == "COMPLETED" and desc["Destination"]["FilterArns"] == [rule_arn]
+    with pytest.raises(ClientError) as e:
+        events.start_replay(ReplayName=unique_name("r"), EventSourceArn=archive_arn, EventStartTime=time.time(),
+                            EventEndTime=time.time() - 10, Destination={"Arn": bus_arn})
+    assert err(e) == (400, "ValidationException",
+                      "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.")
+    with pytest.raises(ClientError) as e:
+        events.start_replay(ReplayName=unique_name("r"), EventSourceArn=archive_arn, EventStartTime=start,
+                            EventEndTime=time.time(), Destination={"Arn": f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/default"})
+    assert err(e) == (400, "ValidationException",
+                      "Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.")
+    events.delete_archive(ArchiveName=archive)
+    with pytest.raises(ClientError) as e:
+        events.describe_archive(ArchiveName=archive)
+    assert err(e) == (400, "ResourceNotFoundException", f"Archive {archive} does not exist.")

@@ -22,7 +22,18 @@ extension EventBridgeService {
             return [ActionRequirement(action: action, resources: bus("Name"))]
         case "PutPermission", "RemovePermission":
             return [ActionRequirement(action: action, resources: bus("EventBusName"))]
-        case "ListEventBuses", "ListRuleNamesByTarget", "TestEventPattern":
+        case "CreateArchive":
+            let archive = "arn:aws:events:\(context.region):\(context.accountId):archive/\(input.string("ArchiveName") ?? "")"
+            return [ActionRequirement(action: action, resources: [archive] + Self.arnList(input.string("EventSourceArn")))]
+        case "DescribeArchive", "UpdateArchive", "DeleteArchive":
+            return [ActionRequirement(action: action, resources: [
+                "arn:aws:events:\(context.region):\(context.accountId):archive/\(input.string("ArchiveName") ?? "")"])]
+        case "StartReplay":
+            return [ActionRequirement(action: action, resources: Self.arnList(input.string("EventSourceArn")))]
+        case "DescribeReplay", "CancelReplay":
+            return [ActionRequirement(action: action, resources: [
+                "arn:aws:events:\(context.region):\(context.accountId):replay/\(input.string("ReplayName") ?? "")"])]
+        case "ListEventBuses", "ListRuleNamesByTarget", "TestEventPattern", "ListArchives", "ListReplays":
             return [ActionRequirement(action: action)]
         case "ListRules":
             return [ActionRequirement(action: action)]

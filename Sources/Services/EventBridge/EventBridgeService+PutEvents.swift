@@ -8,7 +8,7 @@ extension EventBridgeService {
     /// AWS's limit on the summed entry sizes (Time counts 14 bytes).
     static let maxRequestSize = 262_144
 
-    func putEvents(_ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
+    func putEvents(_ input: Value, _ context: RequestContext) async throws -> Value {
         let entries = input["Entries"]?.listValue ?? []
         if entries.reduce(0, { $0 + Self.entrySize($1) }) > Self.maxRequestSize {
             throw EventsError.validation("Total size of the entries in the request is over the limit.")
@@ -29,6 +29,8 @@ extension EventBridgeService {
             }
         }
         if !accepted.isEmpty {
+            // Archived (durably) before the answer; delivered after it.
+            try await archive(accepted, now: now)
             Task { await self.route(accepted, context: context) }
         }
         return ["FailedEntryCount": .integer(Int64(failed)), "Entries": .list(results)]
@@ -86,11 +88,13 @@ extension EventBridgeService {
 
     /// Matches each event against the enabled rules of its bus and delivers to their targets.
     /// A bus that does not exist takes the event and routes it nowhere, as AWS does.
-    func route(_ events: [(BusRef, DeliveredEvent)], context: RequestContext) async {
+    /// `only`: a replay's `FilterArns` (nil: every rule of the bus).
+    func route(_ events: [(BusRef, DeliveredEvent)], context: RequestContext, only: Set<String>? = nil) async {
         for (ref, event) in events {
             let rules = state.withLock { s in Array((s.rules[ref.arn] ?? [:]).values) }
             let value = event.value  // built once, matched against every rule
             for rule in rules where rule.isEnabled && rule.compiled?.matches(value) == true {
+                if let only, !only.contains(rule.arn) { continue }
                 for target in rule.targets {
                     await deliver(event, to: target, rule: rule, context: context)
                 }
@@ -111,6 +115,8 @@ struct DeliveredEvent: Sendable {
     var resources: [String]
     var detailText: String
     var detail: Value
+    /// Set on an event a replay sends again (`replay-name` in the envelope).
+    var replayName: String? = nil
 
     /// `2026-12-07T15:30:11Z`: AWS's event time has no fractional seconds.
     private static let timeStyle = Date.ISO8601FormatStyle(timeZone: .gmt)
@@ -126,7 +132,9 @@ struct DeliveredEvent: Sendable {
     var json: String {
         var s = #"{"version":"0","id":"# + JSONText.quoted(id) + #","detail-type":"# + JSONText.quoted(detailType)
         s += #","source":"# + JSONText.quoted(source) + #","account":"# + JSONText.quoted(account)
-        s += #","time":"# + JSONText.quoted(time) + #","region":"# + JSONText.quoted(region) + #","resources":["#
+        s += #","time":"# + JSONText.quoted(time) + #","region":"# + JSONText.quoted(region)
+        if let replayName { s += #","replay-name":"# + JSONText.quoted(replayName) }
+        s += #","resources":["#
         s += resources.map { JSONText.quoted($0) }.joined(separator: ",") + #"],"detail":"#
         s += InputTransformer.json(detail) + "}"
         return s

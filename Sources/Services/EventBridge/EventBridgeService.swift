@@ -14,7 +14,8 @@ public final class EventBridgeService: ResourcePolicyService, AccountScopedServi
         "PutPermission", "RemovePermission", "TagResource", "UntagResource", "ListTagsForResource",
         "PutRule", "DescribeRule", "DeleteRule", "ListRules", "EnableRule", "DisableRule",
         "PutTargets", "RemoveTargets", "ListTargetsByRule", "ListRuleNamesByTarget", "TestEventPattern",
-        "PutEvents",
+        "PutEvents", "CreateArchive", "DescribeArchive", "UpdateArchive", "DeleteArchive", "ListArchives",
+        "StartReplay", "DescribeReplay", "ListReplays", "CancelReplay",
     ]
     /// Delivers to targets; connected by the server.
     public let invoker = InvokerLink()
@@ -64,7 +65,16 @@ public final class EventBridgeService: ResourcePolicyService, AccountScopedServi
         case "ListTargetsByRule": return try listTargets(input, context)
         case "ListRuleNamesByTarget": return try listRuleNamesByTarget(input, context)
         case "TestEventPattern": return try testEventPattern(input)
-        case "PutEvents": return try putEvents(input, context)
+        case "PutEvents": return try await putEvents(input, context)
+        case "CreateArchive": return try await createArchive(input, context)
+        case "DescribeArchive": return try describeArchive(input, context)
+        case "UpdateArchive": return try await updateArchive(input, context)
+        case "DeleteArchive": return try await deleteArchive(input, context)
+        case "ListArchives": return try listArchives(input, context)
+        case "StartReplay": return try startReplay(input, context)
+        case "DescribeReplay": return try describeReplay(input, context)
+        case "ListReplays": return listReplays(input, context)
+        case "CancelReplay": return try cancelReplay(input, context)
         default:
             throw AWSError.notImplemented(service: serviceName, operation: operation)
         }
@@ -96,15 +106,24 @@ public final class EventBridgeService: ResourcePolicyService, AccountScopedServi
                 }
                 s.rules.removeValue(forKey: busArn)
             }
+            for (arn, archive) in s.archives where archive.accountId == accountId {
+                s.archives.removeValue(forKey: arn)
+                writes += archive.deletes()
+            }
+            for (arn, replay) in s.replays where replay.accountId == accountId { s.replays.removeValue(forKey: arn) }
             return ((), writes)
         }
     }
 }
 
-/// Everything EventBridge remembers: buses by ARN, rules by bus ARN then name.
+/// Everything EventBridge remembers: buses by ARN, rules by bus ARN then name, archives
+/// (with their events) and replays by ARN.
 struct EventsState: Sendable {
     var buses: [String: EventBus] = [:]
     var rules: [String: [String: Rule]] = [:]
+    var archives: [String: Archive] = [:]
+    /// Transient: a replay in progress is re-delivery, which does not survive a restart.
+    var replays: [String: Replay] = [:]
 
     /// The bus, making the implicit default bus on first use.
     mutating func bus(_ ref: BusRef, now: Double) -> EventBus? {

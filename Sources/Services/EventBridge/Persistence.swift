@@ -103,14 +103,24 @@ extension EventBridgeService: StatefulService {
     public func restore() throws {
         var buses: [EventBus] = []
         var rules: [Rule] = []
+        var archives: [Archive] = []
+        var archived: [String: [ArchivedEvent]] = [:]
         for r in try records.loadAll() {
             switch r.kind {
             case BusRecord.kind: buses.append(try BusRecord.decode(r))
             case RuleRecord.kind: rules.append(try RuleRecord.decode(r))
+            case ArchiveRecord.kind: archives.append(try ArchiveRecord.decode(r))
+            case ArchivedEventRecord.kind:
+                let (archive, event) = try ArchivedEventRecord.decode(r)
+                archived["\(r.account)|\(r.region)|\(archive)", default: []].append(event)
             default: continue
             }
         }
         state.withLock { s in
+            for var a in archives {
+                a.events = (archived["\(a.accountId)|\(a.region)|\(a.name)"] ?? []).sorted { $0.sequence < $1.sequence }
+                s.archives[a.arn] = a
+            }
             for b in buses { s.buses[b.arn] = b }
             for r in rules {
                 // A rule's bus exists (the default bus implicitly).
