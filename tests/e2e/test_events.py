@@ -337,3 +337,35 @@ def test_archive_and_replay(events, client):
     with pytest.raises(ClientError) as e:
         events.describe_archive(ArchiveName=archive)
     assert err(e) == (400, "ResourceNotFoundException", f"Archive {archive} does not exist.")
+
+
+def test_delivery_to_sns_and_fifo_queue(events, client):
+    sns, sqs = client("sns"), client("sqs")
+    rule = unique_name("r")
+    rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["fan"]}))["RuleArn"]
+    topic = sns.create_topic(Name=unique_name("t"))["TopicArn"]
+    # The topic policy must allow EventBridge to publish, as in AWS.
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                                               "Action": "sns:Publish", "Resource": topic}]}))
+    sub_url, sub_arn = queue_for(sqs)
+    sqs.set_queue_attributes(QueueUrl=sub_url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                                               "Action": "sqs:SendMessage", "Resource": sub_arn}]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sub_arn, Attributes={"RawMessageDelivery": "true"})
+    fifo_url = sqs.create_queue(QueueName=unique_name("f") + ".fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    fifo_arn = sqs.get_queue_attributes(QueueUrl=fifo_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=fifo_url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                                               "Action": "sqs:SendMessage", "Resource": fifo_arn}]})})
+    with pytest.raises(ClientError) as e:
+        events.put_targets(Rule=rule, Targets=[{"Id": "fifo", "Arn": fifo_arn}])
+    assert err(e) == (400, "ValidationException", "Parameter(s) SqsParameters must be specified for target: fifo.")
+    events.put_targets(Rule=rule, Targets=[{"Id": "topic", "Arn": topic},
+                                           {"Id": "fifo", "Arn": fifo_arn, "SqsParameters": {"MessageGroupId": "g1"}}])
+    out = events.put_events(Entries=[{"Source": "fan", "DetailType": "t", "Detail": json.dumps({"k": "v"})}])
+    event_id = out["Entries"][0]["EventId"]
+    via_sns = receive(sqs, sub_url)
+    assert len(via_sns) == 1 and json.loads(via_sns[0]["Body"])["id"] == event_id
+    fifo = sqs.receive_message(QueueUrl=fifo_url, WaitTimeSeconds=5, AttributeNames=["MessageGroupId"])["Messages"]
+    assert fifo[0]["Attributes"]["MessageGroupId"] == "g1" and json.loads(fifo[0]["Body"])["id"] == event_id

@@ -14,6 +14,12 @@ extension EventBridgeService {
             if inputs > 1 {
                 throw EventsError.validation("Only one of Input, InputPath, or InputTransformer must be provided for target \(id).")
             }
+            // A FIFO queue needs the message group every event will go to.
+            if let arn = t.string("Arn"), arn.hasPrefix("arn:"), arn.contains(":sqs:"), arn.hasSuffix(".fifo"),
+                t["SqsParameters"]?.string("MessageGroupId") == nil
+            {
+                throw EventsError.validation("Parameter(s) SqsParameters must be specified for target: \(id).")
+            }
             if let transformer = t["InputTransformer"] {
                 try InputTransformer(transformer, targetId: id).validate()
             }
