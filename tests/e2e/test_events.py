@@ -369,3 +369,42 @@ def test_delivery_to_sns_and_fifo_queue(events, client):
     assert len(via_sns) == 1 and json.loads(via_sns[0]["Body"])["id"] == event_id
     fifo = sqs.receive_message(QueueUrl=fifo_url, WaitTimeSeconds=5, AttributeNames=["MessageGroupId"])["Messages"]
     assert fifo[0]["Attributes"]["MessageGroupId"] == "g1" and json.loads(fifo[0]["Body"])["id"] == event_id
+
+
+def test_bus_target_in_another_account_through_a_role(events, client, server):
+    """A rule forwards to another account's bus as its RoleArn (assumed as
+    events.amazonaws.com); the other bus's policy must let the sending account in."""
+    iam, sqs = client("iam"), client("sqs")
+    other = requests.post(server.url + "/_simfra/accounts", json={}, timeout=30).json()
+    theirs = {s: make_client(server.url, s, aws_access_key_id=other["rootAccessKeyId"],
+                             aws_secret_access_key=other["rootSecretAccessKey"]) for s in ("events", "sqs")}
+    inbox_arn = theirs["events"].create_event_bus(Name="inbox")["EventBusArn"]
+    their_rule = theirs["events"].put_rule(Name="all", EventBusName="inbox",
+                                           EventPattern=json.dumps({"source": ["fwd"]}))["RuleArn"]
+    url, qarn = queue_for(theirs["sqs"], their_rule)
+    theirs["events"].put_targets(Rule="all", EventBusName="inbox", Targets=[{"Id": "q", "Arn": qarn}])
+
+    role = unique_name("fwd")
+    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                                               "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=role, PolicyName="put", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "events:PutEvents", "Resource": inbox_arn}]}))
+    rule = unique_name("r")
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["fwd"]}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "bus", "Arn": inbox_arn, "RoleArn": role_arn}])
+
+    def send(n):
+        events.put_events(Entries=[{"Source": "fwd", "DetailType": "t", "Detail": json.dumps({"n": n})}])
+
+    send(1)  # their bus has no policy for us yet: nothing arrives
+    assert receive(sqs=theirs["sqs"], url=url, wait=1) == []
+    theirs["events"].put_permission(EventBusName="inbox", Action="events:PutEvents", Principal=ACCOUNT_ID,
+                                    StatementId="from-us")
+    send(2)
+    msgs = receive(theirs["sqs"], url)
+    assert len(msgs) == 1
+    body = json.loads(msgs[0]["Body"])
+    assert body["detail"] == {"n": 2} and body["account"] == ACCOUNT_ID
+    events.remove_targets(Rule=rule, Ids=["bus"])
+    events.delete_rule(Name=rule)

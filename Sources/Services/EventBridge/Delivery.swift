@@ -1,3 +1,4 @@
+import Foundation
 import SimfraCore
 
 /// A target's retry policy: transient failures (the target's service unavailable or
@@ -75,7 +76,14 @@ extension EventBridgeService {
         var exhausted: String?
         while true {
             do {
-                let call = try Self.call(to: targetArn, payload: payload, event: event, target: target, rule: rule, context: ctx)
+                var call = try Self.call(to: targetArn, payload: payload, event: event, target: target, rule: rule, context: ctx)
+                // A bus target with a role is called as that role (AWS's way across accounts):
+                // assumed through STS as events.amazonaws.com, so its trust policy decides.
+                if call.service == "events", let role = target.string("RoleArn") {
+                    call.onBehalfOf = try await assumeRole(role, rule: rule, context: call.onBehalfOf)
+                    call.asService = nil
+                    call.sourceArn = nil
+                }
                 let out = try await invoker.invoke(call)
                 // A bus target answers per entry rather than throwing.
                 if let n = out.int("FailedEntryCount"), n > 0, let e = out["Entries"]?.listValue?.first {
@@ -119,6 +127,23 @@ extension EventBridgeService {
                 _ = try? await invoker.invoke(call)
             }
         }
+    }
+
+    /// The role's session as a request context in the role's account.
+    func assumeRole(_ roleArn: String, rule: Rule, context: RequestContext) async throws -> RequestContext {
+        let out = try await invoker.invoke(InternalCall(
+            service: "sts", operation: "AssumeRole",
+            input: ["RoleArn": .string(roleArn), "RoleSessionName": .string(String(UUID().uuidString.filter { $0 != "-" }.prefix(32)))],
+            onBehalfOf: context, via: nil, asService: "events.amazonaws.com", sourceArn: rule.arn))
+        guard let key = out["Credentials"]?.string("AccessKeyId"), let user = out["AssumedRoleUser"], let arn = user.string("Arn")
+        else { throw AWSError.internalFailure("AssumeRole answered without credentials") }
+        var ctx = context
+        let parts = roleArn.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count >= 5, !parts[4].isEmpty { ctx.accountId = String(parts[4]) }
+        ctx.principalArn = arn
+        ctx.userId = user.string("AssumedRoleId") ?? ""
+        ctx.accessKeyId = key
+        return ctx
     }
 
     static func stringAttribute(_ s: String) -> Value { ["DataType": "String", "StringValue": .string(s)] }
