@@ -260,6 +260,10 @@ def test_persistence_contract(server_factory, tmp_path, sig):
         ev.create_archive(ArchiveName="arch", EventSourceArn=f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/kept",
                           EventPattern=json.dumps({"source": ["a"]}), Description="kept events")
         ev.put_events(Entries=[{"Source": "a", "DetailType": "t", "Detail": "{}", "EventBusName": "kept"}])
+        conn = ev.create_connection(Name="conn", AuthorizationType="API_KEY", AuthParameters={
+            "ApiKeyAuthParameters": {"ApiKeyName": "x-key", "ApiKeyValue": "secret"}})["ConnectionArn"]
+        ev.create_api_destination(Name="dest", ConnectionArn=conn, InvocationEndpoint="https://example.com",
+                                  HttpMethod="GET", InvocationRateLimitPerSecond=5)
 
     def snapshot(url):
         ev = make_client(url, "events")
@@ -274,6 +278,9 @@ def test_persistence_contract(server_factory, tmp_path, sig):
                 out["tags " + r["Arn"]] = ev.list_tags_for_resource(ResourceARN=r["Arn"])["Tags"]
         out["archives"] = ev.list_archives()["Archives"]
         out["archive"] = ev.describe_archive(ArchiveName="arch")
+        out["connection"] = ev.describe_connection(Name="conn")
+        out["destination"] = ev.describe_api_destination(Name="dest")
+        out["secret"] = make_client(url, "secretsmanager").get_secret_value(SecretId=out["connection"]["SecretArn"])["SecretString"]
         for v in out.values():
             if isinstance(v, dict):
                 v.pop("ResponseMetadata", None)
@@ -408,3 +415,44 @@ def test_bus_target_in_another_account_through_a_role(events, client, server):
     assert body["detail"] == {"n": 2} and body["account"] == ACCOUNT_ID
     events.remove_targets(Rule=rule, Ids=["bus"])
     events.delete_rule(Name=rule)
+
+
+def test_connections_and_api_destinations(events, client):
+    sm = client("secretsmanager")
+    name = unique_name("c")
+    out = events.create_connection(Name=name, AuthorizationType="BASIC", Description="basic",
+                                   AuthParameters={"BasicAuthParameters": {"Username": "user", "Password": "pass"}})
+    assert out["ConnectionState"] == "AUTHORIZED"
+    conn_arn = out["ConnectionArn"]
+    assert conn_arn.startswith(f"arn:aws:events:{REGION}:{ACCOUNT_ID}:connection/{name}/")
+    d = events.describe_connection(Name=name)
+    assert d["AuthParameters"] == {"BasicAuthParameters": {"Username": "user"}} and d["AuthorizationType"] == "BASIC"
+    # The password lives in a Secrets Manager secret the connection made, not in EventBridge.
+    secret = json.loads(sm.get_secret_value(SecretId=d["SecretArn"])["SecretString"])
+    assert secret == {"username": "user", "password": "pass"}
+    assert sm.describe_secret(SecretId=d["SecretArn"])["Name"].startswith(f"events!connection/{name}/")
+    events.update_connection(Name=name, AuthParameters={"BasicAuthParameters": {"Username": "new_user"}})
+    assert json.loads(sm.get_secret_value(SecretId=d["SecretArn"])["SecretString"]) == {"username": "new_user", "password": "pass"}
+    assert events.describe_connection(Name=name)["AuthParameters"]["BasicAuthParameters"] == {"Username": "new_user"}
+    assert [c["Name"] for c in events.list_connections(NamePrefix=name)["Connections"]] == [name]
+
+    dest = unique_name("d")
+    arn = events.create_api_destination(Name=dest, ConnectionArn=conn_arn, InvocationEndpoint="https://example.com/api",
+                                        HttpMethod="POST", Description="api")["ApiDestinationArn"]
+    got = events.describe_api_destination(Name=dest)
+    assert got["ApiDestinationArn"] == arn and got["InvocationRateLimitPerSecond"] == 300 and got["HttpMethod"] == "POST"
+    events.update_api_destination(Name=dest, HttpMethod="PUT", InvocationEndpoint="https://example.com/v2")
+    assert events.describe_api_destination(Name=dest)["InvocationEndpoint"] == "https://example.com/v2"
+    assert [x["Name"] for x in events.list_api_destinations(NamePrefix=dest)["ApiDestinations"]] == [dest]
+    events.delete_api_destination(Name=dest)
+    with pytest.raises(ClientError) as e:
+        events.describe_api_destination(Name=dest)
+    assert err(e) == (400, "ResourceNotFoundException",
+                      f"Failed to describe the api-destination(s). An api-destination '{dest}' does not exist.")
+    assert events.delete_connection(Name=name)["ConnectionState"] == "DELETING"
+    with pytest.raises(ClientError) as e:
+        events.describe_connection(Name=name)
+    assert err(e) == (400, "ResourceNotFoundException",
+                      f"Failed to describe the connection(s). Connection '{name}' does not exist.")
+    with pytest.raises(ClientError):
+        sm.get_secret_value(SecretId=d["SecretArn"])

@@ -209,6 +209,9 @@ extension EventBridgeService {
             }
             return InternalCall(service: "events", operation: "PutEvents", input: ["Entries": [.object(entry)]],
                                 onBehalfOf: ctx, via: nil, asService: "events.amazonaws.com", sourceArn: rule.arn)
+        case "events" where p[5].hasPrefix("api-destination/"):
+            throw AWSError(code: "ServiceNotAvailable",
+                           message: "Simfra does not invoke API destinations yet; the event was not delivered to \(arn).")
         case "lambda":
             throw AWSError(code: "ServiceNotAvailable",
                            message: "Lambda is not available in Simfra yet (issue #15); the event was not delivered to \(arn).")

@@ -33,6 +33,14 @@ extension EventBridgeService {
         case "DescribeReplay", "CancelReplay":
             return [ActionRequirement(action: action, resources: [
                 "arn:aws:events:\(context.region):\(context.accountId):replay/\(input.string("ReplayName") ?? "")"])]
+        case "DescribeConnection", "UpdateConnection", "DeleteConnection":
+            let key = Self.key(context, input.string("Name") ?? "")
+            return [ActionRequirement(action: action, resources: state.withLock { $0.connections[key] }.map { [$0.arn] } ?? [])]
+        case "DescribeApiDestination", "UpdateApiDestination", "DeleteApiDestination":
+            let key = Self.key(context, input.string("Name") ?? "")
+            return [ActionRequirement(action: action, resources: state.withLock { $0.apiDestinations[key] }.map { [$0.arn] } ?? [])]
+        case "CreateConnection", "CreateApiDestination", "ListConnections", "ListApiDestinations":
+            return [ActionRequirement(action: action)]
         case "ListEventBuses", "ListRuleNamesByTarget", "TestEventPattern", "ListArchives", "ListReplays":
             return [ActionRequirement(action: action)]
         case "ListRules":

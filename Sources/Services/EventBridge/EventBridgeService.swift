@@ -16,6 +16,9 @@ public final class EventBridgeService: ResourcePolicyService, AccountScopedServi
         "PutTargets", "RemoveTargets", "ListTargetsByRule", "ListRuleNamesByTarget", "TestEventPattern",
         "PutEvents", "CreateArchive", "DescribeArchive", "UpdateArchive", "DeleteArchive", "ListArchives",
         "StartReplay", "DescribeReplay", "ListReplays", "CancelReplay",
+        "CreateConnection", "DescribeConnection", "ListConnections", "UpdateConnection", "DeleteConnection",
+        "CreateApiDestination", "DescribeApiDestination", "UpdateApiDestination", "DeleteApiDestination",
+        "ListApiDestinations",
     ]
     /// Delivers to targets; connected by the server.
     public let invoker = InvokerLink()
@@ -75,6 +78,16 @@ public final class EventBridgeService: ResourcePolicyService, AccountScopedServi
         case "DescribeReplay": return try describeReplay(input, context)
         case "ListReplays": return listReplays(input, context)
         case "CancelReplay": return try cancelReplay(input, context)
+        case "CreateConnection": return try await createConnection(input, context)
+        case "DescribeConnection": return try describeConnection(input, context)
+        case "ListConnections": return listConnections(input, context)
+        case "UpdateConnection": return try await updateConnection(input, context)
+        case "DeleteConnection": return try await deleteConnection(input, context)
+        case "CreateApiDestination": return try await createApiDestination(input, context)
+        case "DescribeApiDestination": return try describeApiDestination(input, context)
+        case "UpdateApiDestination": return try await updateApiDestination(input, context)
+        case "DeleteApiDestination": return try await deleteApiDestination(input, context)
+        case "ListApiDestinations": return listApiDestinations(input, context)
         default:
             throw AWSError.notImplemented(service: serviceName, operation: operation)
         }
@@ -111,6 +124,14 @@ public final class EventBridgeService: ResourcePolicyService, AccountScopedServi
                 writes += archive.deletes()
             }
             for (arn, replay) in s.replays where replay.accountId == accountId { s.replays.removeValue(forKey: arn) }
+            for (key, c) in s.connections where c.accountId == accountId {
+                s.connections.removeValue(forKey: key)
+                writes.append(.delete(kind: ConnectionRecord.kind, account: accountId, region: c.region, id: c.name))
+            }
+            for (key, d) in s.apiDestinations where d.accountId == accountId {
+                s.apiDestinations.removeValue(forKey: key)
+                writes.append(.delete(kind: ApiDestinationRecord.kind, account: accountId, region: d.region, id: d.name))
+            }
             return ((), writes)
         }
     }
@@ -124,6 +145,9 @@ struct EventsState: Sendable {
     var archives: [String: Archive] = [:]
     /// Transient: a replay in progress is re-delivery, which does not survive a restart.
     var replays: [String: Replay] = [:]
+    /// Connections and API destinations by "<account>|<region>|<name>".
+    var connections: [String: Connection] = [:]
+    var apiDestinations: [String: ApiDestination] = [:]
 
     /// The bus, making the implicit default bus on first use.
     mutating func bus(_ ref: BusRef, now: Double) -> EventBus? {

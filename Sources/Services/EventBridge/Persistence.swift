@@ -105,11 +105,15 @@ extension EventBridgeService: StatefulService {
         var rules: [Rule] = []
         var archives: [Archive] = []
         var archived: [String: [ArchivedEvent]] = [:]
+        var connections: [Connection] = []
+        var destinations: [ApiDestination] = []
         for r in try records.loadAll() {
             switch r.kind {
             case BusRecord.kind: buses.append(try BusRecord.decode(r))
             case RuleRecord.kind: rules.append(try RuleRecord.decode(r))
             case ArchiveRecord.kind: archives.append(try ArchiveRecord.decode(r))
+            case ConnectionRecord.kind: connections.append(try ConnectionRecord.decode(r))
+            case ApiDestinationRecord.kind: destinations.append(try ApiDestinationRecord.decode(r))
             case ArchivedEventRecord.kind:
                 let (archive, event) = try ArchivedEventRecord.decode(r)
                 archived["\(r.account)|\(r.region)|\(archive)", default: []].append(event)
@@ -117,6 +121,8 @@ extension EventBridgeService: StatefulService {
             }
         }
         state.withLock { s in
+            for c in connections { s.connections["\(c.accountId)|\(c.region)|\(c.name)"] = c }
+            for d in destinations { s.apiDestinations["\(d.accountId)|\(d.region)|\(d.name)"] = d }
             for var a in archives {
                 a.events = (archived["\(a.accountId)|\(a.region)|\(a.name)"] ?? []).sorted { $0.sequence < $1.sequence }
                 s.archives[a.arn] = a
