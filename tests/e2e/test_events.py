@@ -456,3 +456,19 @@ def test_connections_and_api_destinations(events, client):
                       f"Failed to describe the connection(s). Connection '{name}' does not exist.")
     with pytest.raises(ClientError):
         sm.get_secret_value(SecretId=d["SecretArn"])
+
+
+def test_account_deletion_removes_buses_and_rules(server):
+    admin = lambda method, path, **kw: requests.request(method, server.url + path, timeout=30, **kw)
+    acct = admin("POST", "/_simfra/accounts", json={}).json()
+    ev = make_client(server.url, "events", aws_access_key_id=acct["rootAccessKeyId"],
+                     aws_secret_access_key=acct["rootSecretAccessKey"])
+    ev.create_event_bus(Name="mine")
+    ev.put_rule(Name="r", EventBusName="mine", EventPattern=json.dumps({"source": ["a"]}))
+    ev.put_rule(Name="d", EventPattern=json.dumps({"source": ["a"]}))
+    assert admin("DELETE", f"/_simfra/accounts/{acct['accountId']}").status_code == 204
+    again = admin("POST", "/_simfra/accounts", json={"accountId": acct["accountId"]}).json()
+    ev = make_client(server.url, "events", aws_access_key_id=again["rootAccessKeyId"],
+                     aws_secret_access_key=again["rootSecretAccessKey"])
+    assert [b["Name"] for b in ev.list_event_buses()["EventBuses"]] == ["default"]
+    assert ev.list_rules()["Rules"] == []

@@ -1,4 +1,5 @@
 import SimfraCore
+import SimfraProtocols
 
 /// EventBridge's IAM table (Service Authorization Reference, Amazon EventBridge): bus
 /// operations act on `event-bus/<name>`, rule operations on `rule/<name>` (default bus) or
@@ -48,6 +49,14 @@ extension EventBridgeService {
         case "PutRule":
             var keys = ActionRequirement.requestTagKeys(list: input["Tags"]?.listValue)
             keys["events:creatoraccount"] = [context.accountId]
+            // The sources and detail types the pattern names at its top level (SAR:
+            // events:source, events:detail-type on PutRule).
+            if let text = input.string("EventPattern"), let pattern = try? JSONReader.parse(Array(text.utf8)) {
+                for (member, key) in [("source", "events:source"), ("detail-type", "events:detail-type")] {
+                    let values = pattern[member]?.listValue?.compactMap(\.stringValue) ?? []
+                    if !values.isEmpty { keys[key] = values }
+                }
+            }
             return [ActionRequirement(action: action, resources: rule("Name"), conditionKeys: keys)]
         case "DescribeRule", "DeleteRule", "EnableRule", "DisableRule":
             return [ActionRequirement(action: action, resources: rule("Name"), conditionKeys: ["events:creatoraccount": [context.accountId]])]
