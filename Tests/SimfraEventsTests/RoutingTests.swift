@@ -31,15 +31,15 @@ import Testing
         #expect(out.int("FailedEntryCount") == 0)
         await settle(invoker, count: 3)
         let calls = invoker.recorded
-        #expect(calls.map(\.operation) == ["SendMessage", "Publish", "PutEvents"])
-        let send = calls[0]
+        #expect(calls.map(\.operation).sorted() == ["Publish", "PutEvents", "SendMessage"])
+        let send = try #require(calls.first { $0.operation == "SendMessage" })
         #expect(send.input.string("QueueUrl") == "http://localhost:4599/000000000000/q.fifo")
         #expect(send.input.string("MessageGroupId") == "g" && send.input.string("MessageDeduplicationId") != nil)
         #expect(send.asService == "events.amazonaws.com" && send.sourceArn == "arn:aws:events:us-east-1:000000000000:rule/orders")
         let event = try #require(try JSONSerialization.jsonObject(with: Data((send.input.string("MessageBody") ?? "").utf8)) as? [String: Any])
         #expect((event["detail"] as? [String: Int])?["n"] == 9)
-        #expect(calls[1].input.string("Message") == "{\"fixed\":true}")
-        #expect(calls[2].input["Entries"]?.listValue?.first?.string("EventBusName") == "arn:aws:events:us-east-1:000000000000:event-bus/other")
+        #expect(calls.first { $0.operation == "Publish" }?.input.string("Message") == "{\"fixed\":true}")
+        #expect(calls.first { $0.operation == "PutEvents" }?.input["Entries"]?.listValue?.first?.string("EventBusName") == "arn:aws:events:us-east-1:000000000000:event-bus/other")
     }
 
     @Test func failuresAreRecordedAndSentToTheDLQ() async throws {
@@ -79,6 +79,24 @@ import Testing
         try await T.call(s, "PutEvents", ["Entries": [["Source": "a", "DetailType": "t", "Detail": "{}"]]])
         for _ in 0..<200 where s.deliveryFailures.isEmpty { try? await Task.sleep(nanoseconds: 5_000_000) }
         #expect(attempts.recorded.count == 4)
+    }
+
+    /// A target retrying with backoff holds up no other target.
+    @Test func aRetryingTargetDoesNotBlockOthers() async throws {
+        let invoker = RecordingInvoker { call in
+            call.input.string("QueueUrl")?.hasSuffix("/slow") == true
+                ? AWSError(code: "ServiceUnavailable", message: "busy", status: 503) : nil
+        }
+        let s = EventBridgeService(retryDelay: { _ in 60 }, firesOnItsOwn: false)
+        s.invoker.connect(invoker)
+        try await T.call(s, "PutRule", ["Name": "r", "EventPattern": #"{"source":["a"]}"#])
+        try await T.call(s, "PutTargets", ["Rule": "r", "Targets": [
+            ["Id": "slow", "Arn": "arn:aws:sqs:us-east-1:000000000000:slow"],
+            ["Id": "fast", "Arn": "arn:aws:sqs:us-east-1:000000000000:fast"],
+        ]])
+        try await T.call(s, "PutEvents", ["Entries": [["Source": "a", "DetailType": "t", "Detail": "{}"]]])
+        await settle(invoker, count: 2)
+        #expect(invoker.recorded.contains { $0.input.string("QueueUrl")?.hasSuffix("/fast") == true })
     }
 
     @Test func ruleAndTargetChecks() async throws {

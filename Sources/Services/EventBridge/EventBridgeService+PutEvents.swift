@@ -93,10 +93,13 @@ extension EventBridgeService {
         for (ref, event) in events {
             let rules = state.withLock { s in Array((s.rules[ref.arn] ?? [:]).values) }
             let value = event.value  // built once, matched against every rule
-            for rule in rules where rule.isEnabled && rule.compiled?.matches(value) == true {
-                if let only, !only.contains(rule.arn) { continue }
-                for target in rule.targets {
-                    await deliver(event, to: target, rule: rule, context: context)
+            // Each target on its own: one retrying with backoff holds up no other.
+            await withTaskGroup(of: Void.self) { group in
+                for rule in rules where rule.isEnabled && rule.compiled?.matches(value) == true {
+                    if let only, !only.contains(rule.arn) { continue }
+                    for target in rule.targets {
+                        group.addTask { await self.deliver(event, to: target, rule: rule, context: context) }
+                    }
                 }
             }
         }

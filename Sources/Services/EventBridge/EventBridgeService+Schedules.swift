@@ -14,7 +14,9 @@ extension EventBridgeService {
         guard start else { return }
         Task { [weak self] in
             while let s = self {
-                await s.fireDue(now: s.clock.now())
+                // Not awaited: a firing whose target retries must not hold up the clock.
+                let now = s.clock.now()
+                Task { await s.fireDue(now: now) }
                 let wait = s.secondsUntilNextCheck()
                 try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
             }
@@ -51,8 +53,10 @@ extension EventBridgeService {
                 requestId: event.id, accountId: rule.bus.accountId, region: rule.bus.region,
                 principalArn: "events.amazonaws.com", userId: "", accessKeyId: "", service: "events",
                 operation: "ScheduledRule", endpoint: "", host: "")
-            for target in rule.targets {
-                await deliver(event, to: target, rule: rule, context: context)
+            await withTaskGroup(of: Void.self) { group in
+                for target in rule.targets {
+                    group.addTask { await self.deliver(event, to: target, rule: rule, context: context) }
+                }
             }
         }
     }
