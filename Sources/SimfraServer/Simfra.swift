@@ -6,6 +6,7 @@ import SimfraPersistence
 import SimfraPolicy
 import SimfraS3
 import SimfraDynamoDB
+import SimfraEvents
 import SimfraIAM
 import SimfraKMS
 import SimfraSNS
@@ -57,6 +58,7 @@ public final class Simfra: Sendable {
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
                 SNSService(records: Self.records(store, service: "sns")),
                 SchedulerService(records: Self.records(store, service: "scheduler"), clock: SystemClock()),
+                EventBridgeService(records: Self.records(store, service: "events"), clock: SystemClock()),
                 s3,
                 SecretsManagerService(records: Self.records(store, service: "secretsmanager"), clock: SystemClock()),
                 SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),

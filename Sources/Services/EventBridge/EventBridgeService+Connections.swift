@@ -1,0 +1,239 @@
+import Foundation
+import SimfraCore
+
+/// Connections (their secrets kept in Secrets Manager, created and changed as the caller via
+/// EventBridge) and API destinations. Invoking an API destination is not done yet: a target of
+/// one is stored and its deliveries are recorded as failed.
+extension EventBridgeService {
+    static func key(_ context: RequestContext, _ name: String) -> String { "\(context.accountId)|\(context.region)|\(name)" }
+
+    static func connectionNotFound(_ name: String) -> AWSError {
+        EventsError.notFound("Failed to describe the connection(s). Connection '\(name)' does not exist.")
+    }
+
+    static func destinationNotFound(_ name: String) -> AWSError {
+        EventsError.notFound("Failed to describe the api-destination(s). An api-destination '\(name)' does not exist.")
+    }
+
+    private func secrets(_ op: String, _ input: Value, _ context: RequestContext) async throws -> Value {
+        try await invoker.invoke(InternalCall(service: "secretsmanager", operation: op, input: input, onBehalfOf: context,
+                                              via: "events.amazonaws.com"))
+    }
+
+    func createConnection(_ input: Value, _ context: RequestContext) async throws -> Value {
+        let name = input.string("Name") ?? ""
+        try EventsError.checkName(name, member: "name")
+        let auth = input["AuthParameters"] ?? .object([:])
+        let key = Self.key(context, name)
+        if state.withLock({ $0.connections[key] != nil }) {
+            throw EventsError.alreadyExists("Connection \(name) already exists.")
+        }
+        let uuid = UUID().uuidString.lowercased()
+        let secret = try await secrets("CreateSecret", [
+            "Name": .string("events!connection/\(name)/\(uuid)"), "SecretString": .string(Connection.secretString(auth)),
+            "ClientRequestToken": .string(UUID().uuidString.lowercased()),
+        ], context)
+        let now = clock.now()
+        let connection = Connection(
+            name: name, accountId: context.accountId, region: context.region, uuid: uuid,
+            description: input.string("Description"), authorizationType: input.string("AuthorizationType") ?? "",
+            publicAuth: Connection.publicPart(auth), secretArn: secret.string("ARN") ?? "", created: now, modified: now)
+        do {
+            try await mutate { (s: inout EventsState) throws(AWSError) -> ((), [DurableWrite]) in
+                if s.connections[key] != nil { throw EventsError.alreadyExists("Connection \(name) already exists.") }
+                s.connections[key] = connection
+                return ((), [.put(kind: ConnectionRecord.kind, account: connection.accountId, region: connection.region,
+                                  id: name, data: ConnectionRecord.encode(connection))])
+            }
+        } catch {
+            // Lost a race for the name: the secret made for it goes again.
+            _ = try? await secrets("DeleteSecret", ["SecretId": .string(connection.secretArn), "ForceDeleteWithoutRecovery": true], context)
+            throw error
+        }
+        return ["ConnectionArn": .string(connection.arn), "ConnectionState": "AUTHORIZED",
+                "CreationTime": .timestamp(now), "LastModifiedTime": .timestamp(now)]
+    }
+
+    func describeConnection(_ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
+        let name = input.string("Name") ?? ""
+        guard let c = state.withLock({ $0.connections[Self.key(context, name)] }) else { throw Self.connectionNotFound(name) }
+        var o = c.summary()
+        o["AuthParameters"] = c.publicAuth
+        o["SecretArn"] = .string(c.secretArn)
+        if let d = c.description { o["Description"] = .string(d) }
+        return .object(o)
+    }
+
+    func listConnections(_ input: Value, _ context: RequestContext) -> Value {
+        let prefix = input.string("NamePrefix") ?? ""
+        let wanted = input.string("ConnectionState")
+        let all = state.withLock { s in
+            s.connections.values.filter {
+                $0.accountId == context.accountId && $0.region == context.region && $0.name.hasPrefix(prefix)
+                    && (wanted == nil || wanted == "AUTHORIZED")
+            }
+        }.sorted { $0.name < $1.name }
+        let (page, next) = Self.page(all, key: \.name, input)
+        var out: [String: Value] = ["Connections": .list(page.map { .object($0.summary()) })]
+        if let next { out["NextToken"] = .string(next) }
+        return .object(out)
+    }
+
+    /// New auth parameters are merged over the secret's current values (a new username keeps
+    /// the password), then written as a new secret version.
+    func updateConnection(_ input: Value, _ context: RequestContext) async throws -> Value {
+        let name = input.string("Name") ?? ""
+        let key = Self.key(context, name)
+        guard var c = state.withLock({ $0.connections[key] }) else { throw Self.connectionNotFound(name) }
+        if let auth = input["AuthParameters"] {
+            let current = try await secrets("GetSecretValue", ["SecretId": .string(c.secretArn)], context)
+            var merged = Self.authFromSecret(current.string("SecretString") ?? "{}")
+            for (k, v) in auth.objectValue ?? [:] {
+                if case .object(var inner) = merged[k] ?? .null, let fresh = v.objectValue {
+                    for (ik, iv) in fresh {
+                        if case .object(var deeper) = inner[ik] ?? .null, let more = iv.objectValue {
+                            for (dk, dv) in more { deeper[dk] = dv }
+                            inner[ik] = .object(deeper)
+                        } else {
+                            inner[ik] = iv
+                        }
+                    }
+                    merged[k] = .object(inner)
+                } else {
+                    merged[k] = v
+                }
+            }
+            _ = try await secrets("PutSecretValue", ["SecretId": .string(c.secretArn),
+                                                     "SecretString": .string(Connection.secretString(.object(merged))),
+                                                     "ClientRequestToken": .string(UUID().uuidString.lowercased())], context)
+            c.publicAuth = Connection.publicPart(.object(merged))
+        }
+        if let d = input.string("Description") { c.description = d }
+        if let t = input.string("AuthorizationType") { c.authorizationType = t }
+        c.modified = clock.now()
+        let updated = c
+        try await mutate { (s: inout EventsState) throws(AWSError) -> ((), [DurableWrite]) in
+            guard s.connections[key] != nil else { throw Self.connectionNotFound(name) }
+            s.connections[key] = updated
+            return ((), [.put(kind: ConnectionRecord.kind, account: updated.accountId, region: updated.region, id: name,
+                              data: ConnectionRecord.encode(updated))])
+        }
+        var o = updated.summary()
+        o.removeValue(forKey: "Name")
+        o.removeValue(forKey: "AuthorizationType")
+        return .object(o)
+    }
+
+    /// The auth parameters a connection secret holds, in the API's member names.
+    static func authFromSecret(_ text: String) -> [String: Value] {
+        guard let data = text.data(using: .utf8), let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        var auth: [String: Value] = [:]
+        func s(_ k: String) -> Value { .string(o[k] as? String ?? "") }
+        if o["username"] != nil { auth["BasicAuthParameters"] = ["Username": s("username"), "Password": s("password")] }
+        if o["api_key_name"] != nil { auth["ApiKeyAuthParameters"] = ["ApiKeyName": s("api_key_name"), "ApiKeyValue": s("api_key_value")] }
+        if o["client_id"] != nil {
+            auth["OAuthParameters"] = ["ClientParameters": ["ClientID": s("client_id"), "ClientSecret": s("client_secret")],
+                                       "AuthorizationEndpoint": s("authorization_endpoint"), "HttpMethod": s("http_method")]
+        }
+        return auth
+    }
+
+    func deleteConnection(_ input: Value, _ context: RequestContext) async throws -> Value {
+        let name = input.string("Name") ?? ""
+        let key = Self.key(context, name)
+        let c = try await mutate { (s: inout EventsState) throws(AWSError) -> (Connection, [DurableWrite]) in
+            guard let c = s.connections.removeValue(forKey: key) else { throw Self.connectionNotFound(name) }
+            return (c, [.delete(kind: ConnectionRecord.kind, account: c.accountId, region: c.region, id: name)])
+        }
+        _ = try? await secrets("DeleteSecret", ["SecretId": .string(c.secretArn), "ForceDeleteWithoutRecovery": true], context)
+        var o = c.summary()
+        o["ConnectionState"] = "DELETING"
+        o.removeValue(forKey: "Name")
+        o.removeValue(forKey: "AuthorizationType")
+        return .object(o)
+    }
+
+    // MARK: API destinations
+
+    func createApiDestination(_ input: Value, _ context: RequestContext) async throws -> Value {
+        let name = input.string("Name") ?? ""
+        try EventsError.checkName(name, member: "name")
+        let connection = input.string("ConnectionArn") ?? ""
+        let now = clock.now()
+        let d = ApiDestination(
+            name: name, accountId: context.accountId, region: context.region, uuid: UUID().uuidString.lowercased(),
+            description: input.string("Description"), connectionArn: connection,
+            endpoint: input.string("InvocationEndpoint") ?? "", httpMethod: input.string("HttpMethod") ?? "",
+            rateLimit: input.int("InvocationRateLimitPerSecond") ?? 300, created: now, modified: now)
+        let key = Self.key(context, name)
+        try await mutate { (s: inout EventsState) throws(AWSError) -> ((), [DurableWrite]) in
+            guard s.connections.values.contains(where: { $0.arn == connection }) else {
+                throw Self.connectionNotFound(connection.split(separator: "/").dropLast().last.map(String.init) ?? connection)
+            }
+            if s.apiDestinations[key] != nil { throw EventsError.alreadyExists("An api-destination '\(name)' already exists.") }
+            s.apiDestinations[key] = d
+            return ((), [.put(kind: ApiDestinationRecord.kind, account: d.accountId, region: d.region, id: name,
+                              data: ApiDestinationRecord.encode(d))])
+        }
+        return ["ApiDestinationArn": .string(d.arn), "ApiDestinationState": "ACTIVE", "CreationTime": .timestamp(now),
+                "LastModifiedTime": .timestamp(now)]
+    }
+
+    func describeApiDestination(_ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
+        let name = input.string("Name") ?? ""
+        guard let d = state.withLock({ $0.apiDestinations[Self.key(context, name)] }) else { throw Self.destinationNotFound(name) }
+        var o = d.summary()
+        if let desc = d.description { o["Description"] = .string(desc) }
+        return .object(o)
+    }
+
+    func updateApiDestination(_ input: Value, _ context: RequestContext) async throws -> Value {
+        let name = input.string("Name") ?? ""
+        let key = Self.key(context, name)
+        let now = clock.now()
+        let d = try await mutate { (s: inout EventsState) throws(AWSError) -> (ApiDestination, [DurableWrite]) in
+            guard var d = s.apiDestinations[key] else { throw Self.destinationNotFound(name) }
+            if let c = input.string("ConnectionArn") {
+                guard s.connections.values.contains(where: { $0.arn == c }) else {
+                    throw Self.connectionNotFound(c.split(separator: "/").dropLast().last.map(String.init) ?? c)
+                }
+                d.connectionArn = c
+            }
+            if let v = input.string("Description") { d.description = v }
+            if let v = input.string("InvocationEndpoint") { d.endpoint = v }
+            if let v = input.string("HttpMethod") { d.httpMethod = v }
+            if let v = input.int("InvocationRateLimitPerSecond") { d.rateLimit = v }
+            d.modified = now
+            s.apiDestinations[key] = d
+            return (d, [.put(kind: ApiDestinationRecord.kind, account: d.accountId, region: d.region, id: name,
+                             data: ApiDestinationRecord.encode(d))])
+        }
+        return ["ApiDestinationArn": .string(d.arn), "ApiDestinationState": "ACTIVE", "CreationTime": .timestamp(d.created),
+                "LastModifiedTime": .timestamp(d.modified)]
+    }
+
+    func deleteApiDestination(_ input: Value, _ context: RequestContext) async throws -> Value {
+        let name = input.string("Name") ?? ""
+        let key = Self.key(context, name)
+        try await mutate { (s: inout EventsState) throws(AWSError) -> ((), [DurableWrite]) in
+            guard let d = s.apiDestinations.removeValue(forKey: key) else { throw Self.destinationNotFound(name) }
+            return ((), [.delete(kind: ApiDestinationRecord.kind, account: d.accountId, region: d.region, id: name)])
+        }
+        return .empty
+    }
+
+    func listApiDestinations(_ input: Value, _ context: RequestContext) -> Value {
+        let prefix = input.string("NamePrefix") ?? ""
+        let connection = input.string("ConnectionArn")
+        let all = state.withLock { s in
+            s.apiDestinations.values.filter {
+                $0.accountId == context.accountId && $0.region == context.region && $0.name.hasPrefix(prefix)
+                    && (connection == nil || $0.connectionArn == connection)
+            }
+        }.sorted { $0.name < $1.name }
+        let (page, next) = Self.page(all, key: \.name, input)
+        var out: [String: Value] = ["ApiDestinations": .list(page.map { .object($0.summary()) })]
+        if let next { out["NextToken"] = .string(next) }
+        return .object(out)
+    }
+}
