@@ -79,7 +79,11 @@ let package = Package(
             ],
             path: "Sources/Services/KMS", swiftSettings: strict),
         .target(
-            name: "SimfraSNS", dependencies: ["SimfraCore", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto")],
+            name: "SimfraSNS",
+            dependencies: [
+                "SimfraCore", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             path: "Sources/Services/SNS", swiftSettings: strict),
         .target(
             name: "SimfraServer",
@@ -106,7 +110,13 @@ let package = Package(
         .testTarget(
             name: "SimfraSecretsManagerTests", dependencies: ["SimfraSecretsManager", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(name: "SimfraSSMTests", dependencies: ["SimfraSSM", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SimfraSNSTests", dependencies: ["SimfraSNS", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "SimfraSNSTests",
+            dependencies: [
+                "SimfraSNS", "SimfraCore", "SimfraTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "SimfraSQSTests", dependencies: ["SimfraSQS", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "SimfraS3Tests",

@@ -9,8 +9,14 @@ import json
 import re
 import signal
 
+import base64
+
 import pytest
+import requests
 from botocore.exceptions import ClientError
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from conftest import ACCOUNT_ID, REGION, make_client, run_aws_cli, unique_name
 from persistence_contract import run_contract
@@ -147,6 +153,24 @@ def receive(sqs, url, wait=5):
                                MessageAttributeNames=["All"]).get("Messages", [])
 
 
+SIGNED_NOTIFICATION = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
+SIGNED_CONFIRMATION = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
+
+
+def verify_signature(env):
+    """Verifies `Signature` as AWS's SDK validators do: fetch the PEM at SigningCertURL (no
+    credentials), rebuild the canonical string, check SHA1withRSA (v1) or SHA256withRSA (v2)."""
+    resp = requests.get(env["SigningCertURL"], timeout=10)
+    assert resp.status_code == 200, resp.text
+    cert = x509.load_pem_x509_certificate(resp.content)
+    names = SIGNED_NOTIFICATION if env["Type"] == "Notification" else SIGNED_CONFIRMATION
+    canonical = "".join(f"{k}\n{env[k]}\n" for k in names if k in env)
+    digest = hashes.SHA256() if env["SignatureVersion"] == "2" else hashes.SHA1()
+    # Raises InvalidSignature when it does not verify.
+    cert.public_key().verify(base64.b64decode(env["Signature"]), canonical.encode(), padding.PKCS1v15(), digest)
+    return cert
+
+
 def test_publish_envelope_raw_and_policy(sns, client):
     sqs = client("sqs")
     topic = sns.create_topic(Name=unique_name("t"))["TopicArn"]
@@ -163,7 +187,10 @@ def test_publish_envelope_raw_and_policy(sns, client):
     env = json.loads(msgs[0]["Body"])
     assert env["Type"] == "Notification" and env["MessageId"] == out["MessageId"]
     assert env["TopicArn"] == topic and env["Subject"] == "greeting" and env["Message"] == "hello"
-    assert env["SignatureVersion"] == "1" and env["Signature"] and env["SigningCertURL"].startswith("https://")
+    assert env["SignatureVersion"] == "1"
+    assert re.fullmatch(r"http://[^/]+/_simfra/sns/SimpleNotificationService-[0-9a-f]{32}\.pem", env["SigningCertURL"])
+    cert = verify_signature(env)
+    assert cert.subject.rfc4514_string() == f"CN=sns.{REGION}.amazonaws.com"
     assert sub in env["UnsubscribeURL"]
     assert env["MessageAttributes"] == {"color": {"Type": "String", "Value": "red"}}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", env["Timestamp"])
@@ -172,6 +199,39 @@ def test_publish_envelope_raw_and_policy(sns, client):
     assert raw[0]["MessageAttributes"]["color"]["StringValue"] == "red"
     # A queue whose policy does not allow the topic receives nothing, as in AWS.
     assert receive(sqs, closed_url, wait=1) == []
+
+
+def test_signature_version_2_and_tampering(sns, client):
+    sqs = client("sqs")
+    topic = sns.create_topic(Name=unique_name("t"), Attributes={"SignatureVersion": "2"})["TopicArn"]
+    url, qarn = queue_for(sqs, topic)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
+    sns.publish(TopicArn=topic, Message="v2 body")
+    env = json.loads(receive(sqs, url)[0]["Body"])
+    assert env["SignatureVersion"] == "2" and "Subject" not in env
+    verify_signature(env)
+    env["Message"] = "tampered"
+    with pytest.raises(Exception):
+        verify_signature(env)
+    assert requests.get(env["SigningCertURL"].rsplit("/", 1)[0] + "/SimpleNotificationService-nope.pem",
+                        timeout=10).status_code == 404
+
+
+def test_signing_key_survives_restart(server_factory, tmp_path):
+    """A signature made before a restart still verifies against the certificate served after."""
+    first = server_factory(data_dir=tmp_path)
+    sns, sqs = make_client(first.url, "sns"), make_client(first.url, "sqs")
+    topic = sns.create_topic(Name="signed")["TopicArn"]
+    url, qarn = queue_for(sqs, topic)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
+    sns.publish(TopicArn=topic, Message="before")
+    env = json.loads(receive(sqs, url)[0]["Body"])
+    pem = requests.get(env["SigningCertURL"], timeout=10).content
+    assert first.stop() == 0
+    second = server_factory(data_dir=tmp_path)
+    env["SigningCertURL"] = env["SigningCertURL"].replace(first.url, second.url)
+    assert requests.get(env["SigningCertURL"], timeout=10).content == pem
+    verify_signature(env)
 
 
 def test_publish_fifo_and_errors(sns, client):

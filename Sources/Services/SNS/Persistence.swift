@@ -59,9 +59,11 @@ enum TopicRecord {
 
 extension SNSService: StatefulService {
     public func restore() throws {
-        let loaded = try records.loadAll().filter { $0.kind == TopicRecord.kind }
-        let restored = try loaded.map(TopicRecord.decode)
+        let all = try records.loadAll()
+        let restored = try all.filter { $0.kind == TopicRecord.kind }.map(TopicRecord.decode)
         topics.withLock { all in for t in restored { all[t.arn] = t } }
+        let keys = try all.filter { $0.kind == SigningKey.kind }.map { try SigningKey.decode($0, records) }
+        signingKeys.withLock { all in for k in keys { all[k.region] = k } }
     }
 
     /// Writes the topic as it now is (or its deletion) under the lock, then waits until durable.

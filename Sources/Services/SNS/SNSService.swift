@@ -18,6 +18,8 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
     public let invoker = InvokerLink()
 
     let topics = Mutex([String: Topic]())
+    /// Region → the key that signs its messages.
+    let signingKeys = Mutex([String: SigningKey]())
 
     let records: any DurableRecords
 
