@@ -105,17 +105,7 @@ def query_latency(port, table, samples=200):
 def run(name, proc, port, args, wrk, workdir):
     create(port, "bench")
     fill(port, "bench", 1000)
-    out = {}
-    for op, (h, b) in requests_for(port, "bench").items():
-        lua = os.path.join(workdir, f"{name}-{op}.lua")
-        fb.write_lua(lua, h, b)
-        for c in args.conns:
-            fb.run_wrk_lua(wrk, proc.pid, port, lua, c, 2, 1, measure=False)
-            r = fb.run_wrk_lua(wrk, proc.pid, port, lua, c, 2, args.duration)
-            out[(op, c)] = r
-            print(f"[{name}] {op:8} c={c:<3} {r['req_per_s']:>8,.0f} req/s  p50 {r['p50_ms']:.2f} ms  "
-                  f"{r['server_cpu_us_per_req']:,.1f} CPU µs/req  non-2xx {r['non_2xx']}", file=sys.stderr, flush=True)
-    return out
+    return fb.bench_requests(name, proc.pid, port, requests_for(port, "bench"), args.conns, args.duration, wrk, workdir)
 
 
 def main():

@@ -9,6 +9,8 @@ import SimfraSNS
 struct AdminRoutes: Sendable {
     let dispatcher: Dispatcher
     let store: PersistenceStore?
+    /// What services captured instead of sending (`/_simfra/inbox`).
+    let inbox: Inbox
     var persistenceEnabled: Bool { store != nil }
     var accounts: AccountRegistry { dispatcher.accounts }
 
@@ -51,6 +53,7 @@ struct AdminRoutes: Sendable {
             default: return methodNotAllowed(r, allow: "GET, POST")
             }
         default:
+            if path == "/_simfra/inbox" || path.hasPrefix("/_simfra/inbox/") { return inboxRoute(r) }
             if path.hasPrefix("/_simfra/accounts/") {
                 guard dispatcher.ready.load(ordering: .acquiring) else { return error(503, "Simfra is starting; accounts are still loading") }
                 return await accountRoute(r, path.dropFirst("/_simfra/accounts/".count).split(separator: "/", omittingEmptySubsequences: false))
@@ -162,6 +165,7 @@ struct AdminRoutes: Sendable {
             dispatcher.registry.entries[$0]?.handler as? any AccountScopedService
         }
         for s in services { try await s.removeAccount(id) }
+        inbox.removeAccount(id)
     }
 
     private func accountJSON(_ a: AccountRegistry.Account, withSecret: Bool) -> String {
@@ -242,13 +246,13 @@ struct AdminRoutes: Sendable {
         return diff == 0
     }
 
-    private func methodNotAllowed(_ r: AWSRequest, allow: String) -> AWSResponse {
+    func methodNotAllowed(_ r: AWSRequest, allow: String) -> AWSResponse {
         var response = error(405, "Method \(r.method) is not allowed on \(r.rawPath); allowed: \(allow)")
         response.headers.append(("Allow", allow))
         return response
     }
 
-    private func error(_ status: Int, _ message: String) -> AWSResponse {
+    func error(_ status: Int, _ message: String) -> AWSResponse {
         var w = ByteWriter(capacity: message.utf8.count + 16)
         w.append("{\"error\":")
         w.appendJSONString(message)
@@ -256,7 +260,7 @@ struct AdminRoutes: Sendable {
         return AWSResponse(status: status, headers: [("Content-Type", "application/json")], body: w.bytes)
     }
 
-    private func json(_ status: Int, _ body: String) -> AWSResponse {
+    func json(_ status: Int, _ body: String) -> AWSResponse {
         AWSResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
     }
 }

@@ -24,6 +24,8 @@ public final class Simfra: Sendable {
     let http: HTTPServer
     let store: PersistenceStore?
     let handlers: [any AWSService]
+    /// Outbound messages (SNS email/SMS, HTTP confirmations) captured for `/_simfra/inbox`.
+    let inbox: Inbox
 
     /// Opens the data dir when one is configured (a wrong or malformed key, a corrupt or
     /// newer database: `StartupError`, nothing modified) and builds every service on it.
@@ -46,6 +48,7 @@ public final class Simfra: Sendable {
         }
         let iam = IAMService(records: Self.records(store, service: "iam"), clock: SystemClock())
         let sts = STSService(directory: iam, clock: SystemClock())
+        let inbox = Inbox()
         self.init(
             config: config,
             handlers: [
@@ -56,7 +59,7 @@ public final class Simfra: Sendable {
                 SecretsManagerService(records: Self.records(store, service: "secretsmanager"), clock: SystemClock()),
                 SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),
             ],
-            store: store)
+            store: store, inbox: inbox)
     }
 
     /// The durable-record view a stateful service is built with.
@@ -66,9 +69,10 @@ public final class Simfra: Sendable {
 
     /// With an explicit set of handlers (tests register fakes).
     init(config: Config, handlers: [any AWSService], store: PersistenceStore? = nil,
-         providers: [any CredentialProvider] = [])
+         providers: [any CredentialProvider] = [], inbox: Inbox = Inbox())
     {
         self.config = config
+        self.inbox = inbox
         self.store = store
         self.handlers = handlers
         let accounts = AccountRegistry(config: config, records: Self.records(store, service: "accounts"))
@@ -84,7 +88,7 @@ public final class Simfra: Sendable {
         sts?.accessKeys.bind { [weak dispatcher] id in dispatcher?.credential(id) }
         for case let s as any InvokingService in handlers { s.invoker.connect(WeakInvoker(dispatcher: dispatcher)) }
         self.dispatcher = dispatcher
-        let admin = AdminRoutes(dispatcher: dispatcher, store: store)
+        let admin = AdminRoutes(dispatcher: dispatcher, store: store, inbox: inbox)
         http = HTTPServer(dispatcher: dispatcher, admin: admin, openFileLimit: ConnectionLimits.raiseOpenFileLimit())
     }
 
