@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "SimfraSNS",
             dependencies: [
-                "SimfraCore", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto"),
+                "SimfraCore", "SimfraProtocols", "SimfraEventing", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             path: "Sources/Services/SNS", swiftSettings: strict),

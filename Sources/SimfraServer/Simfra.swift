@@ -54,7 +54,7 @@ public final class Simfra: Sendable {
             handlers: [
                 iam, sts, KMSService(records: Self.records(store, service: "kms"), clock: SystemClock()), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
-                SNSService(records: Self.records(store, service: "sns")),
+                SNSService(records: Self.records(store, service: "sns"), inbox: inbox),
                 s3,
                 SecretsManagerService(records: Self.records(store, service: "secretsmanager"), clock: SystemClock()),
                 SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),

@@ -6,7 +6,9 @@ import SimfraCore
 ///
 /// ```json
 /// {"v":1,"arn":"arn:aws:sns:…","fifo":false,"sequence":0,"attributes":{"Policy":"…"},"tags":[["k","v"]],
-///  "subscriptions":[{"arn":"…","owner":"…","principal":"…","protocol":"sqs","endpoint":"…","attributes":{}}]}
+///  "subscriptions":[{"arn":"…","owner":"…","principal":"…","protocol":"sqs","endpoint":"…","attributes":{},
+///                    "pending":true,"token":"…","authenticated":true}]}
+/// (the last three only when set: HTTP/S and email subscriptions awaiting or after confirmation)
 /// ```
 enum TopicRecord {
     static let kind = "topic"
@@ -21,8 +23,14 @@ enum TopicRecord {
             "v": version, "arn": t.arn, "fifo": t.isFifo, "sequence": t.sequence, "attributes": t.attributes,
             "tags": t.tags.map { [$0.key, $0.value] },
             "subscriptions": t.subscriptions.map {
-                ["arn": $0.arn, "owner": $0.owner, "principal": $0.principal, "protocol": $0.protocol,
-                 "endpoint": $0.endpoint, "attributes": $0.attributes] as [String: Any]
+                var sub: [String: Any] = [
+                    "arn": $0.arn, "owner": $0.owner, "principal": $0.principal, "protocol": $0.protocol,
+                    "endpoint": $0.endpoint, "attributes": $0.attributes,
+                ]
+                if $0.pending { sub["pending"] = true }
+                if let token = $0.token { sub["token"] = token }
+                if $0.authenticated { sub["authenticated"] = true }
+                return sub
             },
         ]
         return Array((try? JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])) ?? Data())
@@ -51,7 +59,8 @@ enum TopicRecord {
             topic.subscriptions.append(Subscription(
                 arn: subArn, topicArn: arn, owner: s["owner"] as? String ?? r.account,
                 principal: s["principal"] as? String ?? "", protocol: proto, endpoint: endpoint,
-                attributes: s["attributes"] as? [String: String] ?? [:]))
+                attributes: s["attributes"] as? [String: String] ?? [:], pending: s["pending"] as? Bool ?? false,
+                token: s["token"] as? String, authenticated: s["authenticated"] as? Bool ?? false))
         }
         return topic
     }

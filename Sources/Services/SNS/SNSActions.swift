@@ -27,6 +27,13 @@ extension SNSService {
                                       resources: Self.arnList(input.string("TopicArn") ?? input.string("TargetArn")))]
         case "PublishBatch":
             return [ActionRequirement(action: "sns:Publish", resources: Self.arnList(input.string("TopicArn")))]
+        case "ConfirmSubscription":
+            // The SubscribeURL carries its own authority (the token): followed unsigned, no
+            // IAM question is asked.
+            if context.principalArn == "anonymous" { return nil }
+            return [ActionRequirement(action: "sns:ConfirmSubscription", resources: Self.arnList(input.string("TopicArn")))]
+        case "Unsubscribe" where context.principalArn == "anonymous":
+            return nil
         case "ListSubscriptionsByTopic":
             return [ActionRequirement(action: "sns:ListSubscriptionsByTopic",
                                       resources: Self.arnList(input.string("TopicArn")))]

@@ -69,14 +69,6 @@ extension SNSService {
         return .object(out)
     }
 
-    /// Runs after the answer: each subscriber gets its own copy.
-    func deliver(_ delivery: Delivery, to subscriptions: [Subscription], context: RequestContext) async {
-        guard let key = try? await signingKey(region: context.region) else { return }
-        for sub in subscriptions where sub.protocol == "sqs" {
-            _ = try? await invoker.invoke(delivery.call(to: sub, context: context, key: key))
-        }
-    }
-
     static func unsubscribeURL(_ subscriptionArn: String, endpoint: String) -> String {
         "\(endpoint)/?Action=Unsubscribe&SubscriptionArn=\(subscriptionArn)"
     }

@@ -1,10 +1,11 @@
 import Foundation
 import SimfraCore
 
-/// Subscribe, Unsubscribe, the two listings and subscription attributes. Only the `sqs`
-/// protocol is accepted for now (delivery itself comes with Publish).
+/// Subscribe, ConfirmSubscription, Unsubscribe, the two listings and subscription attributes.
+/// HTTP/S and email endpoints start pending: the returned subscription is the one whose
+/// confirmation request must be sent once the change is durable.
 extension SNSService {
-    func subscribe(_ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
+    func subscribe(_ input: Value, _ context: RequestContext) throws(AWSError) -> (Value, Subscription?) {
         let topicArn = input.string("TopicArn") ?? ""
         try SNSError.checkArn(topicArn, member: "TopicArn")
         let parts = topicArn.split(separator: ":", omittingEmptySubsequences: false)
@@ -13,14 +14,30 @@ extension SNSService {
         switch proto {
         case "sqs":
             guard Subscription.isQueueArn(endpoint) else { throw SNSError.invalidParameter("SQS endpoint ARN") }
-        case "http", "https", "email", "email-json", "sms", "lambda", "firehose", "application":
+        case "http", "https":
+            guard endpoint.lowercased().hasPrefix(proto + "://") else {
+                throw SNSError.invalidParameter("Endpoint must match the specified protocol")
+            }
+        case "email", "email-json":
+            guard Self.isEmailAddress(endpoint) else { throw SNSError.invalidParameter("Email address") }
+        case "sms":
+            guard Self.isPhoneNumber(endpoint) else {
+                throw AWSError(code: "InvalidParameter", message: "Invalid SMS endpoint: \(endpoint)", status: 400)
+            }
+        case "lambda":
+            let p = endpoint.split(separator: ":", omittingEmptySubsequences: false)
+            guard p.count >= 7, p[0] == "arn", p[2] == "lambda", p[5] == "function" else {
+                throw SNSError.invalidParameter("Lambda endpoint ARN")
+            }
+        case "firehose", "application":
             throw SNSError.invalidParameter("Protocol Reason: Simfra does not deliver to \(proto) endpoints yet")
         default:
             throw SNSError.invalidParameter("Amazon SNS does not support this protocol string: \(proto)")
         }
         let attributes = input.stringMap("Attributes") ?? [:]
         for (name, value) in attributes { try Subscription.validate(name, value, prefix: "Attributes Reason: ") }
-        return try topics.withLock { (all: inout [String: Topic]) throws(AWSError) -> Value in
+        let returnArn = input["ReturnSubscriptionArn"]?.boolValue == true
+        return try topics.withLock { (all: inout [String: Topic]) throws(AWSError) -> (Value, Subscription?) in
             guard var topic = all[topicArn] else { throw SNSError.topicNotFound }
             if !topic.isFifo, endpoint.hasSuffix(".fifo") {
                 throw SNSError.invalidParameter(
@@ -31,14 +48,65 @@ extension SNSService {
                 if attributes.contains(where: { current[$0.key] != $0.value }) {
                     throw SNSError.invalidParameter("Attributes Reason: Subscription already exists with different attributes")
                 }
-                return ["SubscriptionArn": .string(existing.arn)]
+                // Subscribing a pending endpoint again sends its confirmation again.
+                if existing.pending {
+                    return (["SubscriptionArn": .string(returnArn ? existing.arn : "pending confirmation")], existing)
+                }
+                return (["SubscriptionArn": .string(existing.arn)], nil)
             }
             let arn = topicArn + ":" + UUID().uuidString.lowercased()
-            topic.subscriptions.append(Subscription(
+            var sub = Subscription(
                 arn: arn, topicArn: topicArn, owner: context.accountId, principal: context.principalArn,
-                protocol: proto, endpoint: endpoint, attributes: attributes))
+                protocol: proto, endpoint: endpoint, attributes: attributes)
+            if !Subscription.confirmsAtOnce(proto) {
+                sub.pending = true
+                sub.token = Self.confirmationToken()
+            }
+            topic.subscriptions.append(sub)
             all[topicArn] = topic
-            return ["SubscriptionArn": .string(arn)]
+            if sub.pending {
+                return (["SubscriptionArn": .string(returnArn ? arn : "pending confirmation")], sub)
+            }
+            return (["SubscriptionArn": .string(arn)], nil)
+        }
+    }
+
+    /// AWS's tokens are long hex strings; this one is 256 bits of randomness.
+    static func confirmationToken() -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in String(format: "%016llx", g.next() as UInt64) }.joined()
+            + (0..<4).map { _ in String(format: "%016llx", g.next() as UInt64) }.joined()
+    }
+
+    static func isEmailAddress(_ s: String) -> Bool {
+        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".")
+            && !parts[1].hasSuffix(".") && !s.contains(where: { $0.isWhitespace })
+    }
+
+    /// E.164: an optional `+`, then 1–15 digits not starting with 0.
+    static func isPhoneNumber(_ s: String) -> Bool {
+        let digits = s.hasPrefix("+") ? s.dropFirst() : Substring(s)
+        return (1...15).contains(digits.count) && digits.first != "0" && digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
+    func confirmSubscription(_ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
+        let topicArn = input.string("TopicArn") ?? "", token = input.string("Token") ?? ""
+        try SNSError.checkArn(topicArn, member: "TopicArn")
+        let signed = context.principalArn != "anonymous"
+        let authenticate = signed && input.string("AuthenticateOnUnsubscribe")?.lowercased() == "true"
+        return try topics.withLock { (all: inout [String: Topic]) throws(AWSError) -> Value in
+            guard var topic = all[topicArn] else { throw SNSError.invalidParameter("Token") }
+            guard !token.isEmpty, let i = topic.subscriptions.firstIndex(where: { $0.token == token }) else {
+                throw AWSError(code: "InvalidParameter", message: "Invalid token", status: 400)
+            }
+            // Confirming twice answers the same subscription; the token stays valid.
+            if topic.subscriptions[i].pending {
+                topic.subscriptions[i].pending = false
+                topic.subscriptions[i].authenticated = authenticate
+                all[topicArn] = topic
+            }
+            return ["SubscriptionArn": .string(topic.subscriptions[i].arn)]
         }
     }
 
@@ -53,9 +121,17 @@ extension SNSService {
         return parts[0..<6].joined(separator: ":")
     }
 
-    func unsubscribe(_ input: Value) throws(AWSError) -> Value {
+    func unsubscribe(_ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
         let arn = input.string("SubscriptionArn") ?? ""
         let topicArn = try Self.topicArn(ofSubscription: arn)
+        // The UnsubscribeURL works unsigned, unless the subscription was confirmed with
+        // AuthenticateOnUnsubscribe.
+        if context.principalArn == "anonymous",
+            topics.withLock({ $0[topicArn]?.subscriptions.first { $0.arn == arn }?.authenticated }) == true
+        {
+            throw AWSError(code: "AuthorizationError",
+                           message: "This subscription requires authentication to unsubscribe", status: 403)
+        }
         // Unsubscribing twice succeeds, as deleting a missing topic does.
         topics.withLock { all in all[topicArn]?.subscriptions.removeAll { $0.arn == arn } }
         return .empty

@@ -12,7 +12,7 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
         "CreateTopic", "DeleteTopic", "ListTopics", "GetTopicAttributes", "SetTopicAttributes",
         "TagResource", "UntagResource", "ListTagsForResource",
         "Subscribe", "Unsubscribe", "ListSubscriptions", "ListSubscriptionsByTopic",
-        "GetSubscriptionAttributes", "SetSubscriptionAttributes", "Publish", "PublishBatch",
+        "GetSubscriptionAttributes", "SetSubscriptionAttributes", "Publish", "PublishBatch", "ConfirmSubscription",
     ]
     /// Delivers to SQS as `sns.amazonaws.com`; connected by the server.
     public let invoker = InvokerLink()
@@ -23,11 +23,31 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
 
     let records: any DurableRecords
 
-    public init(records: any DurableRecords = MemoryOnlyRecords()) {
+    /// Where email, SMS and HTTP confirmation messages are captured instead of sent.
+    let inbox: Inbox
+
+    /// Deliveries that failed for good (newest last, bounded): what was tried and why it
+    /// failed, for endpoints Simfra cannot reach (Lambda before it exists) or that refused.
+    let failures = Mutex([DeliveryFailure]())
+
+    public init(records: any DurableRecords = MemoryOnlyRecords(), inbox: Inbox = Inbox()) {
         self.records = records
+        self.inbox = inbox
+    }
+
+    /// The SubscribeURL and UnsubscribeURL are plain links: they work unsigned.
+    public func acceptsUnsigned(operation: String) -> Bool {
+        operation == "ConfirmSubscription" || operation == "Unsubscribe"
     }
 
     public func handle(operation: String, input: Value, context: RequestContext) async throws -> Value {
+        if operation == "Subscribe" {
+            let (out, confirm) = try subscribe(input, context)
+            try await save(input.string("TopicArn") ?? "")
+            // Sent only once the token is durable, so the link in it works after a restart.
+            if let confirm { Task { await self.requestConfirmation(confirm, context: context) } }
+            return out
+        }
         let out = try await run(operation: operation, input: input, context: context)
         // Every change is durable before it is answered; Publish changes only a FIFO topic's
         // sequence number, which is saved too.
@@ -36,7 +56,7 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
             if let arn = out.string("TopicArn") ?? input.string("TopicArn") ?? input.string("TargetArn") {
                 try await save(arn)
             }
-        case "DeleteTopic", "SetTopicAttributes", "Subscribe":
+        case "DeleteTopic", "SetTopicAttributes", "ConfirmSubscription":
             if let arn = input.string("TopicArn") { try await save(arn) }
         case "TagResource", "UntagResource":
             if let arn = input.string("ResourceArn") { try await save(arn) }
@@ -78,8 +98,8 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
             return ["Tags": .list(topic.tags.map { ["Key": .string($0.key), "Value": .string($0.value)] })]
         case "Publish": return try publish(input, context)
         case "PublishBatch": return try publishBatch(input, context)
-        case "Subscribe": return try subscribe(input, context)
-        case "Unsubscribe": return try unsubscribe(input)
+        case "ConfirmSubscription": return try confirmSubscription(input, context)
+        case "Unsubscribe": return try unsubscribe(input, context)
         case "ListSubscriptions": return listSubscriptions(input, context)
         case "ListSubscriptionsByTopic": return try listSubscriptionsByTopic(input)
         case "GetSubscriptionAttributes":

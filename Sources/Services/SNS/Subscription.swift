@@ -12,6 +12,16 @@ struct Subscription: Sendable {
     var `protocol`: String
     var endpoint: String
     var attributes: [String: String]
+    /// HTTP/S and email endpoints wait for ConfirmSubscription with `token`; nothing is
+    /// delivered to them until then.
+    var pending = false
+    var token: String?
+    /// Confirmed by a signed ConfirmSubscription with AuthenticateOnUnsubscribe=true: only
+    /// signed callers may then unsubscribe it.
+    var authenticated = false
+
+    /// What AWS confirms at once: queues, functions, streams and phone numbers.
+    static func confirmsAtOnce(_ proto: String) -> Bool { !["http", "https", "email", "email-json"].contains(proto) }
 
     func allAttributes() -> [String: String] {
         var all = attributes
@@ -21,15 +31,16 @@ struct Subscription: Sendable {
         all["Protocol"] = `protocol`
         all["Endpoint"] = endpoint
         all["SubscriptionPrincipal"] = principal
-        // SQS endpoints in the same partition are confirmed at once, as AWS does.
-        all["ConfirmationWasAuthenticated"] = "true"
-        all["PendingConfirmation"] = "false"
+        // Endpoints AWS confirms at once count as authenticated.
+        all["ConfirmationWasAuthenticated"] = String(Self.confirmsAtOnce(`protocol`) || authenticated)
+        all["PendingConfirmation"] = String(pending)
         if all["RawMessageDelivery"] == nil { all["RawMessageDelivery"] = "false" }
         return all
     }
 
     var summary: Value {
-        ["SubscriptionArn": .string(arn), "Owner": .string(owner), "Protocol": .string(`protocol`),
+        // Listings name a subscription awaiting confirmation "PendingConfirmation", as AWS does.
+        ["SubscriptionArn": .string(pending ? "PendingConfirmation" : arn), "Owner": .string(owner), "Protocol": .string(`protocol`),
          "Endpoint": .string(endpoint), "TopicArn": .string(topicArn)]
     }
 

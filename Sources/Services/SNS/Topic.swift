@@ -20,8 +20,9 @@ struct Topic: Sendable {
         var all = attributes
         all["TopicArn"] = arn
         all["Owner"] = accountId
-        all["SubscriptionsConfirmed"] = String(subscriptions.count)
-        all["SubscriptionsPending"] = "0"
+        let pending = subscriptions.count { $0.pending }
+        all["SubscriptionsConfirmed"] = String(subscriptions.count - pending)
+        all["SubscriptionsPending"] = String(pending)
         all["SubscriptionsDeleted"] = "0"
         if all["DisplayName"] == nil { all["DisplayName"] = "" }
         all["EffectiveDeliveryPolicy"] = attributes["DeliveryPolicy"] ?? Self.defaultDeliveryPolicy
