@@ -299,6 +299,76 @@ def test_aws_cli_round_trip(server):
     assert r.returncode != 0 and "NotFound" in r.stderr
 
 
+DATA_PROTECTION = json.dumps({
+    "Name": "p", "Description": "d", "Version": "2021-06-01",
+    "Statement": [{"Sid": "s", "DataDirection": "Inbound", "Principal": ["*"],
+                   "DataIdentifier": ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],
+                   "Operation": {"Deny": {}}}]})
+
+
+def test_permissions_policy_checks_and_data_protection(sns):
+    topic = sns.create_topic(Name=unique_name("t"))["TopicArn"]
+    sns.add_permission(TopicArn=topic, Label="two", AWSAccountId=["111122223333"], ActionName=["Publish", "Subscribe"])
+    policy = json.loads(sns.get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])
+    assert policy["Statement"][1] == {"Action": ["SNS:Publish", "SNS:Subscribe"], "Effect": "Allow",
+                                      "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                                      "Resource": topic, "Sid": "two"}
+    with pytest.raises(ClientError) as e:
+        sns.add_permission(TopicArn=topic, Label="two", AWSAccountId=["111122223333"], ActionName=["Publish"])
+    assert err(e) == (400, "InvalidParameter", "Invalid parameter: Statement already exists")
+    with pytest.raises(ClientError) as e:
+        sns.add_permission(TopicArn=topic, Label="x", AWSAccountId=["111122223333"], ActionName=["invalid-action"])
+    assert err(e) == (400, "InvalidParameter", "Invalid parameter: Policy statement action out of service scope!")
+    with pytest.raises(ClientError) as e:
+        sns.add_permission(TopicArn=topic + "x", Label="y", AWSAccountId=["111122223333"], ActionName=["Publish"])
+    assert err(e) == (404, "NotFound", "Topic does not exist")
+    sns.remove_permission(TopicArn=topic, Label="two")
+    policy = json.loads(sns.get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == ["__default_statement_ID"]
+    for bad, message in (("{", "Invalid parameter: Policy Error: null"),
+                         (json.dumps({"Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*",
+                                                     "Principal": "*"}]}),
+                          "Invalid parameter: Policy statement action out of service scope!")):
+        with pytest.raises(ClientError) as e:
+            sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=bad)
+        assert err(e) == (400, "InvalidParameter", message)
+    assert "DataProtectionPolicy" not in sns.get_data_protection_policy(ResourceArn=topic) or \
+        sns.get_data_protection_policy(ResourceArn=topic)["DataProtectionPolicy"] == ""
+    sns.put_data_protection_policy(ResourceArn=topic, DataProtectionPolicy=DATA_PROTECTION)
+    assert sns.get_data_protection_policy(ResourceArn=topic)["DataProtectionPolicy"] == DATA_PROTECTION
+    assert "DataProtectionPolicy" not in sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+
+
+def test_redrive_when_the_queue_refuses(sns, client):
+    sqs = client("sqs")
+    topic = sns.create_topic(Name=unique_name("t"))["TopicArn"]
+    closed_url, closed_arn = queue_for(sqs)
+    dlq_url, dlq_arn = queue_for(sqs, topic)
+    with pytest.raises(ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=closed_arn,
+                      Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": "nope"})})
+    assert err(e) == (400, "InvalidParameter",
+                      "Invalid parameter: Attributes Reason: RedrivePolicy: deadLetterTargetArn is an invalid arn")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=closed_arn, Attributes={
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn}), "RawMessageDelivery": "true"})
+    sns.publish(TopicArn=topic, Message="refused",
+                MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}})
+    dead = receive(sqs, dlq_url)
+    assert [m["Body"] for m in dead] == ["refused"]
+    assert dead[0]["MessageAttributes"]["k"]["StringValue"] == "v"
+    assert receive(sqs, closed_url, wait=0) == []
+
+
+def test_publish_to_phone_number(sns, server):
+    out = sns.publish(PhoneNumber="+15550001111", Message="your code is 1234")
+    assert out["MessageId"]
+    r = requests.get(f"{server.url}/_simfra/inbox", params={"type": "sms", "q": "1234"}, timeout=10).json()
+    assert any(m["to"] == "+15550001111" and m["body"] == "your code is 1234" for m in r["messages"])
+    with pytest.raises(ClientError) as e:
+        sns.publish(PhoneNumber="+1a234", Message="x")
+    assert err(e) == (400, "InvalidParameter", "Invalid parameter: PhoneNumber Reason: +1a234 is not valid to publish to")
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_persistence_contract(server_factory, tmp_path, sig):
     def scenario(url):
@@ -313,6 +383,10 @@ def test_persistence_contract(server_factory, tmp_path, sig):
         sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery", AttributeValue="true")
         sns.tag_resource(ResourceArn=f, Tags=[{"Key": "b", "Value": "2"}])
         sns.publish(TopicArn=f, Message="m", MessageGroupId="g")
+        # A pending email subscription (its token must survive) and a permission statement.
+        sns.subscribe(TopicArn=t, Protocol="email", Endpoint="kept@example.com")
+        sns.add_permission(TopicArn=t, Label="partner", AWSAccountId=["111122223333"], ActionName=["Publish"])
+        sns.put_data_protection_policy(ResourceArn=t, DataProtectionPolicy=DATA_PROTECTION)
 
     def snapshot(url):
         sns = make_client(url, "sns")
@@ -321,12 +395,16 @@ def test_persistence_contract(server_factory, tmp_path, sig):
         for arn in topics:
             out[arn] = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
             out["tags " + arn] = sns.list_tags_for_resource(ResourceArn=arn)["Tags"]
+        out["dpp"] = sns.get_data_protection_policy(ResourceArn=topics[0])
         for s in out["subs"]:
+            if s["SubscriptionArn"] == "PendingConfirmation":
+                continue
             out[s["SubscriptionArn"]] = sns.get_subscription_attributes(SubscriptionArn=s["SubscriptionArn"])["Attributes"]
         return out
 
     second, before = run_contract(server_factory, tmp_path, scenario, snapshot, sig=sig)
-    assert len(before["topics"]) == 2 and len(before["subs"]) == 1
+    assert len(before["topics"]) == 2 and len(before["subs"]) == 2
+    assert before["dpp"]["DataProtectionPolicy"] == DATA_PROTECTION
     # The FIFO sequence continues after the restart.
     sns = make_client(second.url, "sns")
     fifo = [a for a in before["topics"] if a.endswith(".fifo")][0]

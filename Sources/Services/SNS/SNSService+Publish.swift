@@ -8,6 +8,9 @@ import SimfraProtocols
 /// `aws:SourceArn`, so only a queue whose policy allows the topic receives anything.
 extension SNSService {
     func publish(_ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
+        if input.string("TopicArn") == nil, input.string("TargetArn") == nil, let phone = input.string("PhoneNumber") {
+            return try publishSMS(to: phone, input, context)
+        }
         guard let topicArn = input.string("TopicArn") ?? input.string("TargetArn") else {
             throw SNSError.invalidParameter("TopicArn or TargetArn Reason: no value for required parameter")
         }
@@ -67,6 +70,20 @@ extension SNSService {
         var out: [String: Value] = ["MessageId": .string(messageId)]
         if let seq = delivery.sequence { out["SequenceNumber"] = .string(seq) }
         return .object(out)
+    }
+
+    /// A text straight to a phone number: captured in the inbox, as every SMS is.
+    func publishSMS(to phone: String, _ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
+        guard Self.isPhoneNumber(phone) else {
+            throw SNSError.invalidParameter("PhoneNumber Reason: \(phone) is not valid to publish to")
+        }
+        let message = input.string("Message") ?? ""
+        if message.isEmpty { throw SNSError.invalidParameter("Empty message") }
+        if message.utf8.count > 262_144 { throw SNSError.invalidParameter("Message too long") }
+        let messageId = UUID().uuidString.lowercased()
+        _ = inbox.add(InboxMessage(type: "sms", source: "sns", accountId: context.accountId, region: context.region,
+                                   to: phone, body: message))
+        return ["MessageId": .string(messageId)]
     }
 
     static func unsubscribeURL(_ subscriptionArn: String, endpoint: String) -> String {

@@ -13,6 +13,7 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
         "TagResource", "UntagResource", "ListTagsForResource",
         "Subscribe", "Unsubscribe", "ListSubscriptions", "ListSubscriptionsByTopic",
         "GetSubscriptionAttributes", "SetSubscriptionAttributes", "Publish", "PublishBatch", "ConfirmSubscription",
+        "AddPermission", "RemovePermission", "PutDataProtectionPolicy", "GetDataProtectionPolicy",
     ]
     /// Delivers to SQS as `sns.amazonaws.com`; connected by the server.
     public let invoker = InvokerLink()
@@ -56,9 +57,9 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
             if let arn = out.string("TopicArn") ?? input.string("TopicArn") ?? input.string("TargetArn") {
                 try await save(arn)
             }
-        case "DeleteTopic", "SetTopicAttributes", "ConfirmSubscription":
+        case "DeleteTopic", "SetTopicAttributes", "ConfirmSubscription", "AddPermission", "RemovePermission":
             if let arn = input.string("TopicArn") { try await save(arn) }
-        case "TagResource", "UntagResource":
+        case "TagResource", "UntagResource", "PutDataProtectionPolicy":
             if let arn = input.string("ResourceArn") { try await save(arn) }
         case "Unsubscribe", "SetSubscriptionAttributes":
             if let sub = input.string("SubscriptionArn"), let arn = try? Self.topicArn(ofSubscription: sub) {
@@ -99,6 +100,10 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
         case "Publish": return try publish(input, context)
         case "PublishBatch": return try publishBatch(input, context)
         case "ConfirmSubscription": return try confirmSubscription(input, context)
+        case "AddPermission": return try addPermission(input)
+        case "RemovePermission": return try removePermission(input)
+        case "PutDataProtectionPolicy": return try putDataProtectionPolicy(input)
+        case "GetDataProtectionPolicy": return try getDataProtectionPolicy(input)
         case "Unsubscribe": return try unsubscribe(input, context)
         case "ListSubscriptions": return listSubscriptions(input, context)
         case "ListSubscriptionsByTopic": return try listSubscriptionsByTopic(input)
@@ -137,6 +142,7 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
         for key in attributes.keys where !Topic.settableAttributes.contains(key) {
             throw SNSError.invalidParameter("AttributeName")
         }
+        if let policy = attributes["Policy"] { try Self.validatePolicy(policy) }
         if !fifo, attributes["ContentBasedDeduplication"]?.lowercased() == "true" {
             throw SNSError.invalidParameter("Attributes Reason: ContentBasedDeduplication can only be set for FIFO topics")
         }
@@ -183,6 +189,7 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
         let name = input.string("AttributeName") ?? ""
         let value = input.string("AttributeValue") ?? ""
         guard Topic.settableAttributes.contains(name) else { throw SNSError.invalidParameter("AttributeName") }
+        if name == "Policy", !value.isEmpty { try Self.validatePolicy(value) }
         try withTopic(input.string("TopicArn") ?? "") { (topic: inout Topic) throws(AWSError) in
             if name == "ContentBasedDeduplication", !topic.isFifo {
                 throw SNSError.invalidParameter("Attributes Reason: ContentBasedDeduplication can only be set for FIFO topics")

@@ -62,6 +62,14 @@ struct Subscription: Sendable {
                 throw SNSError.invalidParameter(
                     "FilterPolicyScope: Invalid value [\(value)]. Please use either MessageBody or MessageAttributes")
             }
+        case "RedrivePolicy" where !value.isEmpty:
+            guard case .object? = try? JSONReader.parse(Array(value.utf8)) else {
+                throw SNSError.invalidParameter("\(prefix)RedrivePolicy: failed to parse JSON.")
+            }
+            let target = (try? JSONReader.parse(Array(value.utf8)))?["deadLetterTargetArn"]?.stringValue ?? ""
+            guard isQueueArn(target) else {
+                throw SNSError.invalidParameter("\(prefix)RedrivePolicy: deadLetterTargetArn is an invalid arn")
+            }
         case "FilterPolicy", "RedrivePolicy", "DeliveryPolicy":
             // Stored, not applied yet; it must at least be a JSON object.
             guard value.isEmpty

@@ -18,6 +18,8 @@ struct Topic: Sendable {
     /// The attributes GetTopicAttributes answers: the stored ones plus those AWS computes.
     func allAttributes() -> [String: String] {
         var all = attributes
+        // Read through GetDataProtectionPolicy, not listed with the attributes (as in AWS).
+        all.removeValue(forKey: "DataProtectionPolicy")
         all["TopicArn"] = arn
         all["Owner"] = accountId
         let pending = subscriptions.count { $0.pending }
