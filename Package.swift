@@ -137,6 +137,9 @@ let package = Package(
         .testTarget(name: "SimfraPolicyTests", dependencies: ["SimfraPolicy", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraCoreTests", dependencies: ["SimfraCore"], swiftSettings: strict),
         .testTarget(
+            name: "SimfraEventingTests", dependencies: ["SimfraEventing", "SimfraCore", "SimfraProtocols"],
+            swiftSettings: strict),
+        .testTarget(
             name: "SimfraProtocolsTests",
             dependencies: ["SimfraProtocols", "SimfraModels", "SimfraCore"],
             resources: [.copy("Fixtures")],
