@@ -20,7 +20,7 @@ extension SNSService {
     func deliver(_ delivery: Delivery, to subscriptions: [Subscription], context: RequestContext) async {
         guard let key = try? await signingKey(region: context.region) else { return }
         await withTaskGroup(of: Void.self) { group in
-            for sub in subscriptions where !sub.pending {
+            for sub in subscriptions where !sub.pending && self.passes(delivery, sub) {
                 group.addTask { await self.deliver(delivery, to: sub, context: context, key: key) }
             }
         }
@@ -65,6 +65,33 @@ extension SNSService {
             await undeliverable(d, sub, context: context, key: key,
                                 reason: "Simfra does not deliver to \(sub.protocol) endpoints")
         }
+    }
+
+    /// Whether the subscription's filter policy lets the message through (no policy: yes).
+    /// Compiled policies are cached by text and scope: publishing does not recompile them.
+    func passes(_ d: Delivery, _ sub: Subscription) -> Bool {
+        guard let text = sub.attributes["FilterPolicy"], !text.isEmpty else { return true }
+        let bodyScope = sub.attributes["FilterPolicyScope"] == "MessageBody"
+        let cacheKey = (bodyScope ? "B" : "A") + text
+        let policy: FilterPolicy
+        if let cached = filterCache.withLock({ $0[cacheKey] }) {
+            policy = cached
+        } else {
+            guard let compiled = try? FilterPolicy(json: text, scope: bodyScope ? .messageBody : .messageAttributes)
+            else { return false }
+            filterCache.withLock { cache in
+                if cache.count > 10_000 { cache.removeAll() }
+                cache[cacheKey] = compiled
+            }
+            policy = compiled
+        }
+        if bodyScope { return policy.matches(body: d.message(for: sub.protocol)) }
+        var attributes: [String: FilterPolicy.Attribute] = [:]
+        for (name, a) in d.attributes {
+            attributes[name] = FilterPolicy.Attribute(dataType: a.string("DataType") ?? "String",
+                                                      stringValue: a.string("StringValue"))
+        }
+        return policy.matches(attributes: attributes)
     }
 
     func displayName(_ topicArn: String) -> String? {

@@ -36,6 +36,9 @@ extension SNSService {
         }
         let attributes = input.stringMap("Attributes") ?? [:]
         for (name, value) in attributes { try Subscription.validate(name, value, prefix: "Attributes Reason: ") }
+        if let policy = attributes["FilterPolicy"] {
+            try Subscription.checkFilter(policy, scope: attributes["FilterPolicyScope"], inAttributes: true)
+        }
         let returnArn = input["ReturnSubscriptionArn"]?.boolValue == true
         return try topics.withLock { (all: inout [String: Topic]) throws(AWSError) -> (Value, Subscription?) in
             guard var topic = all[topicArn] else { throw SNSError.topicNotFound }
@@ -150,6 +153,12 @@ extension SNSService {
         let name = input.string("AttributeName") ?? "", value = input.string("AttributeValue") ?? ""
         let sub = try subscription(arn)
         try Subscription.validate(name, value, prefix: "")
+        // A policy is checked against the scope it will be applied in, whichever changes.
+        if name == "FilterPolicy" {
+            try Subscription.checkFilter(value, scope: sub.attributes["FilterPolicyScope"], inAttributes: false)
+        } else if name == "FilterPolicyScope", let policy = sub.attributes["FilterPolicy"] {
+            try Subscription.checkFilter(policy, scope: value, inAttributes: false)
+        }
         topics.withLock { all in
             guard let i = all[sub.topicArn]?.subscriptions.firstIndex(where: { $0.arn == arn }) else { return }
             if value.isEmpty {

@@ -1,4 +1,5 @@
 import SimfraCore
+import SimfraEventing
 import Synchronization
 
 /// Amazon SNS, first slice: topics (create, delete, list, attributes, tags) and SQS
@@ -30,6 +31,8 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
     /// Deliveries that failed for good (newest last, bounded): what was tried and why it
     /// failed, for endpoints Simfra cannot reach (Lambda before it exists) or that refused.
     let failures = Mutex([DeliveryFailure]())
+    /// Compiled filter policies by scope and text.
+    let filterCache = Mutex([String: FilterPolicy]())
 
     public init(records: any DurableRecords = MemoryOnlyRecords(), inbox: Inbox = Inbox()) {
         self.records = records

@@ -1,5 +1,6 @@
 import Foundation
 import SimfraCore
+import SimfraEventing
 import SimfraProtocols
 
 /// One subscription, held by its topic: its ARN is the topic ARN plus `:<uuid>`, so the topic
@@ -71,11 +72,22 @@ struct Subscription: Sendable {
                 throw SNSError.invalidParameter("\(prefix)RedrivePolicy: deadLetterTargetArn is an invalid arn")
             }
         case "FilterPolicy", "RedrivePolicy", "DeliveryPolicy":
-            // Stored, not applied yet; it must at least be a JSON object.
+            // Filter policies are compiled by `checkFilter`, which knows the scope.
             guard value.isEmpty
                 || { if case .object? = try? JSONReader.parse(Array(value.utf8)) { true } else { false } }()
             else { throw SNSError.invalidParameter("\(prefix)\(name): failed to parse JSON.") }
         default: break
+        }
+    }
+
+    /// Compiles a filter policy for `scope` ("MessageAttributes" unless "MessageBody"),
+    /// answering AWS's InvalidParameter wording; `inAttributes` is Subscribe's form.
+    static func checkFilter(_ policy: String, scope: String?, inAttributes: Bool) throws(AWSError) {
+        guard !policy.isEmpty else { return }
+        do {
+            _ = try FilterPolicy(json: policy, scope: scope == "MessageBody" ? .messageBody : .messageAttributes)
+        } catch {
+            throw AWSError(code: "InvalidParameter", message: error.snsMessage(inAttributes: inAttributes), status: 400)
         }
     }
 
