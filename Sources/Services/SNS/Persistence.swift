@@ -71,8 +71,42 @@ extension SNSService: StatefulService {
         let all = try records.loadAll()
         let restored = try all.filter { $0.kind == TopicRecord.kind }.map(TopicRecord.decode)
         topics.withLock { all in for t in restored { all[t.arn] = t } }
+        let platformApps = try all.filter { $0.kind == PlatformApplicationRecord.kind }
+            .map { try PlatformApplicationRecord.decode($0, records) }
+        apps.withLock { all in for a in platformApps { all[a.arn] = a } }
+        for r in all where r.kind == "smsattributes" {
+            guard let doc = (try? JSONSerialization.jsonObject(with: Data(r.data))) as? [String: String] else {
+                throw TopicRecord.DecodeError(description: "SNS SMS attributes record \(r.account)/\(r.region) is unreadable")
+            }
+            sms.withLock { $0["\(r.account)/\(r.region)"] = doc }
+        }
         let keys = try all.filter { $0.kind == SigningKey.kind }.map { try SigningKey.decode($0, records) }
         signingKeys.withLock { all in for k in keys { all[k.region] = k } }
+    }
+
+    /// Writes the platform application (with its endpoints) as it now is, or its deletion.
+    func saveApp(_ arn: String) async throws {
+        let commit = apps.withLock { all -> Commit in
+            if let a = all[arn] {
+                return records.put(kind: PlatformApplicationRecord.kind, account: a.accountId, region: a.region, id: a.id,
+                                   data: PlatformApplicationRecord.encode(a, records))
+            }
+            // `arn:…:sns:<region>:<account>:app/<PLATFORM>/<name>`
+            let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            guard parts.count == 6, parts[5].hasPrefix("app/") else { return .done }
+            return records.delete(kind: PlatformApplicationRecord.kind, account: String(parts[4]), region: String(parts[3]),
+                                  id: String(parts[5].dropFirst(4)))
+        }
+        try await commit.wait()
+    }
+
+    func saveSMS(account: String, region: String) async throws {
+        let commit = sms.withLock { all -> Commit in
+            let doc = all["\(account)/\(region)"] ?? [:]
+            let data = (try? JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])) ?? Data()
+            return records.put(kind: "smsattributes", account: account, region: region, id: "sms", data: Array(data))
+        }
+        try await commit.wait()
     }
 
     /// Writes the topic as it now is (or its deletion) under the lock, then waits until durable.

@@ -59,6 +59,15 @@ extension SNSService {
             _ = inbox.add(InboxMessage(
                 type: "sms", source: "sns", accountId: sub.owner, region: context.region, to: sub.endpoint,
                 body: prefix + d.message(for: "sms")))
+        case "application":
+            let appArn = (try? Self.appArn(ofEndpoint: sub.endpoint)) ?? ""
+            guard let app = apps.withLock({ $0[appArn] }), let endpoint = app.endpoints[sub.endpoint], endpoint.enabled else {
+                await undeliverable(d, sub, context: context, key: key, reason: "the platform endpoint is missing or disabled")
+                return
+            }
+            _ = inbox.add(InboxMessage(type: "push", source: "sns", accountId: app.accountId, region: app.region,
+                                       from: app.arn, to: endpoint.token, subject: d.subject,
+                                       body: d.message(for: app.platform), links: ["endpoint": sub.endpoint]))
         case "lambda":
             await undeliverable(d, sub, context: context, key: key, reason: Self.lambdaUnavailable)
         default:

@@ -11,6 +11,9 @@ extension SNSService {
         if input.string("TopicArn") == nil, input.string("TargetArn") == nil, let phone = input.string("PhoneNumber") {
             return try publishSMS(to: phone, input, context)
         }
+        if input.string("TopicArn") == nil, let target = input.string("TargetArn"), target.contains(":endpoint/") {
+            return try publishPush(target, input, context)
+        }
         guard let topicArn = input.string("TopicArn") ?? input.string("TargetArn") else {
             throw SNSError.invalidParameter("TopicArn or TargetArn Reason: no value for required parameter")
         }

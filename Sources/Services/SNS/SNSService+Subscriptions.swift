@@ -29,7 +29,9 @@ extension SNSService {
             guard p.count >= 7, p[0] == "arn", p[2] == "lambda", p[5] == "function" else {
                 throw SNSError.invalidParameter("Lambda endpoint ARN")
             }
-        case "firehose", "application":
+        case "application":
+            _ = try Self.appArn(ofEndpoint: endpoint)
+        case "firehose":
             throw SNSError.invalidParameter("Protocol Reason: Simfra does not deliver to \(proto) endpoints yet")
         default:
             throw SNSError.invalidParameter("Amazon SNS does not support this protocol string: \(proto)")

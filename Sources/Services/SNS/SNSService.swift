@@ -15,6 +15,11 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
         "Subscribe", "Unsubscribe", "ListSubscriptions", "ListSubscriptionsByTopic",
         "GetSubscriptionAttributes", "SetSubscriptionAttributes", "Publish", "PublishBatch", "ConfirmSubscription",
         "AddPermission", "RemovePermission", "PutDataProtectionPolicy", "GetDataProtectionPolicy",
+        "CreatePlatformApplication", "GetPlatformApplicationAttributes", "SetPlatformApplicationAttributes",
+        "ListPlatformApplications", "DeletePlatformApplication", "CreatePlatformEndpoint", "GetEndpointAttributes",
+        "SetEndpointAttributes", "DeleteEndpoint", "ListEndpointsByPlatformApplication",
+        "SetSMSAttributes", "GetSMSAttributes", "CheckIfPhoneNumberIsOptedOut", "ListPhoneNumbersOptedOut",
+        "OptInPhoneNumber",
     ]
     /// Delivers to SQS as `sns.amazonaws.com`; connected by the server.
     public let invoker = InvokerLink()
@@ -31,6 +36,10 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
     /// Deliveries that failed for good (newest last, bounded): what was tried and why it
     /// failed, for endpoints Simfra cannot reach (Lambda before it exists) or that refused.
     let failures = Mutex([DeliveryFailure]())
+    /// Platform applications (with their endpoints) by ARN.
+    let apps = Mutex([String: PlatformApplication]())
+    /// SMS settings by "<account>/<region>".
+    let sms = Mutex([String: [String: String]]())
     /// Compiled filter policies by scope and text.
     let filterCache = Mutex([String: FilterPolicy]())
 
@@ -57,7 +66,9 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
         // sequence number, which is saved too.
         switch operation {
         case "CreateTopic", "Publish", "PublishBatch":
-            if let arn = out.string("TopicArn") ?? input.string("TopicArn") ?? input.string("TargetArn") {
+            if let arn = out.string("TopicArn") ?? input.string("TopicArn") ?? input.string("TargetArn"),
+                !arn.contains(":endpoint/")
+            {
                 try await save(arn)
             }
         case "DeleteTopic", "SetTopicAttributes", "ConfirmSubscription", "AddPermission", "RemovePermission":
@@ -68,6 +79,16 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
             if let sub = input.string("SubscriptionArn"), let arn = try? Self.topicArn(ofSubscription: sub) {
                 try await save(arn)
             }
+        case "CreatePlatformApplication":
+            if let arn = out.string("PlatformApplicationArn") { try await saveApp(arn) }
+        case "SetPlatformApplicationAttributes", "DeletePlatformApplication":
+            try await saveApp(input.string("PlatformApplicationArn") ?? "")
+        case "CreatePlatformEndpoint":
+            try await saveApp(input.string("PlatformApplicationArn") ?? "")
+        case "SetEndpointAttributes", "DeleteEndpoint":
+            if let arn = try? Self.appArn(ofEndpoint: input.string("EndpointArn") ?? "") { try await saveApp(arn) }
+        case "SetSMSAttributes":
+            try await saveSMS(account: context.accountId, region: context.region)
         default: break
         }
         return out
@@ -104,6 +125,39 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
         case "PublishBatch": return try publishBatch(input, context)
         case "ConfirmSubscription": return try confirmSubscription(input, context)
         case "AddPermission": return try addPermission(input)
+        case "CreatePlatformApplication": return try createPlatformApplication(input, context)
+        case "GetPlatformApplicationAttributes":
+            let app = try app(input.string("PlatformApplicationArn") ?? "")
+            return ["Attributes": .object(app.visibleAttributes.mapValues { .string($0) })]
+        case "SetPlatformApplicationAttributes": return try setPlatformApplicationAttributes(input)
+        case "ListPlatformApplications": return listPlatformApplications(input, context)
+        case "DeletePlatformApplication":
+            let arn = input.string("PlatformApplicationArn") ?? ""
+            try SNSError.checkArn(arn, member: "PlatformApplicationArn")
+            // Its endpoints go with it; deleting a missing one succeeds, as in AWS.
+            _ = apps.withLock { $0.removeValue(forKey: arn) }
+            return .empty
+        case "CreatePlatformEndpoint": return try createPlatformEndpoint(input)
+        case "GetEndpointAttributes":
+            return ["Attributes": .object(try endpoint(input.string("EndpointArn") ?? "").attributes.mapValues { .string($0) })]
+        case "SetEndpointAttributes": return try setEndpointAttributes(input)
+        case "DeleteEndpoint":
+            let arn = input.string("EndpointArn") ?? ""
+            let appArn = try Self.appArn(ofEndpoint: arn)
+            _ = apps.withLock { $0[appArn]?.endpoints.removeValue(forKey: arn) }
+            return .empty
+        case "ListEndpointsByPlatformApplication": return try listEndpoints(input)
+        case "SetSMSAttributes": return try setSMSAttributes(input, context)
+        case "GetSMSAttributes": return getSMSAttributes(input, context)
+        // Numbers opt out by answering STOP to a text, which no SMS captured here can do:
+        // no number is ever opted out, and opting in is always accepted.
+        case "CheckIfPhoneNumberIsOptedOut":
+            _ = try checkOptOutNumber(input)
+            return ["isOptedOut": false]
+        case "ListPhoneNumbersOptedOut": return ["phoneNumbers": .list([])]
+        case "OptInPhoneNumber":
+            _ = try checkOptOutNumber(input)
+            return .empty
         case "RemovePermission": return try removePermission(input)
         case "PutDataProtectionPolicy": return try putDataProtectionPolicy(input)
         case "GetDataProtectionPolicy": return try getDataProtectionPolicy(input)
@@ -253,6 +307,22 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
 
     /// Deleting or resetting an account removes its topics in every region.
     public func removeAccount(_ accountId: String) async throws {
+        let appCommit = apps.withLock { all -> Commit in
+            let gone = all.values.filter { $0.accountId == accountId }
+            for a in gone { all.removeValue(forKey: a.arn) }
+            return gone.isEmpty ? .done : records.apply(gone.map {
+                .delete(kind: PlatformApplicationRecord.kind, account: $0.accountId, region: $0.region, id: $0.id)
+            })
+        }
+        try await appCommit.wait()
+        let smsCommit = sms.withLock { all -> Commit in
+            let gone = all.keys.filter { $0.hasPrefix(accountId + "/") }
+            for k in gone { all.removeValue(forKey: k) }
+            return gone.isEmpty ? .done : records.apply(gone.map {
+                .delete(kind: "smsattributes", account: accountId, region: String($0.dropFirst(accountId.count + 1)), id: "sms")
+            })
+        }
+        try await smsCommit.wait()
         let commit = topics.withLock { all -> Commit in
             let gone = all.values.filter { $0.accountId == accountId }
             for t in gone { all.removeValue(forKey: t.arn) }
