@@ -19,8 +19,14 @@ extension SNSService {
 
     func deliver(_ delivery: Delivery, to subscriptions: [Subscription], context: RequestContext) async {
         guard let key = try? await signingKey(region: context.region) else { return }
-        await withTaskGroup(of: Void.self) { group in
-            for sub in subscriptions where !sub.pending && self.passes(delivery, sub) {
+        let targets = subscriptions.filter { !$0.pending && passes(delivery, $0) }
+        var delivery = delivery
+        let enveloped = targets.filter { $0.attributes["RawMessageDelivery"]?.lowercased() != "true" }
+        for text in Set(enveloped.map { delivery.message(for: $0.protocol) }) {
+            delivery.signatures[text] = delivery.signature(of: text, key: key)
+        }
+        await withTaskGroup(of: Void.self) { [delivery] group in
+            for sub in targets {
                 group.addTask { await self.deliver(delivery, to: sub, context: context, key: key) }
             }
         }

@@ -122,6 +122,16 @@ struct Delivery: Sendable {
     var perProtocol: [String: String] = [:]
 
     func message(for proto: String) -> String { perProtocol[proto] ?? message }
+    /// Signatures by message text, made once before the fan-out: the signed string does not
+    /// name the subscriber, so ten subscribers share one RSA operation.
+    var signatures: [String: String] = [:]
+
+    func signature(of text: String, key: SigningKey) -> String {
+        var signed: [String: String] = ["Type": "Notification", "MessageId": messageId, "TopicArn": topicArn,
+                                        "Message": text, "Timestamp": timestamp]
+        if let subject { signed["Subject"] = subject }
+        return key.sign(SigningKey.canonical(signed, type: "Notification"), version: signatureVersion)
+    }
 
     func call(to sub: Subscription, context: RequestContext, key: SigningKey) -> InternalCall {
         let parts = sub.endpoint.split(separator: ":", omittingEmptySubsequences: false)
@@ -147,9 +157,6 @@ struct Delivery: Sendable {
     /// AWS's canonical string (SignatureVersion 1 = SHA1withRSA, 2 = SHA256withRSA).
     func envelope(_ sub: Subscription, context: RequestContext, key: SigningKey) -> String {
         let text = message(for: sub.protocol)
-        var signed: [String: String] = ["Type": "Notification", "MessageId": messageId, "TopicArn": topicArn,
-                                        "Message": text, "Timestamp": timestamp]
-        if let subject { signed["Subject"] = subject }
         var out = "{"
         func member(_ name: String, _ value: String) {
             if out.count > 1 { out += "," }
@@ -163,7 +170,7 @@ struct Delivery: Sendable {
         member("Message", text)
         member("Timestamp", timestamp)
         member("SignatureVersion", signatureVersion)
-        member("Signature", key.sign(SigningKey.canonical(signed, type: "Notification"), version: signatureVersion))
+        member("Signature", signatures[text] ?? signature(of: text, key: key))
         member("SigningCertURL", SNSService.certificateURL(key, endpoint: context.endpoint))
         member("UnsubscribeURL", SNSService.unsubscribeURL(sub.arn, endpoint: context.endpoint))
         if !attributes.isEmpty {
