@@ -79,6 +79,17 @@ def test_fifo_topic_and_errors(sns):
                       "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1")
 
 
+def test_effective_delivery_policy_merges_defaults(sns):
+    topic = sns.create_topic(Name=unique_name("t"), Attributes={"DeliveryPolicy": json.dumps(
+        {"http": {"defaultHealthyRetryPolicy": {"minDelayTarget": 5, "maxDelayTarget": 6, "numRetries": 1},
+                  "disableSubscriptionOverrides": False}})})["TopicArn"]
+    effective = json.loads(sns.get_topic_attributes(TopicArn=topic)["Attributes"]["EffectiveDeliveryPolicy"])
+    assert effective == {"http": {
+        "defaultHealthyRetryPolicy": {"minDelayTarget": 5, "maxDelayTarget": 6, "numRetries": 1, "numMaxDelayRetries": 0,
+                                      "numNoDelayRetries": 0, "numMinDelayRetries": 0, "backoffFunction": "linear"},
+        "disableSubscriptionOverrides": False, "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"}}}
+
+
 def test_tags(sns):
     arn = sns.create_topic(Name=unique_name("t"), Tags=[{"Key": "k1", "Value": "v1"}])["TopicArn"]
     sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "k2", "Value": "v2"}])

@@ -101,6 +101,7 @@ def test_http_confirm_receive_retry_unsubscribe(sns, server, endpoint):
     assert sub.startswith(topic + ":") and sub in r.text
     attrs = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
     assert attrs["PendingConfirmation"] == "false" and attrs["ConfirmationWasAuthenticated"] == "false"
+    assert json.loads(attrs["EffectiveDeliveryPolicy"])["healthyRetryPolicy"]["numRetries"] == 3
     # A fast retry policy; the first notification attempt gets a 500 and is retried.
     sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(
         {"healthyRetryPolicy": {"minDelayTarget": 1, "maxDelayTarget": 1, "numRetries": 2}}))
@@ -122,6 +123,13 @@ def test_http_confirm_receive_retry_unsubscribe(sns, server, endpoint):
     r = requests.get(env["UnsubscribeURL"], timeout=10)
     assert r.status_code == 200, r.text
     assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+    # The endpoint is told, signed; the SubscribeURL in that message restores the subscription.
+    h, b = endpoint.wait(5)[4]
+    bye = json.loads(b)
+    assert h["x-amz-sns-message-type"] == "UnsubscribeConfirmation" and bye["Type"] == "UnsubscribeConfirmation"
+    verify_signature(bye)
+    assert requests.get(bye["SubscribeURL"], timeout=10).status_code == 200
+    assert [s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]] == [sub]
 
 
 def test_confirm_subscription_api_and_errors(sns, endpoint):

@@ -61,4 +61,24 @@ struct RetryPolicy: Equatable, Sendable {
         }
         return minDelay + (maxDelay - minDelay) * shaped
     }
+
+    /// The policy as AWS spells it out in EffectiveDeliveryPolicy: every member, in AWS's order.
+    var json: String {
+        func n(_ d: Double) -> String { d == d.rounded() ? String(Int(d)) : String(d) }
+        return #"{"minDelayTarget":"# + n(minDelay) + #","maxDelayTarget":"# + n(maxDelay) + #","numRetries":"#
+            + String(numRetries) + #","numMaxDelayRetries":"# + String(numMaxDelayRetries) + #","numNoDelayRetries":"#
+            + String(numNoDelayRetries) + #","numMinDelayRetries":"# + String(numMinDelayRetries)
+            + #","backoffFunction":"# + JSONText.quoted(backoff) + "}"
+    }
+
+    /// A topic's EffectiveDeliveryPolicy: its DeliveryPolicy's `http` part completed with
+    /// AWS's defaults (the recorded responses show the merge).
+    static func effectiveTopicPolicy(_ deliveryPolicy: String?) -> String {
+        let http = deliveryPolicy.flatMap { try? JSONReader.parse(Array($0.utf8)) }?["http"]
+        let retry = http?["defaultHealthyRetryPolicy"].map { RetryPolicy($0) } ?? RetryPolicy()
+        let disable = http?["disableSubscriptionOverrides"]?.boolValue ?? false
+        let contentType = http?["defaultRequestPolicy"]?["headerContentType"]?.stringValue ?? "text/plain; charset=UTF-8"
+        return #"{"http":{"defaultHealthyRetryPolicy":"# + retry.json + #","disableSubscriptionOverrides":"#
+            + String(disable) + #","defaultRequestPolicy":{"headerContentType":"# + JSONText.quoted(contentType) + "}}}"
+    }
 }

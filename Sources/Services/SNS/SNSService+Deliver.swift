@@ -184,13 +184,22 @@ extension SNSService {
     /// The SubscriptionConfirmation: POSTed to HTTP/S endpoints, mailed (into the inbox) to
     /// email ones; every one is also in the inbox with its SubscribeURL as the `confirm` link.
     func requestConfirmation(_ sub: Subscription, context: RequestContext) async {
+        await sendConfirmation(sub, type: "SubscriptionConfirmation", context: context)
+    }
+
+    /// A SubscriptionConfirmation, or the UnsubscribeConfirmation an HTTP/S endpoint gets
+    /// when it is unsubscribed (its SubscribeURL restores the subscription).
+    func sendConfirmation(_ sub: Subscription, type: String, context: RequestContext) async {
         guard let key = try? await signingKey(region: context.region), let token = sub.token else { return }
         let subscribeURL = "\(context.endpoint)/?Action=ConfirmSubscription&TopicArn=\(sub.topicArn)&Token=\(token)"
         let messageId = UUID().uuidString.lowercased()
-        let message = "You have chosen to subscribe to the topic \(sub.topicArn).\n"
-            + "To confirm the subscription, visit the SubscribeURL included in this message."
+        let message = type == "SubscriptionConfirmation"
+            ? "You have chosen to subscribe to the topic \(sub.topicArn).\n"
+                + "To confirm the subscription, visit the SubscribeURL included in this message."
+            : "You have chosen to deactivate subscription \(sub.arn).\n"
+                + "To cancel this operation and restore the subscription, visit the SubscribeURL included in this message."
         let members: [String: String] = [
-            "Type": "SubscriptionConfirmation", "MessageId": messageId, "Token": token, "TopicArn": sub.topicArn,
+            "Type": type, "MessageId": messageId, "Token": token, "TopicArn": sub.topicArn,
             "Message": message, "SubscribeURL": subscribeURL, "Timestamp": Self.timestamp(),
         ]
         let version = topics.withLock { $0[sub.topicArn]?.attributes["SignatureVersion"] } == "2" ? "2" : "1"
@@ -200,9 +209,17 @@ extension SNSService {
         }
         json += "," + JSONText.quoted("SignatureVersion") + ":" + JSONText.quoted(version)
         json += "," + JSONText.quoted("Signature") + ":"
-            + JSONText.quoted(key.sign(SigningKey.canonical(members, type: "SubscriptionConfirmation"), version: version))
+            + JSONText.quoted(key.sign(SigningKey.canonical(members, type: type), version: version))
         json += "," + JSONText.quoted("SigningCertURL") + ":"
             + JSONText.quoted(Self.certificateURL(key, endpoint: context.endpoint)) + "}"
+        if type != "SubscriptionConfirmation" {
+            _ = await HTTPDelivery.post(sub.endpoint, headers: [
+                ("x-amz-sns-message-type", type), ("x-amz-sns-message-id", messageId),
+                ("x-amz-sns-topic-arn", sub.topicArn), ("x-amz-sns-subscription-arn", sub.arn),
+                ("Content-Type", "text/plain; charset=UTF-8"), ("User-Agent", "Amazon Simple Notification Service Agent"),
+            ], body: Array(json.utf8))
+            return
+        }
         let isEmail = sub.protocol == "email"
         let topicName = sub.topicArn.split(separator: ":").last.map(String.init) ?? ""
         _ = inbox.add(InboxMessage(

@@ -102,6 +102,13 @@ extension SNSService {
         let authenticate = signed && input.string("AuthenticateOnUnsubscribe")?.lowercased() == "true"
         return try topics.withLock { (all: inout [String: Topic]) throws(AWSError) -> Value in
             guard var topic = all[topicArn] else { throw SNSError.invalidParameter("Token") }
+            // The SubscribeURL of an UnsubscribeConfirmation brings the subscription back.
+            if !token.isEmpty, !topic.subscriptions.contains(where: { $0.token == token }),
+                let restored = unsubscribed.withLock({ $0.removeValue(forKey: token) }), restored.topicArn == topicArn
+            {
+                topic.subscriptions.append(restored)
+                all[topicArn] = topic
+            }
             guard !token.isEmpty, let i = topic.subscriptions.firstIndex(where: { $0.token == token }) else {
                 throw AWSError(code: "InvalidParameter", message: "Invalid token", status: 400)
             }
@@ -138,7 +145,20 @@ extension SNSService {
                            message: "This subscription requires authentication to unsubscribe", status: 403)
         }
         // Unsubscribing twice succeeds, as deleting a missing topic does.
-        topics.withLock { all in all[topicArn]?.subscriptions.removeAll { $0.arn == arn } }
+        let removed = topics.withLock { all -> Subscription? in
+            guard let i = all[topicArn]?.subscriptions.firstIndex(where: { $0.arn == arn }) else { return nil }
+            return all[topicArn]?.subscriptions.remove(at: i)
+        }
+        // An HTTP/S endpoint is told, with a SubscribeURL that restores the subscription.
+        if var gone = removed, gone.protocol == "http" || gone.protocol == "https", !gone.pending {
+            if gone.token == nil { gone.token = Self.confirmationToken() }
+            let restorable = gone
+            unsubscribed.withLock { stash in
+                if stash.count > 1000 { stash.removeAll() }
+                stash[restorable.token!] = restorable
+            }
+            Task { await self.sendConfirmation(restorable, type: "UnsubscribeConfirmation", context: context) }
+        }
         return .empty
     }
 

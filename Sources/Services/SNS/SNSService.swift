@@ -1,5 +1,6 @@
 import SimfraCore
 import SimfraEventing
+import SimfraProtocols
 import Synchronization
 
 /// Amazon SNS, first slice: topics (create, delete, list, attributes, tags) and SQS
@@ -36,6 +37,9 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
     /// Deliveries that failed for good (newest last, bounded): what was tried and why it
     /// failed, for endpoints Simfra cannot reach (Lambda before it exists) or that refused.
     let failures = Mutex([DeliveryFailure]())
+    /// HTTP/S subscriptions just unsubscribed, by token: their UnsubscribeConfirmation's
+    /// SubscribeURL restores them. Transient, like every pending delivery.
+    let unsubscribed = Mutex([String: Subscription]())
     /// Platform applications (with their endpoints) by ARN.
     let apps = Mutex([String: PlatformApplication]())
     /// SMS settings by "<account>/<region>".
@@ -166,7 +170,16 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
         case "ListSubscriptionsByTopic": return try listSubscriptionsByTopic(input)
         case "GetSubscriptionAttributes":
             let sub = try subscription(input.string("SubscriptionArn") ?? "")
-            return ["Attributes": .object(sub.allAttributes().mapValues { .string($0) })]
+            var attributes = sub.allAttributes()
+            if sub.protocol == "http" || sub.protocol == "https" {
+                let topicPolicy = topics.withLock { $0[sub.topicArn]?.attributes["DeliveryPolicy"] }
+                let retry = RetryPolicy.effective(topic: topicPolicy, subscription: sub.attributes["DeliveryPolicy"])
+                let contentType = Self.contentType(topic: topicPolicy, subscription: sub.attributes["DeliveryPolicy"])
+                attributes["EffectiveDeliveryPolicy"] = #"{"healthyRetryPolicy":"# + retry.json
+                    + #","sicklyRetryPolicy":null,"throttlePolicy":null,"requestPolicy":{"headerContentType":"#
+                    + JSONText.quoted(contentType) + #"},"guaranteed":false}"#
+            }
+            return ["Attributes": .object(attributes.mapValues { .string($0) })]
         case "SetSubscriptionAttributes": return try setSubscriptionAttributes(input)
         default:
             throw AWSError.notImplemented(service: serviceName, operation: operation)

@@ -27,7 +27,7 @@ struct Topic: Sendable {
         all["SubscriptionsPending"] = String(pending)
         all["SubscriptionsDeleted"] = "0"
         if all["DisplayName"] == nil { all["DisplayName"] = "" }
-        all["EffectiveDeliveryPolicy"] = attributes["DeliveryPolicy"] ?? Self.defaultDeliveryPolicy
+        all["EffectiveDeliveryPolicy"] = RetryPolicy.effectiveTopicPolicy(attributes["DeliveryPolicy"])
         if isFifo {
             all["FifoTopic"] = "true"
             if all["ContentBasedDeduplication"] == nil { all["ContentBasedDeduplication"] = "false" }
@@ -47,10 +47,6 @@ struct Topic: Sendable {
             + actions + #"],"Resource":"# + JSONText.quoted(arn)
             + #","Condition":{"StringEquals":{"AWS:SourceOwner":"# + JSONText.quoted(accountId) + "}}}]}"
     }
-
-    /// What AWS reports as EffectiveDeliveryPolicy until a DeliveryPolicy is set.
-    static let defaultDeliveryPolicy =
-        #"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}}"#
 
     /// Attributes CreateTopic and SetTopicAttributes accept (FifoTopic only at creation).
     static let settableAttributes: Set<String> = [
