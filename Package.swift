@@ -34,7 +34,14 @@ let package = Package(
         // What the event services share and no single one owns: EventBridge event patterns and
         // SNS filter policies (one matcher, two dialects), and schedule expressions
         // (rate/cron/at with time zones) for EventBridge scheduled rules and Scheduler.
-        .target(name: "SimfraEventing", dependencies: ["SimfraCore", "SimfraProtocols"], swiftSettings: strict),
+        // HTTPDelivery (SNS HTTP subscriptions, later API destinations) is a small NIO client.
+        .target(
+            name: "SimfraEventing",
+            dependencies: [
+                "SimfraCore", "SimfraProtocols", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         // Pure IAM policy evaluation (no I/O), shared by enforcement and IAM's Simulate* APIs.
         .target(name: "SimfraPolicy", dependencies: ["SimfraCore"], swiftSettings: strict),
         .target(
