@@ -271,6 +271,19 @@ def test_publish_fifo_and_errors(sns, client):
     assert err(e) == (400, "InvalidParameter", "Invalid parameter: Empty message")
 
 
+def test_fifo_subscription_needs_fifo_dlq(sns, client):
+    sqs = client("sqs")
+    topic = sns.create_topic(Name=unique_name("t") + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    _, qarn = queue_for(sqs, topic, fifo=True)
+    _, std_dlq = queue_for(sqs, topic)
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)["SubscriptionArn"]
+    with pytest.raises(ClientError) as e:
+        sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy",
+                                        AttributeValue=json.dumps({"deadLetterTargetArn": std_dlq}))
+    assert err(e) == (400, "InvalidParameter",
+                      "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.")
+
+
 def test_publish_batch(sns, client):
     sqs = client("sqs")
     topic = sns.create_topic(Name=unique_name("t"))["TopicArn"]

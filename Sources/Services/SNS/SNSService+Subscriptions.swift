@@ -1,5 +1,6 @@
 import Foundation
 import SimfraCore
+import SimfraProtocols
 
 /// Subscribe, ConfirmSubscription, Unsubscribe, the two listings and subscription attributes.
 /// HTTP/S and email endpoints start pending: the returned subscription is the one whose
@@ -44,6 +45,8 @@ extension SNSService {
         let returnArn = input["ReturnSubscriptionArn"]?.boolValue == true
         return try topics.withLock { (all: inout [String: Topic]) throws(AWSError) -> (Value, Subscription?) in
             guard var topic = all[topicArn] else { throw SNSError.topicNotFound }
+            try Self.checkFifoDeadLetter(topic: topic, endpoint: endpoint, redrive: attributes["RedrivePolicy"],
+                                         prefix: "Attributes Reason: ")
             if !topic.isFifo, endpoint.hasSuffix(".fifo") {
                 throw SNSError.invalidParameter(
                     "Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics")
@@ -74,6 +77,15 @@ extension SNSService {
             }
             return (["SubscriptionArn": .string(arn)], nil)
         }
+    }
+
+    /// A FIFO topic's FIFO queue subscription needs a FIFO DLQ, as AWS requires.
+    static func checkFifoDeadLetter(topic: Topic, endpoint: String, redrive: String?, prefix: String) throws(AWSError) {
+        guard topic.isFifo, endpoint.hasSuffix(".fifo"), let redrive, !redrive.isEmpty,
+            let dlq = (try? JSONReader.parse(Array(redrive.utf8)))?["deadLetterTargetArn"]?.stringValue,
+            !dlq.hasSuffix(".fifo")
+        else { return }
+        throw SNSError.invalidParameter("\(prefix)RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.")
     }
 
     /// AWS's tokens are long hex strings; this one is 256 bits of randomness.
@@ -175,6 +187,9 @@ extension SNSService {
         let name = input.string("AttributeName") ?? "", value = input.string("AttributeValue") ?? ""
         let sub = try subscription(arn)
         try Subscription.validate(name, value, prefix: "")
+        if name == "RedrivePolicy", let topic = topics.withLock({ $0[sub.topicArn] }) {
+            try Self.checkFifoDeadLetter(topic: topic, endpoint: sub.endpoint, redrive: value, prefix: "")
+        }
         // A policy is checked against the scope it will be applied in, whichever changes.
         if name == "FilterPolicy" {
             try Subscription.checkFilter(value, scope: sub.attributes["FilterPolicyScope"], inAttributes: false)
