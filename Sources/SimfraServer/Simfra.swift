@@ -9,6 +9,7 @@ import SimfraDynamoDB
 import SimfraIAM
 import SimfraKMS
 import SimfraSNS
+import SimfraScheduler
 import SimfraSQS
 import SimfraSecretsManager
 import SimfraSSM
@@ -55,6 +56,7 @@ public final class Simfra: Sendable {
                 iam, sts, KMSService(records: Self.records(store, service: "kms"), clock: SystemClock()), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
                 SNSService(records: Self.records(store, service: "sns"), inbox: inbox),
+                SchedulerService(records: Self.records(store, service: "scheduler"), clock: SystemClock()),
                 s3,
                 SecretsManagerService(records: Self.records(store, service: "secretsmanager"), clock: SystemClock()),
                 SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),
@@ -87,6 +89,10 @@ public final class Simfra: Sendable {
                                     directory: directory)
         sts?.accessKeys.bind { [weak dispatcher] id in dispatcher?.credential(id) }
         for case let s as any InvokingService in handlers { s.invoker.connect(WeakInvoker(dispatcher: dispatcher)) }
+        // Services' own metrics (AWS/SQS…, Logs metric filters) go to the CloudWatch service.
+        if let cloudwatch = handlers.lazy.compactMap({ $0 as? any MetricSink }).first {
+            for case let s as any MetricPublishingService in handlers { s.metrics.connect(cloudwatch) }
+        }
         self.dispatcher = dispatcher
         let admin = AdminRoutes(dispatcher: dispatcher, store: store, inbox: inbox)
         http = HTTPServer(dispatcher: dispatcher, admin: admin, openFileLimit: ConnectionLimits.raiseOpenFileLimit())

@@ -45,6 +45,12 @@ import Testing
         #expect(try matches(#"{"price":[{"anything-but":[100,500]}]}"#, [("price", "Number", "101")]))
         #expect(try matches(#"{"price":[{"numeric":["<",1]}]}"#, [("price", "Number.float", "0.5")]))
         #expect(try !matches(#"{"price":["100"]}"#, [("price", "Number", "100")]))
+        // AWS's example: a Number.Array holding a value other than 100 or 500.
+        #expect(try matches(#"{"price":[{"anything-but":[100,500]}]}"#, [("price", "Number.Array", "[100, 50]")]))
+        #expect(try !matches(#"{"price":[{"anything-but":[100,500]}]}"#, [("price", "Number.Array", "[100, 500]")]))
+        #expect(try matches(#"{"customer_interests":[{"anything-but":["rugby","tennis"]}]}"#,
+                            [("customer_interests", "String.Array", #"["rugby", "baseball"]"#)]))
+        #expect(try matches(#"{"a":[{"anything-but":["x"]},{"exists":false}]}"#, []))
     }
 
     @Test func stringArrayAttributes() throws {
@@ -103,5 +109,40 @@ import Testing
         let root = try! PatternCompiler.compile(nested, dialect: .sns)
         #expect(FilterPolicyLimits.combinations(root, depth: 1) == 72)
         #expect(filterPolicyError(nested)?.outsideFilterPolicyNamespace == true)
+    }
+}
+
+/// Body-scope cases AWS's SNS documentation and blog use.
+@Suite struct PatternsFilterPolicyBodyExamples {
+    @Test func s3EventsInAnSNSMessage() throws {
+        // The "payload-based filtering" blog's example: nested keys through the Records array.
+        let p = try FilterPolicy(
+            json: #"{"Records":{"s3":{"object":{"key":[{"prefix":"auto-"}]}},"eventName":[{"prefix":"ObjectCreated:"}]}}"#,
+            scope: .messageBody)
+        let created = #"{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"object":{"key":"auto-insurance-2314.xml","size":17}}}]}"#
+        let removed = #"{"Records":[{"eventName":"ObjectRemoved:Delete","s3":{"object":{"key":"auto-insurance-2314.xml"}}}]}"#
+        let home = #"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{"key":"home-insurance-2314.xml"}}}]}"#
+        let nestedLists = #"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":[[{"key":"auto-insurance-2314.xml"}]]}},{"eventName":"ObjectRemoved:Delete","s3":{"object":{"key":"home-insurance-2314.xml"}}}]}"#
+        #expect(p.matches(body: created))
+        #expect(!p.matches(body: removed))
+        #expect(!p.matches(body: home))
+        #expect(p.matches(body: nestedLists))
+    }
+
+    @Test func emptyArraysAndNullsInTheBody() throws {
+        let p = try FilterPolicy(json: #"{"detail":{"eventVersion":[""]}}"#, scope: .messageBody)
+        #expect(p.matches(body: #"{"resources":[],"detail":{"eventVersion":"","responseElements":null}}"#))
+    }
+
+    @Test func combinationLimitWithOr() {
+        // AWS's worked examples: 152 and 160 combinations are too complex.
+        let flat = #"{"source":["aws.cloudwatch","aws.events","aws.test","aws.test2"],"$or":[{"metricName":["CPUUtilization","ReadLatency","t1","t2","t3","t4"]},{"metricType":["MetricType","TestType","TestType2","TestType3"],"$or":[{"metricId":[1234,4321,5678,9012]},{"spaceId":[1,2,3,4]}]}]}"#
+        #expect(filterPolicyError(flat)?.reason == "Filter policy is too complex")
+        let body = #"{"$or":[{"metricName":["CPUUtilization","ReadLatency","TestValue"]},{"namespace":["AWS/EC2","AWS/ES"]}],"detail":{"scope":["Service","Test"],"$or":[{"source":["aws.cloudwatch"]},{"type":["CloudWatch Alarm State Change","TestValue","TestValue2"]}]}}"#
+        #expect(filterPolicyError(body, .messageBody)?.reason == "Filter policy is too complex")
+        let nested = #"{"key_a":{"key_b":{"key_c":["1","2","3","4"]}},"key_d":{"key_e":["1","2","3"]},"key_f":["1","2","3"]}"#
+        #expect(filterPolicyError(nested, .messageBody)?.reason == "Filter policy is too complex")
+        let many = "{\"key\":[" + (0..<151).map { "\"value\($0)\"" }.joined(separator: ",") + "]}"
+        #expect(filterPolicyError(many)?.reason == "Filter policy is too complex")
     }
 }

@@ -74,3 +74,16 @@ import Testing
         #expect(ContinuousClock.now - start < .seconds(5))
     }
 }
+
+@Suite struct PatternsWildcardCostTests {
+    @Test func hostileWildcardsAreBoundedInTime() {
+        let start = ContinuousClock.now
+        let long = String(repeating: "ab*", count: 1300)
+        _ = eventPatternError("{\"a\":[{\"wildcard\":\"\(long)\"}]}")
+        let literal = String(repeating: "x", count: 4000) + "*"
+        _ = eventPatternError("{\"a\":[{\"wildcard\":\"\(literal)\"}]}")
+        let many = (0..<200).map { "\"\($0)*\($0)*\"" }.joined(separator: ",")
+        _ = eventPatternError("{\"a\":[{\"anything-but\":{\"wildcard\":[\(many)]}}]}")
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
+}

@@ -85,7 +85,11 @@ func filterPolicyError(_ policy: String, _ scope: FilterPolicy.Scope = .messageA
         .init(pattern: #"{"a":[{"wildcard":"a**"}]}"#, reason: "Consecutive wildcard characters at pos 2"),
         .init(pattern: #"{"a":[{"exact":"x","y":1}]}"#, reason: "Only one key allowed in match expression"),
         // JSON syntax, worded as AWS's parser words it.
-        .init(pattern: #"{"a":["b",]}"#, reason: "Unexpected character (']' (code 93)): expected a value"),
+        .init(
+            pattern: #"{"a":["b",]}"#,
+            reason: "Unexpected character (']' (code 93)): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"),
+        .init(pattern: #"{"a":}"#, reason: "Unexpected character ('}' (code 125)): expected a value"),
+        .init(pattern: #"{"a":[1}"#, reason: "Unexpected close marker '}': expected ']' (for Array starting at [Source: (String)\"{\"a\":[1}\"; line: 1, column: 6])"),
         .init(pattern: #"{"a":["b"],}"#, reason: "Unexpected character ('}' (code 125)): was expecting double-quote to start field name"),
         .init(pattern: #"{"a" ["b"]}"#, reason: "Unexpected character ('[' (code 91)): was expecting a colon to separate field name and value"),
         .init(pattern: #"{"a":["b" "c"]}"#, reason: "Unexpected character ('\"' (code 34)): was expecting comma to separate Array entries"),
@@ -93,6 +97,11 @@ func filterPolicyError(_ policy: String, _ scope: FilterPolicy.Scope = .messageA
         .init(pattern: #"{"a":[tru]}"#, reason: "Unrecognized token 'tru': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"),
         .init(pattern: #"{"a":[01]}"#, reason: "Invalid numeric value: Leading zeroes not allowed"),
         .init(pattern: #"{"a":["b\q"]}"#, reason: "Unrecognized character escape 'q' (code 113)"),
+        .init(pattern: #"{"a":"#, reason: "Unexpected end-of-input within/between Object entries"),
+        .init(pattern: #"{"a":[1,"#, reason: "Unexpected end-of-input within/between Array entries"),
+        .init(pattern: #"{"a":[-"#, reason: "Unexpected end-of-input in a Number value"),
+        .init(pattern: #"{"a"#, reason: "Unexpected end-of-input: was expecting closing '\"' for name"),
+        .init(pattern: #"{"a":["b"#, reason: "Unexpected end-of-input: was expecting closing quote for a string value"),
     ]
 
     @Test(arguments: located)
@@ -107,7 +116,7 @@ func filterPolicyError(_ policy: String, _ scope: FilterPolicy.Scope = .messageA
         let reason = try #require(eventPatternError(#"{"a":["b"]"#))
         #expect(
             reason
-                == "Unexpected end-of-input: expected close marker for OBJECT (start marker at [Source: (String)\"{\"a\":[\"b\"]\"; line: 1, column: 1])\n at [Source: (String)\"{\"a\":[\"b\"]\"; line: 1, column: 11]"
+                == "Unexpected end-of-input: expected close marker for Object (start marker at [Source: (String)\"{\"a\":[\"b\"]\"; line: 1, column: 1])\n at [Source: (String)\"{\"a\":[\"b\"]\"; line: 1, column: 11]"
         )
     }
 
@@ -119,11 +128,49 @@ func filterPolicyError(_ policy: String, _ scope: FilterPolicy.Scope = .messageA
         #expect(r2.contains("\"[truncated 118 chars]; line: 1, column: 618]"))
     }
 
+    /// Recorded: SNS parses the policy as JSON first, with a parser that redacts the source.
+    @Test func snsJSONErrors() {
+        #expect(
+            filterPolicyError("{invalid: 1}")?.snsMessage()
+                == "Invalid parameter: FilterPolicy: failed to parse JSON. Unexpected character ('i' (code 105)): was expecting double-quote to start field name\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 2]"
+        )
+        #expect(
+            filterPolicyError("invalid")?.snsMessage(inAttributes: true)
+                == "Invalid parameter: Attributes Reason: FilterPolicy: failed to parse JSON. Unrecognized token 'invalid': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 8]"
+        )
+        #expect(filterPolicyError(#"{"a":["b"]} trailing"#) == nil)
+    }
+
     @Test func messagesWithServicePrefixes() throws {
         let e = try #require(filterPolicyError(#"{"a":{"b":["c"]}}"#))
         #expect(e.snsMessage() == "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy")
         let e2 = try #require(filterPolicyError(#"{"a":[]}"#))
         #expect(e2.snsMessage(inAttributes: true).hasPrefix("Invalid parameter: Attributes Reason: FilterPolicy: Empty arrays are not allowed"))
         #expect(PatternError(reason: "x").eventBridgeMessage == "Event pattern is not valid. Reason: x")
+    }
+}
+
+@Suite struct PatternsWildcardTests {
+    @Test func complexityRefusesRepeatedWildcards() {
+        let tooComplex = WildcardComplexity.reason
+        #expect(eventPatternError(#"{"a":[{"wildcard":"*:*:*:*:*:event-bus/*"}]}"#) == tooComplex)
+        #expect(eventPatternError(#"{"a":[{"wildcard":"arn:aws:events:us-east-1:*:event-bus/*"}]}"#) == nil)
+        #expect(eventPatternError(#"{"a":[{"wildcard":"/Users/*/dir/dir/dir/dir/dir/doc.txt"}]}"#) == nil)
+        #expect(eventPatternError(#"{"a":[{"anything-but":{"wildcard":["*/init/*","*/dir/*"]}}]}"#) == nil)
+        #expect(eventPatternError(#"{"a":[{"wildcard":"dir/*/sub/*/file-*.txt"}]}"#) == nil)
+        #expect(eventPatternError(#"{"a":[{"wildcard":"*:*:*:*"}],"b":[{"wildcard":"*:*:*:*"}]}"#) == nil)
+        #expect(eventPatternError(#"{"a":[{"wildcard":"*:*:*:*"},{"wildcard":"*:*:*:*"}]}"#) == tooComplex)
+    }
+
+    @Test func dottedKeysJoinNestedKeys() throws {
+        #expect(try eventMatches(#"{"detail":{"state.status":["running"]}}"#, #"{"detail":{"state":{"status":"running"}}}"#))
+        #expect(try eventMatches(#"{"detail":{"state":{"status":["running"]}}}"#, #"{"detail":{"state.status":"running"}}"#))
+        #expect(try eventMatches(#"{"a.b.c":[1]}"#, #"{"a":{"b.c":1}}"#))
+        #expect(try !eventMatches(#"{"detail":{"state":{"status":["running"]}}}"#, #"{"detail":{"state.status":{"status":"running"}}}"#))
+        // SNS attribute names are flat: a dot is part of the name.
+        let p = try FilterPolicy(json: #"{"a.b":["x"]}"#, scope: .messageAttributes)
+        #expect(p.matches(attributes: ["a.b": .init(dataType: "String", stringValue: "x")]))
+        let body = try FilterPolicy(json: #"{"a.b":["x"]}"#, scope: .messageBody)
+        #expect(body.matches(body: #"{"a":{"b":"x"}}"#))
     }
 }

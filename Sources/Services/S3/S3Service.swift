@@ -44,8 +44,11 @@ public final class S3Service: StreamingAWSService, StreamingOutputService, State
         var sseKeys: [String: [UInt8]] = [:]
     }
 
-    /// KMS, for SSE-KMS data keys (connected by the server).
-    public let invoker = InvokerLink()
+    /// KMS, for SSE-KMS data keys, and the destinations of bucket notifications (connected
+    /// by the server).
+    public let invoker: InvokerLink
+    /// Delivers bucket notifications through `invoker`.
+    let notifier: S3Notifier
 
     let records: any DurableRecords
     let blobs: BlobStore
@@ -62,6 +65,9 @@ public final class S3Service: StreamingAWSService, StreamingOutputService, State
     package init(records: any DurableRecords, blobs: BlobStore, clock: any SimfraClock = SystemClock(),
                  temporaryDirectory: String? = nil)
     {
+        let link = InvokerLink()
+        self.invoker = link
+        self.notifier = S3Notifier(invoker: link)
         self.records = records
         self.blobs = blobs
         self.clock = clock
@@ -144,6 +150,10 @@ public final class S3Service: StreamingAWSService, StreamingOutputService, State
         if operation == "CreateBucket", let c = input["CreateBucketConfiguration"]?["LocationConstraint"] {
             input["CreateBucketConfiguration"]?["LocationConstraint"] = nil
             input[Self.locationConstraintKey] = c
+        }
+        if operation == "PutBucketNotificationConfiguration", let c = input["NotificationConfiguration"] {
+            input[Self.rawNotificationKey] = c
+            input["NotificationConfiguration"] = [:]
         }
         // An unknown versioning status is S3's MalformedXML, not a model enum error.
         if operation == "PutBucketVersioning", let st = input["VersioningConfiguration"]?["Status"]?.stringValue,

@@ -9,6 +9,7 @@ public struct EventPattern: Sendable {
     /// (the service answers InvalidEventPatternException "Event pattern is not valid. Reason: …").
     public init(json: String) throws(PatternError) {
         root = try PatternCompiler.compile(json, dialect: .eventBridge)
+        try WildcardComplexity.check(root)
     }
 
     /// Whether the event (its JSON, parsed) matches.

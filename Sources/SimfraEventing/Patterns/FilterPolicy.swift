@@ -22,8 +22,30 @@ public struct FilterPolicy: Sendable {
 
     public init(json: String, scope: Scope) throws(PatternError) {
         self.scope = scope
-        root = try PatternCompiler.compile(json, dialect: .sns)
+        try Self.checkJSON(json)
+        root = try PatternCompiler.compile(json, dialect: .sns, splitDottedKeys: scope == .messageBody)
         try FilterPolicyLimits.check(root, scope: scope)
+    }
+
+    /// SNS reads the policy as JSON before compiling it, with a newer parser whose errors are
+    /// "failed to parse JSON. …" and do not quote the source. Content after the first value is
+    /// not read.
+    static func checkJSON(_ json: String) throws(PatternError) {
+        var t = PatternTokenizer(json, redacted: true)
+        var depth = 0
+        do throws(PatternError) {
+            repeat {
+                switch try t.next() {
+                case .string: _ = try t.text()
+                case .startObject, .startArray: depth += 1
+                case .endObject, .endArray: depth -= 1
+                case .end: return
+                default: break
+                }
+            } while depth > 0
+        } catch {
+            throw PatternError(reason: "failed to parse JSON. " + error.reason)
+        }
     }
 
     /// Attribute scope: each policy key names a message attribute.
@@ -43,22 +65,23 @@ public struct FilterPolicy: Sendable {
     }
 
     /// An attribute as the leaf value(s) the policy tests: a String is a string, a Number a
-    /// number, a String.Array its elements; Binary attributes are not considered by policies.
+    /// number, a String.Array (and, in AWS's examples, a Number.Array) its JSON elements;
+    /// AWS ignores Binary attributes, so they are absent for the policy.
     static func attributeValue(_ a: Attribute?) -> Value? {
         guard let a, let text = a.stringValue else { return nil }
+        if a.dataType == "String.Array" || a.dataType == "Number.Array" {
+            guard case .list(let items)? = try? JSONReader.parse(Array(text.utf8)) else { return nil }
+            return .list(items)
+        }
         // Custom types extend a base type after a dot ("Number.float", "String.uuid").
         let base = a.dataType.split(separator: ".", maxSplits: 1).first.map(String.init) ?? a.dataType
         switch base {
         case "String":
-            if a.dataType == "String.Array" {
-                guard case .list(let items)? = try? JSONReader.parse(Array(text.utf8)) else { return nil }
-                return .list(items)
-            }
             return .string(text)
         case "Number":
             if let i = Int64(text) { return .integer(i) }
-            if let d = Double(text), d.isFinite { return .double(d) }
-            return .string(text)
+            if case let n? = try? JSONReader.parse(Array(text.utf8)), ValueTest.number(n) != nil { return n }
+            return nil
         default:
             return nil
         }

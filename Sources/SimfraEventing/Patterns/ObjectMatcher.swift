@@ -38,9 +38,31 @@ struct ObjectMatcher: Sendable {
     }
 
     func matches(object o: [String: Value]?) -> Bool {
-        for f in fields where !f.matches(o?[f.key]) { return false }
+        for f in fields where !f.matches(Self.lookup(o, f.key)) { return false }
         for group in alternatives where !group.contains(where: { $0.matches(object: o) }) { return false }
         return true
+    }
+}
+
+extension ObjectMatcher {
+    /// The event's value under `key`. AWS joins nested keys with "." before matching, so an
+    /// event key "state.status" is the field `status` inside `state`: when `key` itself is
+    /// absent, event keys that start with "key." are gathered into the object they denote.
+    static func lookup(_ o: [String: Value]?, _ key: String) -> Value? {
+        guard let o else { return nil }
+        if let v = o[key] { return v }
+        let k = key.utf8
+        var nested: [String: Value]?
+        for (name, v) in o {
+            let n = name.utf8
+            guard n.count > k.count, n.starts(with: k) else { continue }
+            let dot = n.index(n.startIndex, offsetBy: k.count)
+            guard n[dot] == UInt8(ascii: ".") else { continue }
+            let rest = String(name[n.index(after: dot)...])
+            if nested == nil { nested = [:] }
+            nested![rest] = v
+        }
+        return nested.map { .object($0) }
     }
 }
 

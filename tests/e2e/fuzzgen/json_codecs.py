@@ -1,5 +1,5 @@
 """JSON bodies: awsJson 1.0 (DynamoDB, SQS), awsJson 1.1 (KMS, Logs, Secrets Manager:
-decoded, then 501) and restJson1 (Lambda: URI labels and bodies). Byte mutations of valid
+decoded, then 501) and restJson1 (Lambda, Scheduler: URI labels and bodies). Byte mutations of valid
 documents, structure-aware type confusion, deep nesting, number and escape edge cases."""
 
 from __future__ import annotations
@@ -164,8 +164,10 @@ def gen_json(rng: random.Random, ctx: Ctx) -> Iterator[Case]:
             if not tgt.isascii():
                 h["X-Amz-Target"] = f"{prefix}.".encode() + tgt.encode("latin-1")
             yield Case(serialize("POST", "/", h, b"{}"), "any", "json:target", f"X-Amz-Target {prefix}.{tgt[:40]!r}")
-        elif r < 0.12:  # restJson1: Lambda labels and bodies
+        elif r < 0.09:  # restJson1: Lambda labels and bodies
             yield _lambda_case(rng, ctx)
+        elif r < 0.12:  # restJson1: Scheduler labels, query strings and bodies
+            yield _scheduler_case(rng, ctx)
         elif r < 0.27:  # documents inside strings, legacy conditions, tokens, gzip
             yield _extra_case(rng, ctx)
         else:
@@ -191,6 +193,35 @@ def _lambda_case(rng: random.Random, ctx: Ctx) -> Case:
     h = sign("POST", ctx.netloc, "/2015-03-31/functions", "lambda", body, {"Content-Type": "application/json"})
     return Case(serialize("POST", "/2015-03-31/functions", h, body), "restjson", "restjson:body",
                 f"Lambda CreateFunction: {desc}")
+
+
+SCHEDULER_PATHS = [b"/schedules/", b"/schedule-groups/", b"/tags/"]
+
+
+def _scheduler_case(rng: random.Random, ctx: Ctx) -> Case:
+    """Scheduler (implemented): hostile URI labels and query strings, and mutations of a valid
+    CreateSchedule body (a schedule expression, time zone, flexible window and SQS target)."""
+    if rng.random() < 0.4:
+        label = rng.choice(LABELS + [b"arn%3Aaws%3Ascheduler%3Aus-east-1%3A000000000000%3Aschedule-group%2F" + b"g" * 70])
+        query = rng.choice([b"", b"?groupName=%FF", b"?groupName=" + b"g" * 100, b"?clientToken=%00",
+                            b"?TagKeys=a&TagKeys=" + b"k" * 200])
+        target = rng.choice(SCHEDULER_PATHS) + label + query
+        method = rng.choice(["GET", "POST", "PUT", "DELETE"])
+        t = target.decode("latin-1")
+        h = sign(method, ctx.netloc, t, "scheduler", b"")
+        return Case(serialize(method, target, h, b""), "restjson", "restjson:label", f"scheduler {method} {target[:80]!r}")
+    doc = {"ScheduleExpression": rng.choice(["rate(5 minutes)", "cron(0 12 ? * MON-FRI *)", "at(2030-01-01T00:00:00)",
+                                              "cron(0 0 L * ? *)", "cron(0 2 ? * SAT#3 2199)"]),
+           "ScheduleExpressionTimezone": rng.choice(["UTC", "America/New_York"]),
+           "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 5},
+           "Target": {"Arn": "arn:aws:sqs:us-east-1:000000000000:fuzz-queue",
+                      "RoleArn": "arn:aws:iam::000000000000:role/r", "Input": "{}",
+                      "RetryPolicy": {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 60}},
+           "State": "DISABLED"}
+    body, desc = json_mutation(rng, doc)
+    path = "/schedules/fz-" + str(rng.randrange(1000))
+    h = sign("POST", ctx.netloc, path, "scheduler", body, {"Content-Type": "application/json"})
+    return Case(serialize("POST", path, h, body), "restjson", "restjson:body", f"Scheduler CreateSchedule: {desc}")
 
 
 # --------------------------------------------------------------------------------------

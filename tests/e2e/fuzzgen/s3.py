@@ -41,6 +41,9 @@ DOCS = [
      b"<NotificationConfiguration><QueueConfiguration><Id>q</Id><Queue>arn:aws:sqs:us-east-1:000000000000:q"
      b"</Queue><Event>s3:ObjectCreated:*</Event><Filter><S3Key><FilterRule><Name>prefix</Name><Value>a</Value>"
      b"</FilterRule></S3Key></Filter></QueueConfiguration></NotificationConfiguration>"),
+    # Saved without a destination test (the queue above does not exist, so that base stops there).
+    ("PutBucketNotificationConfiguration", "PUT", "/{bucket}?notification",
+     b"<NotificationConfiguration><EventBridgeConfiguration></EventBridgeConfiguration></NotificationConfiguration>"),
     ("PutBucketEncryption", "PUT", "/{bucket}?encryption",
      b"<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256"
      b"</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true</BucketKeyEnabled></Rule>"

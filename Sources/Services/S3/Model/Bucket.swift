@@ -14,7 +14,14 @@ final class Bucket {
     /// Stored configurations keyed by kind (`Tagging`, `Policy`, `CORS`, `Lifecycle`,
     /// `Encryption`, `Notification`, `Ownership`, `PublicAccessBlock`, `ACL`), each the
     /// request's own `Value` so it comes back exactly as it went in.
-    var config: [String: Value]
+    var config: [String: Value] {
+        didSet {
+            if oldValue["Notification"] != config["Notification"] { notifications = BucketNotifications(stored: config["Notification"]) }
+        }
+    }
+    /// The parsed `Notification` configuration, nil when nothing is to be notified: the one
+    /// check an object operation makes.
+    private(set) var notifications: BucketNotifications?
     /// Key -> versions, newest first. A key without versioning has one entry.
     var objects = SortedIndex<[ObjectVersion]>()
     var nextSeq: UInt64 = 1
@@ -29,6 +36,13 @@ final class Bucket {
         self.created = created
         self.versioning = versioning
         self.config = config
+        self.notifications = BucketNotifications(stored: config["Notification"])
+    }
+
+    /// What an object operation copies out under the lock to notify after it committed.
+    var notificationScope: NotificationScope? {
+        guard let notifications else { return nil }
+        return NotificationScope(config: notifications, bucket: name, owner: owner, region: region)
     }
 
     func takeSeq() -> UInt64 {

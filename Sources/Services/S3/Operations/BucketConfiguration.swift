@@ -177,10 +177,9 @@ extension S3Service {
             try await setConfig(input, context, "Encryption", nil)
             return [:]
 
-        // Notifications (stored; delivery comes with SNS/SQS/EventBridge)
+        // Notifications (validated and delivered: Notifications/)
         case "PutBucketNotificationConfiguration":
-            try await setConfig(input, context, "Notification", input["NotificationConfiguration"] ?? [:])
-            return [:]
+            return try await putBucketNotificationConfiguration(input, context)
         case "GetBucketNotificationConfiguration":
             let c = try readBucket(input, context) { (b: Bucket) throws(AWSError) -> Value? in b.config["Notification"] }
             return c ?? [:]

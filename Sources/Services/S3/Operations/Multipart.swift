@@ -441,6 +441,7 @@ extension S3Service {
         }
         try await committed.commit.wait()
         removeBodies(committed.removed + partPaths)
+        notifyCreated("ObjectCreated:CompleteMultipartUpload", committed, context: context)
         var out: Value = [
             "Location": .string("\(context.endpoint)/\(upload.bucket)/\(URLEncoding.encode(upload.key, keepSlash: true))"),
             "Bucket": .string(upload.bucket), "Key": .string(upload.key), "ETag": .string(v.etag),

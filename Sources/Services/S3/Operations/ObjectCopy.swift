@@ -233,6 +233,7 @@ extension S3Service {
         }
         try await committed.commit.wait()
         removeBodies(committed.removed)
+        notifyCreated("ObjectCreated:Copy", committed, context: context)
         var result: Value = ["ETag": .string(nv.etag), "LastModified": .timestamp(nv.lastModified)]
         if let c = nv.checksum {
             result[c.member] = .string(c.value)

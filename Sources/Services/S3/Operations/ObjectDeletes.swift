@@ -72,13 +72,19 @@ extension S3Service {
         let bucketName = input.str("Bucket") ?? ""
         let key = input.str("Key") ?? ""
         let t = now()
-        let (result, commit, removed) = try locked { s throws(AWSError) -> (DeleteResult, Commit, [String]) in
+        let (result, commit, removed, notify) = try locked {
+            s throws(AWSError) -> (DeleteResult, Commit, [String], (NotificationScope, String)?) in
             let b = try bucket(s, bucketName, context, expectedOwner: input.str("ExpectedBucketOwner"))
             let (r, writes, removed) = try deleteLocked(b, key: key, versionId: input.str("VersionId"), ifMatch: input.str("IfMatch"), now: t)
-            return (r, writes.isEmpty || !records.isPersistent ? .done : records.apply(writes), removed)
+            // Only a delete that changed something is an event.
+            let notify = writes.isEmpty ? nil : b.notificationScope.map { ($0, notifier.sequencer(now: clock.now())) }
+            return (r, writes.isEmpty || !records.isPersistent ? .done : records.apply(writes), removed, notify)
         }
         try await commit.wait()
         removeBodies(removed)
+        if let (scope, sequencer) = notify {
+            notifier.deliver([removalEvent(result, sequencer: sequencer, scope: scope, context: context)], scope: scope, context: context)
+        }
         var out: Value = [:]
         if result.deleteMarker { out["DeleteMarker"] = true }
         if let v = result.versionId { out["VersionId"] = .string(v) }
@@ -92,9 +98,12 @@ extension S3Service {
         }
         let quiet = delete.bool("Quiet") ?? false
         let t = now()
-        let (results, errors, commit, removed) = try locked { s throws(AWSError) -> ([DeleteResult], [Value], Commit, [String]) in
+        let (results, errors, commit, removed, changed, scope) = try locked {
+            s throws(AWSError) -> ([DeleteResult], [Value], Commit, [String], [(DeleteResult, String)], NotificationScope?) in
             let b = try bucket(s, bucketName, context, expectedOwner: input.str("ExpectedBucketOwner"))
+            let scope = b.notificationScope
             var results: [DeleteResult] = []
+            var changed: [(DeleteResult, String)] = []
             var errors: [Value] = []
             var allWrites: [DurableWrite] = []
             var allRemoved: [String] = []
@@ -105,6 +114,7 @@ extension S3Service {
                     if key.utf8.count > 1024 { throw S3Errors.keyTooLong(key.utf8.count) }
                     let (r, writes, removed) = try deleteLocked(b, key: key, versionId: vid, ifMatch: o.str("ETag"), now: t)
                     results.append(r)
+                    if scope != nil, !writes.isEmpty { changed.append((r, notifier.sequencer(now: clock.now()))) }
                     allWrites += writes
                     allRemoved += removed
                 } catch {
@@ -113,10 +123,14 @@ extension S3Service {
                     errors.append(e)
                 }
             }
-            return (results, errors, allWrites.isEmpty ? .done : records.apply(allWrites), allRemoved)
+            return (results, errors, allWrites.isEmpty ? .done : records.apply(allWrites), allRemoved, changed, scope)
         }
         try await commit.wait()
         removeBodies(removed)
+        if let scope, !changed.isEmpty {
+            notifier.deliver(changed.map { removalEvent($0.0, sequencer: $0.1, scope: scope, context: context) }, scope: scope,
+                             context: context)
+        }
         var out: Value = [:]
         if !quiet {
             out["Deleted"] = .list(results.map { r in

@@ -2,13 +2,15 @@ import SimfraCore
 
 extension S3Service {
     /// Rewrites one stored version in place (tags, ACL) and persists it.
-    func updateVersion(_ input: Value, _ context: RequestContext, _ change: (inout ObjectVersion) throws(AWSError) -> Void)
+    /// `event` (`ObjectTagging:Put`…) is notified once the change is durable.
+    func updateVersion(_ input: Value, _ context: RequestContext, event: String,
+                       _ change: (inout ObjectVersion) throws(AWSError) -> Void)
         async throws -> (ObjectVersion, Bool)
     {
         let bucketName = input.str("Bucket") ?? ""
         let key = input.str("Key") ?? ""
         let versionId = input.str("VersionId")
-        let (v, versioned, commit) = try locked { s throws(AWSError) -> (ObjectVersion, Bool, Commit) in
+        let (v, versioned, commit, scope) = try locked { s throws(AWSError) -> (ObjectVersion, Bool, Commit, NotificationScope?) in
             let b = try bucket(s, bucketName, context, expectedOwner: input.str("ExpectedBucketOwner"))
             var v = try Self.lookup(b, key: key, versionId: versionId, method: "PUT")
             try change(&v)
@@ -17,9 +19,15 @@ extension S3Service {
             b.objects[key] = versions
             let commit = records.put(kind: S3Records.objectKind, account: b.owner, region: b.region,
                                      id: S3Records.objectID(bucket: b.name, key: key, versionId: v.versionId), data: S3Records.encode(v))
-            return (v, b.versioning != nil, commit)
+            return (v, b.versioning != nil, commit, b.notificationScope)
         }
         try await commit.wait()
+        if let scope {
+            // Tagging and ACL events carry the ETag but neither size nor sequencer (recorded).
+            let e = self.event(event, scope: scope, key: v.key, etag: v.etag, versionId: versioned ? v.versionId : nil,
+                               sequencer: nil, context: context)
+            notifier.deliver([e], scope: scope, context: context)
+        }
         return (v, versioned)
     }
 
@@ -35,7 +43,9 @@ extension S3Service {
     func putObjectTagging(_ input: Value, _ context: RequestContext) async throws -> Value {
         let tags = try Self.parseTagSet(input["Tagging"]?["TagSet"])
         try Self.validateTags(tags, max: 10)
-        let (v, versioned) = try await updateVersion(input, context) { (v: inout ObjectVersion) throws(AWSError) in v.tags = tags }
+        let (v, versioned) = try await updateVersion(input, context, event: "ObjectTagging:Put") { (v: inout ObjectVersion) throws(AWSError) in
+            v.tags = tags
+        }
         return versioned ? ["VersionId": .string(v.versionId)] : [:]
     }
 
@@ -47,7 +57,9 @@ extension S3Service {
     }
 
     func deleteObjectTagging(_ input: Value, _ context: RequestContext) async throws -> Value {
-        let (v, versioned) = try await updateVersion(input, context) { (v: inout ObjectVersion) throws(AWSError) in v.tags = [] }
+        let (v, versioned) = try await updateVersion(input, context, event: "ObjectTagging:Delete") { (v: inout ObjectVersion) throws(AWSError) in
+            v.tags = []
+        }
         return versioned ? ["VersionId": .string(v.versionId)] : [:]
     }
 
@@ -57,7 +69,7 @@ extension S3Service {
             try bucket(s, bucketName, context).config["Ownership"]?["Rules"]?.listValue?.first?.str("ObjectOwnership")
         }
         let acl = try Self.aclFromRequest(input, ownership: ownership)
-        _ = try await updateVersion(input, context) { (v: inout ObjectVersion) throws(AWSError) in v.acl = acl }
+        _ = try await updateVersion(input, context, event: "ObjectAcl:Put") { (v: inout ObjectVersion) throws(AWSError) in v.acl = acl }
         return [:]
     }
 

@@ -264,6 +264,10 @@ extension S3Service {
         /// The version id to report (nil when the bucket never had versioning).
         var versionId: String?
         var version: ObjectVersion
+        /// Set when the bucket notifies, with the event's sequencer (taken under the lock, so
+        /// sequencers of one key follow the order its writes committed in).
+        var scope: NotificationScope? = nil
+        var sequencer: String? = nil
     }
 
     /// Puts a new version of `version.key` into the bucket (under the lock): a versioned bucket
@@ -316,7 +320,9 @@ extension S3Service {
             }
             commit = records.apply(writes)
         }
-        return Committed(commit: commit, removed: removed, versionId: b.versioning == nil ? nil : v.versionId, version: v)
+        let scope = b.notificationScope
+        return Committed(commit: commit, removed: removed, versionId: b.versioning == nil ? nil : v.versionId, version: v,
+                         scope: scope, sequencer: scope == nil ? nil : notifier.sequencer(now: clock.now()))
     }
 
     /// Output members common to PutObject / CompleteMultipartUpload / CopyObject responses.
@@ -374,6 +380,7 @@ extension S3Service {
         }
         try await committed.commit.wait()
         removeBodies(committed.removed)
+        notifyCreated("ObjectCreated:Put", committed, context: context)
         var out: Value = ["ETag": .string(template.etag)]
         if let v = committed.versionId { out["VersionId"] = .string(v) }
         // The checksum comes back whether the client sent one or S3 added its default
