@@ -34,7 +34,14 @@ let package = Package(
         // What the event services share and no single one owns: EventBridge event patterns and
         // SNS filter policies (one matcher, two dialects), and schedule expressions
         // (rate/cron/at with time zones) for EventBridge scheduled rules and Scheduler.
-        .target(name: "SimfraEventing", dependencies: ["SimfraCore", "SimfraProtocols"], swiftSettings: strict),
+        // HTTPDelivery (SNS HTTP subscriptions, later API destinations) is a small NIO client.
+        .target(
+            name: "SimfraEventing",
+            dependencies: [
+                "SimfraCore", "SimfraProtocols", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         // Pure IAM policy evaluation (no I/O), shared by enforcement and IAM's Simulate* APIs.
         .target(name: "SimfraPolicy", dependencies: ["SimfraCore"], swiftSettings: strict),
         .target(
@@ -79,7 +86,11 @@ let package = Package(
             ],
             path: "Sources/Services/KMS", swiftSettings: strict),
         .target(
-            name: "SimfraSNS", dependencies: ["SimfraCore", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto")],
+            name: "SimfraSNS",
+            dependencies: [
+                "SimfraCore", "SimfraProtocols", "SimfraEventing", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             path: "Sources/Services/SNS", swiftSettings: strict),
         .target(
             name: "SimfraScheduler", dependencies: ["SimfraCore", "SimfraEventing", "SimfraProtocols"],
@@ -113,7 +124,13 @@ let package = Package(
             name: "SimfraSecretsManagerTests", dependencies: ["SimfraSecretsManager", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(name: "SimfraSSMTests", dependencies: ["SimfraSSM", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(name: "SimfraEventsTests", dependencies: ["SimfraEvents", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SimfraSNSTests", dependencies: ["SimfraSNS", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "SimfraSNSTests",
+            dependencies: [
+                "SimfraSNS", "SimfraCore", "SimfraTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "SimfraSQSTests", dependencies: ["SimfraSQS", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "SimfraS3Tests",

@@ -1,6 +1,7 @@
 import SimfraCore
 import SimfraPersistence
 import SimfraProtocols
+import SimfraSNS
 
 /// `/_simfra/*`: health, introspection and the accounts API, answered before anything AWS.
 /// Bodies and errors are JSON (`{"error": "…"}`). With `SIMFRA_ADMIN_TOKEN` set, every route
@@ -22,6 +23,14 @@ struct AdminRoutes: Sendable {
             }
             return json(200, "{\"status\":\"healthy\",\"services\":\(dispatcher.registry.implementedCount),"
                 + "\"dockerEnabled\":false,\"persistenceEnabled\":\(persistenceEnabled)}")
+        }
+        // SNS's signing certificates are public, as AWS's are: subscribers fetch them unsigned.
+        if path.hasPrefix("/_simfra/sns/"), r.method == "GET" {
+            let name = String(path.dropFirst("/_simfra/sns/".count))
+            guard let sns = dispatcher.registry.entries["sns"]?.handler as? SNSService,
+                let pem = sns.certificatePEM(fileName: name)
+            else { return error(404, "No certificate \(name)") }
+            return AWSResponse(status: 200, headers: [("Content-Type", "application/x-pem-file")], body: Array(pem.utf8))
         }
         if let token = dispatcher.config.adminToken, !Self.authorized(r, token: token) {
             var response = error(401, "This route requires Authorization: Bearer <SIMFRA_ADMIN_TOKEN>")

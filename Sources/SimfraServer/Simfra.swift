@@ -56,7 +56,7 @@ public final class Simfra: Sendable {
             handlers: [
                 iam, sts, KMSService(records: Self.records(store, service: "kms"), clock: SystemClock()), dynamodb, DynamoDBStreamsService(dynamodb: dynamodb),
                 SQSService(records: Self.records(store, service: "sqs"), clock: SystemClock()),
-                SNSService(records: Self.records(store, service: "sns")),
+                SNSService(records: Self.records(store, service: "sns"), inbox: inbox),
                 SchedulerService(records: Self.records(store, service: "scheduler"), clock: SystemClock()),
                 EventBridgeService(records: Self.records(store, service: "events"), clock: SystemClock()),
                 s3,

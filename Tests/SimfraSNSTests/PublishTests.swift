@@ -1,5 +1,7 @@
+import Crypto
 import Foundation
 import SimfraCore
+import _CryptoExtras
 import Testing
 
 @testable import SimfraSNS
@@ -15,7 +17,8 @@ import Testing
         let d = Delivery(topicArn: sub.topicArn, messageId: "m", subject: "s", message: "hi \"x\"",
                          attributes: ["a": ["DataType": "String", "StringValue": "v"]],
                          timestamp: "2026-01-01T00:00:00.000Z", groupId: nil, dedupId: nil, sequence: nil)
-        let call = d.call(to: sub, context: t.context())
+        let key = try SigningKey.generate(region: "us-east-1")
+        let call = d.call(to: sub, context: t.context(), key: key)
         #expect(call.service == "sqs" && call.operation == "SendMessage")
         #expect(call.asService == "sns.amazonaws.com" && call.sourceArn == sub.topicArn)
         #expect(call.input.string("QueueUrl") == "http://localhost:4599/000000000000/q")
@@ -24,9 +27,17 @@ import Testing
         #expect(env["Type"] as? String == "Notification")
         #expect(env["Message"] as? String == "hi \"x\"")
         #expect((env["MessageAttributes"] as? [String: [String: String]])?["a"] == ["Type": "String", "Value": "v"])
+        // The signature verifies with the certificate's public key over AWS's canonical string.
+        let canonical = "Message\nhi \"x\"\nMessageId\nm\nSubject\ns\nTimestamp\n2026-01-01T00:00:00.000Z\nTopicArn\n\(sub.topicArn)\nType\nNotification\n"
+        let sigText = try #require(env["Signature"] as? String)
+        let sig = try #require(Data(base64Encoded: sigText))
+        #expect(key.privateKey.publicKey.isValidSignature(
+            _RSA.Signing.RSASignature(rawRepresentation: sig), for: Insecure.SHA1.hash(data: Array(canonical.utf8)),
+            padding: .insecurePKCS1v1_5))
+        #expect((env["SigningCertURL"] as? String)?.hasPrefix("http://localhost:4599/_simfra/sns/SimpleNotificationService-") == true)
         var raw = sub
         raw.attributes["RawMessageDelivery"] = "true"
-        #expect(d.call(to: raw, context: t.context()).input.string("MessageBody") == "hi \"x\"")
+        #expect(d.call(to: raw, context: t.context(), key: key).input.string("MessageBody") == "hi \"x\"")
     }
 
     @Test func publishChecks() async throws {

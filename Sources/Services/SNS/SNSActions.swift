@@ -27,6 +27,13 @@ extension SNSService {
                                       resources: Self.arnList(input.string("TopicArn") ?? input.string("TargetArn")))]
         case "PublishBatch":
             return [ActionRequirement(action: "sns:Publish", resources: Self.arnList(input.string("TopicArn")))]
+        case "ConfirmSubscription":
+            // The SubscribeURL carries its own authority (the token): followed unsigned, no
+            // IAM question is asked.
+            if context.principalArn == "anonymous" { return nil }
+            return [ActionRequirement(action: "sns:ConfirmSubscription", resources: Self.arnList(input.string("TopicArn")))]
+        case "Unsubscribe" where context.principalArn == "anonymous":
+            return nil
         case "ListSubscriptionsByTopic":
             return [ActionRequirement(action: "sns:ListSubscriptionsByTopic",
                                       resources: Self.arnList(input.string("TopicArn")))]
@@ -35,7 +42,7 @@ extension SNSService {
             return [ActionRequirement(action: "sns:\(operation)")]
         case "ListTopics":
             return [ActionRequirement(action: "sns:ListTopics")]
-        case "DeleteTopic", "GetTopicAttributes", "SetTopicAttributes":
+        case "DeleteTopic", "GetTopicAttributes", "SetTopicAttributes", "AddPermission", "RemovePermission":
             return [ActionRequirement(action: "sns:\(operation)", resources: Self.arnList(input.string("TopicArn")))]
         case "TagResource":
             let keys = ActionRequirement.requestTagKeys(list: input["Tags"]?.listValue)
@@ -45,6 +52,8 @@ extension SNSService {
             let tagKeys = input.stringList("TagKeys") ?? []
             return [ActionRequirement(action: "sns:UntagResource", resources: Self.arnList(input.string("ResourceArn")),
                                       conditionKeys: tagKeys.isEmpty ? [:] : ["aws:tagkeys": tagKeys])]
+        case "PutDataProtectionPolicy", "GetDataProtectionPolicy":
+            return [ActionRequirement(action: "sns:\(operation)", resources: Self.arnList(input.string("ResourceArn")))]
         case "ListTagsForResource":
             return [ActionRequirement(action: "sns:ListTagsForResource",
                                       resources: Self.arnList(input.string("ResourceArn")))]

@@ -8,6 +8,12 @@ import SimfraProtocols
 /// `aws:SourceArn`, so only a queue whose policy allows the topic receives anything.
 extension SNSService {
     func publish(_ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
+        if input.string("TopicArn") == nil, input.string("TargetArn") == nil, let phone = input.string("PhoneNumber") {
+            return try publishSMS(to: phone, input, context)
+        }
+        if input.string("TopicArn") == nil, let target = input.string("TargetArn"), target.contains(":endpoint/") {
+            return try publishPush(target, input, context)
+        }
         guard let topicArn = input.string("TopicArn") ?? input.string("TargetArn") else {
             throw SNSError.invalidParameter("TopicArn or TargetArn Reason: no value for required parameter")
         }
@@ -20,14 +26,16 @@ extension SNSService {
         {
             throw SNSError.invalidParameter("Subject")
         }
+        var perProtocol: [String: String] = [:]
         if input.string("MessageStructure") == "json" {
-            guard let doc = try? JSONReader.parse(Array(message.utf8)), case .object = doc else {
+            guard let doc = try? JSONReader.parse(Array(message.utf8)), case .object(let members) = doc else {
                 throw SNSError.invalidParameter("Message Structure - JSON message body failed to parse")
             }
-            guard let text = (doc["sqs"] ?? doc["default"])?.stringValue, doc["default"] != nil else {
+            guard let text = doc["default"]?.stringValue else {
                 throw SNSError.invalidParameter("Message Structure - No default entry in JSON message body")
             }
             message = text
+            for (proto, value) in members { if let v = value.stringValue { perProtocol[proto] = v } }
         }
         let groupId = input.string("MessageGroupId")
         var dedupId = input.string("MessageDeduplicationId")
@@ -58,17 +66,31 @@ extension SNSService {
         let delivery = Delivery(
             topicArn: topicArn, messageId: messageId, subject: input.string("Subject"), message: message,
             attributes: attributes, timestamp: Self.timestamp(), groupId: groupId, dedupId: dedupId,
-            sequence: topic.isFifo ? Self.sequenceNumber(sequence) : nil)
-        let invoker = self.invoker
+            sequence: topic.isFifo ? Self.sequenceNumber(sequence) : nil,
+            signatureVersion: topic.attributes["SignatureVersion"] == "2" ? "2" : "1", perProtocol: perProtocol)
         let subscriptions = topic.subscriptions
-        Task {
-            for sub in subscriptions where sub.protocol == "sqs" {
-                _ = try? await invoker.invoke(delivery.call(to: sub, context: context))
-            }
-        }
+        Task { await self.deliver(delivery, to: subscriptions, context: context) }
         var out: [String: Value] = ["MessageId": .string(messageId)]
         if let seq = delivery.sequence { out["SequenceNumber"] = .string(seq) }
         return .object(out)
+    }
+
+    /// A text straight to a phone number: captured in the inbox, as every SMS is.
+    func publishSMS(to phone: String, _ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
+        guard Self.isPhoneNumber(phone) else {
+            throw SNSError.invalidParameter("PhoneNumber Reason: \(phone) is not valid to publish to")
+        }
+        let message = input.string("Message") ?? ""
+        if message.isEmpty { throw SNSError.invalidParameter("Empty message") }
+        if message.utf8.count > 262_144 { throw SNSError.invalidParameter("Message too long") }
+        let messageId = UUID().uuidString.lowercased()
+        _ = inbox.add(InboxMessage(type: "sms", source: "sns", accountId: context.accountId, region: context.region,
+                                   to: phone, body: message))
+        return ["MessageId": .string(messageId)]
+    }
+
+    static func unsubscribeURL(_ subscriptionArn: String, endpoint: String) -> String {
+        "\(endpoint)/?Action=Unsubscribe&SubscriptionArn=\(subscriptionArn)"
     }
 
     static func sequenceNumber(_ n: UInt64) -> String {
@@ -94,18 +116,34 @@ struct Delivery: Sendable {
     var groupId: String?
     var dedupId: String?
     var sequence: String?
+    /// The topic's SignatureVersion ("1" unless set to "2").
+    var signatureVersion = "1"
+    /// With MessageStructure=json: the message per protocol; `message` is the "default" one.
+    var perProtocol: [String: String] = [:]
 
-    func call(to sub: Subscription, context: RequestContext) -> InternalCall {
+    func message(for proto: String) -> String { perProtocol[proto] ?? message }
+    /// Signatures by message text, made once before the fan-out: the signed string does not
+    /// name the subscriber, so ten subscribers share one RSA operation.
+    var signatures: [String: String] = [:]
+
+    func signature(of text: String, key: SigningKey) -> String {
+        var signed: [String: String] = ["Type": "Notification", "MessageId": messageId, "TopicArn": topicArn,
+                                        "Message": text, "Timestamp": timestamp]
+        if let subject { signed["Subject"] = subject }
+        return key.sign(SigningKey.canonical(signed, type: "Notification"), version: signatureVersion)
+    }
+
+    func call(to sub: Subscription, context: RequestContext, key: SigningKey) -> InternalCall {
         let parts = sub.endpoint.split(separator: ":", omittingEmptySubsequences: false)
         var input: [String: Value] = [
             "QueueUrl": .string("\(context.endpoint)/\(parts[4])/\(parts[5])"),
         ]
         if sub.attributes["RawMessageDelivery"]?.lowercased() == "true" {
-            input["MessageBody"] = .string(message)
+            input["MessageBody"] = .string(message(for: sub.protocol))
             // Raw delivery hands the message attributes over as SQS message attributes.
             if !attributes.isEmpty { input["MessageAttributes"] = .object(attributes) }
         } else {
-            input["MessageBody"] = .string(envelope(sub, context: context))
+            input["MessageBody"] = .string(envelope(sub, context: context, key: key))
         }
         if sub.endpoint.hasSuffix(".fifo") {
             if let groupId { input["MessageGroupId"] = .string(groupId) }
@@ -115,9 +153,10 @@ struct Delivery: Sendable {
                             via: nil, asService: "sns.amazonaws.com", sourceArn: topicArn)
     }
 
-    /// AWS's notification JSON, members in AWS's order. `Signature` is not a verifiable
-    /// signature yet (no signing certificate is served).
-    func envelope(_ sub: Subscription, context: RequestContext) -> String {
+    /// AWS's notification JSON, members in AWS's order, signed with the region's key over
+    /// AWS's canonical string (SignatureVersion 1 = SHA1withRSA, 2 = SHA256withRSA).
+    func envelope(_ sub: Subscription, context: RequestContext, key: SigningKey) -> String {
+        let text = message(for: sub.protocol)
         var out = "{"
         func member(_ name: String, _ value: String) {
             if out.count > 1 { out += "," }
@@ -128,13 +167,12 @@ struct Delivery: Sendable {
         if let sequence { member("SequenceNumber", sequence) }
         member("TopicArn", topicArn)
         if let subject { member("Subject", subject) }
-        member("Message", message)
+        member("Message", text)
         member("Timestamp", timestamp)
-        member("SignatureVersion", "1")
-        member("Signature", Data(SHA256.hash(data: Array((messageId + message).utf8))).base64EncodedString())
-        let region = context.region
-        member("SigningCertURL", "https://sns.\(region).amazonaws.com/SimpleNotificationService-simfra.pem")
-        member("UnsubscribeURL", "\(context.endpoint)/?Action=Unsubscribe&SubscriptionArn=\(sub.arn)")
+        member("SignatureVersion", signatureVersion)
+        member("Signature", signatures[text] ?? signature(of: text, key: key))
+        member("SigningCertURL", SNSService.certificateURL(key, endpoint: context.endpoint))
+        member("UnsubscribeURL", SNSService.unsubscribeURL(sub.arn, endpoint: context.endpoint))
         if !attributes.isEmpty {
             out += "," + JSONText.quoted("MessageAttributes") + ":{"
             out += attributes.keys.sorted().map { name in

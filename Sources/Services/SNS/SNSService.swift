@@ -1,4 +1,6 @@
 import SimfraCore
+import SimfraEventing
+import SimfraProtocols
 import Synchronization
 
 /// Amazon SNS, first slice: topics (create, delete, list, attributes, tags) and SQS
@@ -12,36 +14,85 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
         "CreateTopic", "DeleteTopic", "ListTopics", "GetTopicAttributes", "SetTopicAttributes",
         "TagResource", "UntagResource", "ListTagsForResource",
         "Subscribe", "Unsubscribe", "ListSubscriptions", "ListSubscriptionsByTopic",
-        "GetSubscriptionAttributes", "SetSubscriptionAttributes", "Publish", "PublishBatch",
+        "GetSubscriptionAttributes", "SetSubscriptionAttributes", "Publish", "PublishBatch", "ConfirmSubscription",
+        "AddPermission", "RemovePermission", "PutDataProtectionPolicy", "GetDataProtectionPolicy",
+        "CreatePlatformApplication", "GetPlatformApplicationAttributes", "SetPlatformApplicationAttributes",
+        "ListPlatformApplications", "DeletePlatformApplication", "CreatePlatformEndpoint", "GetEndpointAttributes",
+        "SetEndpointAttributes", "DeleteEndpoint", "ListEndpointsByPlatformApplication",
+        "SetSMSAttributes", "GetSMSAttributes", "CheckIfPhoneNumberIsOptedOut", "ListPhoneNumbersOptedOut",
+        "OptInPhoneNumber",
     ]
     /// Delivers to SQS as `sns.amazonaws.com`; connected by the server.
     public let invoker = InvokerLink()
 
     let topics = Mutex([String: Topic]())
+    /// Region → the key that signs its messages.
+    let signingKeys = Mutex([String: SigningKey]())
 
     let records: any DurableRecords
 
-    public init(records: any DurableRecords = MemoryOnlyRecords()) {
+    /// Where email, SMS and HTTP confirmation messages are captured instead of sent.
+    let inbox: Inbox
+
+    /// Deliveries that failed for good (newest last, bounded): what was tried and why it
+    /// failed, for endpoints Simfra cannot reach (Lambda before it exists) or that refused.
+    let failures = Mutex([DeliveryFailure]())
+    /// HTTP/S subscriptions just unsubscribed, by token: their UnsubscribeConfirmation's
+    /// SubscribeURL restores them. Transient, like every pending delivery.
+    let unsubscribed = Mutex([String: Subscription]())
+    /// Platform applications (with their endpoints) by ARN.
+    let apps = Mutex([String: PlatformApplication]())
+    /// SMS settings by "<account>/<region>".
+    let sms = Mutex([String: [String: String]]())
+    /// Compiled filter policies by scope and text.
+    let filterCache = Mutex([String: FilterPolicy]())
+
+    public init(records: any DurableRecords = MemoryOnlyRecords(), inbox: Inbox = Inbox()) {
         self.records = records
+        self.inbox = inbox
+    }
+
+    /// The SubscribeURL and UnsubscribeURL are plain links: they work unsigned.
+    public func acceptsUnsigned(operation: String) -> Bool {
+        operation == "ConfirmSubscription" || operation == "Unsubscribe"
     }
 
     public func handle(operation: String, input: Value, context: RequestContext) async throws -> Value {
+        if operation == "Subscribe" {
+            let (out, confirm) = try subscribe(input, context)
+            try await save(input.string("TopicArn") ?? "")
+            // Sent only once the token is durable, so the link in it works after a restart.
+            if let confirm { Task { await self.requestConfirmation(confirm, context: context) } }
+            return out
+        }
         let out = try await run(operation: operation, input: input, context: context)
         // Every change is durable before it is answered; Publish changes only a FIFO topic's
         // sequence number, which is saved too.
         switch operation {
         case "CreateTopic", "Publish", "PublishBatch":
-            if let arn = out.string("TopicArn") ?? input.string("TopicArn") ?? input.string("TargetArn") {
+            if let arn = out.string("TopicArn") ?? input.string("TopicArn") ?? input.string("TargetArn"),
+                !arn.contains(":endpoint/")
+            {
                 try await save(arn)
             }
-        case "DeleteTopic", "SetTopicAttributes", "Subscribe":
+        case "DeleteTopic", "SetTopicAttributes", "ConfirmSubscription", "AddPermission", "RemovePermission":
             if let arn = input.string("TopicArn") { try await save(arn) }
-        case "TagResource", "UntagResource":
+        case "TagResource", "UntagResource", "PutDataProtectionPolicy":
             if let arn = input.string("ResourceArn") { try await save(arn) }
         case "Unsubscribe", "SetSubscriptionAttributes":
             if let sub = input.string("SubscriptionArn"), let arn = try? Self.topicArn(ofSubscription: sub) {
                 try await save(arn)
             }
+        case "CreatePlatformApplication":
+            if let arn = out.string("PlatformApplicationArn") { try await saveApp(arn) }
+        case "SetPlatformApplicationAttributes", "DeletePlatformApplication":
+            try await saveApp(input.string("PlatformApplicationArn") ?? "")
+        case "CreatePlatformEndpoint":
+            try await saveApp(input.string("PlatformApplicationArn") ?? "")
+        case "SetEndpointAttributes", "DeleteEndpoint":
+            if let arn = try? Self.appArn(ofEndpoint: input.string("EndpointArn") ?? "") { try await saveApp(arn) }
+        case "SetSMSAttributes":
+            try await saveSMS(account: context.accountId, region: context.region)
         default: break
         }
         return out
@@ -76,13 +127,59 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
             return ["Tags": .list(topic.tags.map { ["Key": .string($0.key), "Value": .string($0.value)] })]
         case "Publish": return try publish(input, context)
         case "PublishBatch": return try publishBatch(input, context)
-        case "Subscribe": return try subscribe(input, context)
-        case "Unsubscribe": return try unsubscribe(input)
+        case "ConfirmSubscription": return try confirmSubscription(input, context)
+        case "AddPermission": return try addPermission(input)
+        case "CreatePlatformApplication": return try createPlatformApplication(input, context)
+        case "GetPlatformApplicationAttributes":
+            let app = try app(input.string("PlatformApplicationArn") ?? "")
+            return ["Attributes": .object(app.visibleAttributes.mapValues { .string($0) })]
+        case "SetPlatformApplicationAttributes": return try setPlatformApplicationAttributes(input)
+        case "ListPlatformApplications": return listPlatformApplications(input, context)
+        case "DeletePlatformApplication":
+            let arn = input.string("PlatformApplicationArn") ?? ""
+            try SNSError.checkArn(arn, member: "PlatformApplicationArn")
+            // Its endpoints go with it; deleting a missing one succeeds, as in AWS.
+            _ = apps.withLock { $0.removeValue(forKey: arn) }
+            return .empty
+        case "CreatePlatformEndpoint": return try createPlatformEndpoint(input)
+        case "GetEndpointAttributes":
+            return ["Attributes": .object(try endpoint(input.string("EndpointArn") ?? "").attributes.mapValues { .string($0) })]
+        case "SetEndpointAttributes": return try setEndpointAttributes(input)
+        case "DeleteEndpoint":
+            let arn = input.string("EndpointArn") ?? ""
+            let appArn = try Self.appArn(ofEndpoint: arn)
+            _ = apps.withLock { $0[appArn]?.endpoints.removeValue(forKey: arn) }
+            return .empty
+        case "ListEndpointsByPlatformApplication": return try listEndpoints(input)
+        case "SetSMSAttributes": return try setSMSAttributes(input, context)
+        case "GetSMSAttributes": return getSMSAttributes(input, context)
+        // Numbers opt out by answering STOP to a text, which no SMS captured here can do:
+        // no number is ever opted out, and opting in is always accepted.
+        case "CheckIfPhoneNumberIsOptedOut":
+            _ = try checkOptOutNumber(input)
+            return ["isOptedOut": false]
+        case "ListPhoneNumbersOptedOut": return ["phoneNumbers": .list([])]
+        case "OptInPhoneNumber":
+            _ = try checkOptOutNumber(input)
+            return .empty
+        case "RemovePermission": return try removePermission(input)
+        case "PutDataProtectionPolicy": return try putDataProtectionPolicy(input)
+        case "GetDataProtectionPolicy": return try getDataProtectionPolicy(input)
+        case "Unsubscribe": return try unsubscribe(input, context)
         case "ListSubscriptions": return listSubscriptions(input, context)
         case "ListSubscriptionsByTopic": return try listSubscriptionsByTopic(input)
         case "GetSubscriptionAttributes":
             let sub = try subscription(input.string("SubscriptionArn") ?? "")
-            return ["Attributes": .object(sub.allAttributes().mapValues { .string($0) })]
+            var attributes = sub.allAttributes()
+            if sub.protocol == "http" || sub.protocol == "https" {
+                let topicPolicy = topics.withLock { $0[sub.topicArn]?.attributes["DeliveryPolicy"] }
+                let retry = RetryPolicy.effective(topic: topicPolicy, subscription: sub.attributes["DeliveryPolicy"])
+                let contentType = Self.contentType(topic: topicPolicy, subscription: sub.attributes["DeliveryPolicy"])
+                attributes["EffectiveDeliveryPolicy"] = #"{"healthyRetryPolicy":"# + retry.json
+                    + #","sicklyRetryPolicy":null,"throttlePolicy":null,"requestPolicy":{"headerContentType":"#
+                    + JSONText.quoted(contentType) + #"},"guaranteed":false}"#
+            }
+            return ["Attributes": .object(attributes.mapValues { .string($0) })]
         case "SetSubscriptionAttributes": return try setSubscriptionAttributes(input)
         default:
             throw AWSError.notImplemented(service: serviceName, operation: operation)
@@ -115,6 +212,7 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
         for key in attributes.keys where !Topic.settableAttributes.contains(key) {
             throw SNSError.invalidParameter("AttributeName")
         }
+        if let policy = attributes["Policy"] { try Self.validatePolicy(policy) }
         if !fifo, attributes["ContentBasedDeduplication"]?.lowercased() == "true" {
             throw SNSError.invalidParameter("Attributes Reason: ContentBasedDeduplication can only be set for FIFO topics")
         }
@@ -161,6 +259,7 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
         let name = input.string("AttributeName") ?? ""
         let value = input.string("AttributeValue") ?? ""
         guard Topic.settableAttributes.contains(name) else { throw SNSError.invalidParameter("AttributeName") }
+        if name == "Policy", !value.isEmpty { try Self.validatePolicy(value) }
         try withTopic(input.string("TopicArn") ?? "") { (topic: inout Topic) throws(AWSError) in
             if name == "ContentBasedDeduplication", !topic.isFifo {
                 throw SNSError.invalidParameter("Attributes Reason: ContentBasedDeduplication can only be set for FIFO topics")
@@ -221,6 +320,22 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
 
     /// Deleting or resetting an account removes its topics in every region.
     public func removeAccount(_ accountId: String) async throws {
+        let appCommit = apps.withLock { all -> Commit in
+            let gone = all.values.filter { $0.accountId == accountId }
+            for a in gone { all.removeValue(forKey: a.arn) }
+            return gone.isEmpty ? .done : records.apply(gone.map {
+                .delete(kind: PlatformApplicationRecord.kind, account: $0.accountId, region: $0.region, id: $0.id)
+            })
+        }
+        try await appCommit.wait()
+        let smsCommit = sms.withLock { all -> Commit in
+            let gone = all.keys.filter { $0.hasPrefix(accountId + "/") }
+            for k in gone { all.removeValue(forKey: k) }
+            return gone.isEmpty ? .done : records.apply(gone.map {
+                .delete(kind: "smsattributes", account: accountId, region: String($0.dropFirst(accountId.count + 1)), id: "sms")
+            })
+        }
+        try await smsCommit.wait()
         let commit = topics.withLock { all -> Commit in
             let gone = all.values.filter { $0.accountId == accountId }
             for t in gone { all.removeValue(forKey: t.arn) }

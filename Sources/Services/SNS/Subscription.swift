@@ -1,5 +1,6 @@
 import Foundation
 import SimfraCore
+import SimfraEventing
 import SimfraProtocols
 
 /// One subscription, held by its topic: its ARN is the topic ARN plus `:<uuid>`, so the topic
@@ -12,6 +13,16 @@ struct Subscription: Sendable {
     var `protocol`: String
     var endpoint: String
     var attributes: [String: String]
+    /// HTTP/S and email endpoints wait for ConfirmSubscription with `token`; nothing is
+    /// delivered to them until then.
+    var pending = false
+    var token: String?
+    /// Confirmed by a signed ConfirmSubscription with AuthenticateOnUnsubscribe=true: only
+    /// signed callers may then unsubscribe it.
+    var authenticated = false
+
+    /// What AWS confirms at once: queues, functions, streams and phone numbers.
+    static func confirmsAtOnce(_ proto: String) -> Bool { !["http", "https", "email", "email-json"].contains(proto) }
 
     func allAttributes() -> [String: String] {
         var all = attributes
@@ -21,15 +32,16 @@ struct Subscription: Sendable {
         all["Protocol"] = `protocol`
         all["Endpoint"] = endpoint
         all["SubscriptionPrincipal"] = principal
-        // SQS endpoints in the same partition are confirmed at once, as AWS does.
-        all["ConfirmationWasAuthenticated"] = "true"
-        all["PendingConfirmation"] = "false"
+        // Endpoints AWS confirms at once count as authenticated.
+        all["ConfirmationWasAuthenticated"] = String(Self.confirmsAtOnce(`protocol`) || authenticated)
+        all["PendingConfirmation"] = String(pending)
         if all["RawMessageDelivery"] == nil { all["RawMessageDelivery"] = "false" }
         return all
     }
 
     var summary: Value {
-        ["SubscriptionArn": .string(arn), "Owner": .string(owner), "Protocol": .string(`protocol`),
+        // Listings name a subscription awaiting confirmation "PendingConfirmation", as AWS does.
+        ["SubscriptionArn": .string(pending ? "PendingConfirmation" : arn), "Owner": .string(owner), "Protocol": .string(`protocol`),
          "Endpoint": .string(endpoint), "TopicArn": .string(topicArn)]
     }
 
@@ -51,12 +63,31 @@ struct Subscription: Sendable {
                 throw SNSError.invalidParameter(
                     "FilterPolicyScope: Invalid value [\(value)]. Please use either MessageBody or MessageAttributes")
             }
+        case "RedrivePolicy" where !value.isEmpty:
+            guard case .object? = try? JSONReader.parse(Array(value.utf8)) else {
+                throw SNSError.invalidParameter("\(prefix)RedrivePolicy: failed to parse JSON.")
+            }
+            let target = (try? JSONReader.parse(Array(value.utf8)))?["deadLetterTargetArn"]?.stringValue ?? ""
+            guard isQueueArn(target) else {
+                throw SNSError.invalidParameter("\(prefix)RedrivePolicy: deadLetterTargetArn is an invalid arn")
+            }
         case "FilterPolicy", "RedrivePolicy", "DeliveryPolicy":
-            // Stored, not applied yet; it must at least be a JSON object.
+            // Filter policies are compiled by `checkFilter`, which knows the scope.
             guard value.isEmpty
                 || { if case .object? = try? JSONReader.parse(Array(value.utf8)) { true } else { false } }()
             else { throw SNSError.invalidParameter("\(prefix)\(name): failed to parse JSON.") }
         default: break
+        }
+    }
+
+    /// Compiles a filter policy for `scope` ("MessageAttributes" unless "MessageBody"),
+    /// answering AWS's InvalidParameter wording; `inAttributes` is Subscribe's form.
+    static func checkFilter(_ policy: String, scope: String?, inAttributes: Bool) throws(AWSError) {
+        guard !policy.isEmpty else { return }
+        do {
+            _ = try FilterPolicy(json: policy, scope: scope == "MessageBody" ? .messageBody : .messageAttributes)
+        } catch {
+            throw AWSError(code: "InvalidParameter", message: error.snsMessage(inAttributes: inAttributes), status: 400)
         }
     }
 

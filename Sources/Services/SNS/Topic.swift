@@ -18,13 +18,16 @@ struct Topic: Sendable {
     /// The attributes GetTopicAttributes answers: the stored ones plus those AWS computes.
     func allAttributes() -> [String: String] {
         var all = attributes
+        // Read through GetDataProtectionPolicy, not listed with the attributes (as in AWS).
+        all.removeValue(forKey: "DataProtectionPolicy")
         all["TopicArn"] = arn
         all["Owner"] = accountId
-        all["SubscriptionsConfirmed"] = String(subscriptions.count)
-        all["SubscriptionsPending"] = "0"
+        let pending = subscriptions.count { $0.pending }
+        all["SubscriptionsConfirmed"] = String(subscriptions.count - pending)
+        all["SubscriptionsPending"] = String(pending)
         all["SubscriptionsDeleted"] = "0"
         if all["DisplayName"] == nil { all["DisplayName"] = "" }
-        all["EffectiveDeliveryPolicy"] = attributes["DeliveryPolicy"] ?? Self.defaultDeliveryPolicy
+        all["EffectiveDeliveryPolicy"] = RetryPolicy.effectiveTopicPolicy(attributes["DeliveryPolicy"])
         if isFifo {
             all["FifoTopic"] = "true"
             if all["ContentBasedDeduplication"] == nil { all["ContentBasedDeduplication"] = "false" }
@@ -44,10 +47,6 @@ struct Topic: Sendable {
             + actions + #"],"Resource":"# + JSONText.quoted(arn)
             + #","Condition":{"StringEquals":{"AWS:SourceOwner":"# + JSONText.quoted(accountId) + "}}}]}"
     }
-
-    /// What AWS reports as EffectiveDeliveryPolicy until a DeliveryPolicy is set.
-    static let defaultDeliveryPolicy =
-        #"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}}"#
 
     /// Attributes CreateTopic and SetTopicAttributes accept (FifoTopic only at creation).
     static let settableAttributes: Set<String> = [

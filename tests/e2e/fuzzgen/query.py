@@ -29,12 +29,31 @@ def _bases(ctx: Ctx):
                           ("Message", "m"), ("MessageAttributes.entry.1.Name", "a"),
                           ("MessageAttributes.entry.1.Value.DataType", "String"),
                           ("MessageAttributes.entry.1.Value.StringValue", "v")]),
+        # SNS's own JSON inputs: a filter policy (the shared pattern compiler), a topic policy,
+        # a per-protocol message structure.
+        ("sns", "query", [("Action", "Subscribe"), ("Version", "2010-03-31"), ("TopicArn", ctx.topic_arn),
+                          ("Protocol", "sqs"), ("Endpoint", _queue_arn(ctx)),
+                          ("Attributes.entry.1.key", "FilterPolicy"),
+                          ("Attributes.entry.1.value", '{"a":["b",{"prefix":"c"}],"n":[{"numeric":[">",1]}]}')]),
+        ("sns", "query", [("Action", "SetTopicAttributes"), ("Version", "2010-03-31"), ("TopicArn", ctx.topic_arn),
+                          ("AttributeName", "Policy"),
+                          ("AttributeValue", '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+                                             '"Principal":{"AWS":"*"},"Action":"sns:Publish","Resource":"'
+                                             + ctx.topic_arn + '"}]}')]),
+        ("sns", "query", [("Action", "Publish"), ("Version", "2010-03-31"), ("TopicArn", ctx.topic_arn),
+                          ("MessageStructure", "json"), ("Message", '{"default":"d","sqs":"q"}')]),
         ("ec2", "query", [("Action", "DescribeInstances"), ("Version", "2016-11-15"), ("Filter.1.Name", "tag:a"),
                           ("Filter.1.Value.1", "b"), ("InstanceId.1", "i-1234567890abcdef0")]),
         ("ec2", "query", [("Action", "RunInstances"), ("Version", "2016-11-15"), ("ImageId", "ami-1"),
                           ("MinCount", "1"), ("MaxCount", "1"),
                           ("TagSpecification.1.Tag.1.Key", "k")]),
     ]
+
+
+def _queue_arn(ctx: Ctx) -> str:
+    """The fuzz queue's ARN from its URL (`http://host/<account>/<name>`)."""
+    account, name = ctx.queue_url.rstrip("/").split("/")[-2:]
+    return f"arn:aws:sqs:us-east-1:{account}:{name}"
 
 
 def _encode(pairs) -> bytes:
