@@ -187,6 +187,12 @@ class Ctx:
         r = self._must(self.json10("AmazonSQS", "CreateQueue", json.dumps({"QueueName": self.QUEUE}).encode(),
                                    "sqs"), "CreateQueue")
         self.queue_url = json.loads(r.body)["QueueUrl"]
+        # S3 may send to it, so a notification configuration naming it passes S3's destination test.
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                                                          "Action": "sqs:SendMessage", "Resource": "*"}]}
+        self._must(self.json10("AmazonSQS", "SetQueueAttributes", json.dumps(
+            {"QueueUrl": self.queue_url, "Attributes": {"Policy": json.dumps(policy)}}).encode(), "sqs"),
+            "SetQueueAttributes")
         # A customer key behind a fixed alias, so KMS inputs reach its crypto, not NotFound.
         kms = lambda op, doc: self._must(self.json10("TrentService", op, json.dumps(doc).encode(), "kms",
                                                      ct="application/x-amz-json-1.1"), op)

@@ -38,10 +38,10 @@ DOCS = [
      b'<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>abc</ID>'
      b'</Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>'),
     ("PutBucketNotificationConfiguration", "PUT", "/{bucket}?notification",
-     b"<NotificationConfiguration><QueueConfiguration><Id>q</Id><Queue>arn:aws:sqs:us-east-1:000000000000:q"
+     b"<NotificationConfiguration><QueueConfiguration><Id>q</Id><Queue>arn:aws:sqs:us-east-1:000000000000:fuzz-queue"
      b"</Queue><Event>s3:ObjectCreated:*</Event><Filter><S3Key><FilterRule><Name>prefix</Name><Value>a</Value>"
      b"</FilterRule></S3Key></Filter></QueueConfiguration></NotificationConfiguration>"),
-    # Saved without a destination test (the queue above does not exist, so that base stops there).
+    # Saved without a destination test.
     ("PutBucketNotificationConfiguration", "PUT", "/{bucket}?notification",
      b"<NotificationConfiguration><EventBridgeConfiguration></EventBridgeConfiguration></NotificationConfiguration>"),
     ("PutBucketEncryption", "PUT", "/{bucket}?encryption",
