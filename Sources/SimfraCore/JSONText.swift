@@ -30,4 +30,21 @@ public enum JSONText {
         append(s, to: &out)
         return out
     }
+
+    /// The byte a one-character JSON escape stands for (`n` of `\n` → 0x0A); nil for `u`,
+    /// which needs its four hex digits, and for anything JSON does not allow after `\`.
+    /// Every JSON reader in the project shares it; they differ only in how they report errors
+    /// and treat lone surrogates.
+    @inlinable
+    public static func unescape(_ e: UInt8) -> UInt8? {
+        switch e {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return e
+        case UInt8(ascii: "b"): return 0x08
+        case UInt8(ascii: "f"): return 0x0C
+        case UInt8(ascii: "n"): return 0x0A
+        case UInt8(ascii: "r"): return 0x0D
+        case UInt8(ascii: "t"): return 0x09
+        default: return nil
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import SimfraCore
+
 /// Reading scalar tokens: literals, numbers and strings (with escapes).
 extension PatternTokenizer {
     static func isIdentifierPart(_ c: UInt8) -> Bool {
@@ -113,15 +115,11 @@ extension PatternTokenizer {
             guard pos < b.count else { break }
             let e = b[pos]
             pos += 1
+            if let plain = JSONText.unescape(e) {
+                out.append(plain)
+                continue
+            }
             switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
                 var scalar = try hex4()
                 if scalar >= 0xD800 && scalar < 0xDC00, pos + 1 < b.count, b[pos] == UInt8(ascii: "\\"),

@@ -168,15 +168,11 @@ enum JSONDocument: Equatable, Sendable {
                     guard i < bytes.count else { return nil }
                     let e = bytes[i]
                     i += 1
+                    if let plain = JSONText.unescape(e) {
+                        out.append(plain)
+                        continue
+                    }
                     switch e {
-                    case UInt8(ascii: "\""): out.append(0x22)
-                    case UInt8(ascii: "\\"): out.append(0x5C)
-                    case UInt8(ascii: "/"): out.append(0x2F)
-                    case UInt8(ascii: "b"): out.append(0x08)
-                    case UInt8(ascii: "f"): out.append(0x0C)
-                    case UInt8(ascii: "n"): out.append(0x0A)
-                    case UInt8(ascii: "r"): out.append(0x0D)
-                    case UInt8(ascii: "t"): out.append(0x09)
                     case UInt8(ascii: "u"):
                         guard var scalar = hex4() else { return nil }
                         if (0xD800..<0xDC00).contains(scalar) {

@@ -1,6 +1,6 @@
 # SNS fan-out: a standard and a FIFO topic, a topic policy, SQS subscriptions (one raw with a
 # filter policy on the message body, one FIFO) into queues whose policies allow the topics.
-# The provider block sets only region and keys: the endpoint comes from AWS_ENDPOINT_URL.
+# The endpoint comes from AWS_ENDPOINT_URL (see tests/terraform/provider.tf).
 data "aws_caller_identity" "me" {}
 
 resource "aws_sns_topic" "orders" {
