@@ -33,7 +33,7 @@ import re
 import pytest
 
 from conftest import SimfraServer, SimfraStartError
-from fuzzgen import dynamodb, framing, iam, json_codecs, kms, query, rpc_cbor, s3, sigv4
+from fuzzgen import dynamodb, framing, iam, json_codecs, kms, logs, query, rpc_cbor, s3, sigv4
 from fuzzgen.engine import Ctx, Runner, failure_report, summary_table
 
 SEED = int(os.environ.get("SIMFRA_FUZZ_SEED", "10"))
@@ -58,6 +58,7 @@ CATEGORIES = {
     "sigv4": (sigv4.gen_sigv4, 450),
     "policies": (iam.gen_policies, 500),
     "kms": (kms.gen_kms, 300),
+    "logs": (logs.gen_logs, 400),
 }
 
 FATAL_RE = re.compile(r"Fatal error|Illegal instruction|Segmentation fault|SIGILL|SIGSEGV|SIGABRT|"

@@ -28,7 +28,9 @@ enum EventRules {
         for i in events.indices.dropFirst() where events[i].timestamp < events[i - 1].timestamp {
             return .failure(BatchErrorBox(.unordered))
         }
-        if let f = events.first, let l = events.last, l.timestamp - f.timestamp > maxSpanMillis {
+        if let f = events.first, let l = events.last,
+           case let (span, overflow) = l.timestamp.subtractingReportingOverflow(f.timestamp), overflow || span > maxSpanMillis
+        {
             return .failure(BatchErrorBox(.spansOverADay))
         }
         var v = Verdict(accepted: 0..<events.count)

@@ -14,7 +14,12 @@ enum FilterPattern: Sendable {
 
     struct Invalid: Error {}
 
+    /// AWS's limit on a pattern's length; it also bounds the parser's nesting.
+    static let maxLength = 1024
+    static let maxDepth = 64
+
     static func parse(_ text: String) throws(Invalid) -> FilterPattern {
+        guard text.count <= maxLength else { throw Invalid() }
         let trimmed = text.trimmingSpaces
         if trimmed.isEmpty || trimmed == "\"\"" { return .all }
         if trimmed.first == "{" { return .json(try JSONCondition.parse(trimmed)) }
@@ -285,6 +290,7 @@ indirect enum JSONCondition: Sendable {
 struct ConditionParser {
     let c: [Character]
     var i = 0
+    var depth = 0
     init(_ c: [Character]) { self.c = c }
 
     var atEnd: Bool { i >= c.count }
@@ -317,6 +323,9 @@ struct ConditionParser {
     mutating func primary(fieldMode: Bool) throws(FilterPattern.Invalid) -> JSONCondition {
         skip()
         if eat("(") {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= FilterPattern.maxDepth else { throw .init() }
             let e = try orExpr(fieldMode: fieldMode)
             skip()
             guard eat(")") else { throw .init() }
@@ -455,21 +464,31 @@ struct DelimitedPattern: Sendable {
         return out
     }
 
-    /// Fields to values; `...` absorbs as few fields as make the rest fit (the last one left
-    /// takes whatever remains, as AWS joins a trailing ellipsis' fields).
+    /// Fields to values; `...` absorbs as few fields as make the rest fit. Failed
+    /// (field, part) positions are remembered, so several ellipses stay polynomial.
     static func assign(_ fields: ArraySlice<Field>, _ parts: ArraySlice<String>) -> [(String, String)]? {
-        guard let f = fields.first else { return parts.isEmpty ? [] : nil }
-        switch f {
-        case .ellipsis:
-            let rest = fields.dropFirst()
-            for skip in 0...parts.count {
-                if let r = assign(rest, parts.dropFirst(skip)) { return r }
+        var failed = Set<Int>()
+        let width = parts.count + 1
+        func go(_ fi: Int, _ pi: Int) -> [(String, String)]? {
+            if failed.contains(fi * width + pi) { return nil }
+            let r: [(String, String)]?
+            if fi == fields.endIndex {
+                r = pi == parts.endIndex ? [] : nil
+            } else {
+                switch fields[fi] {
+                case .ellipsis:
+                    var found: [(String, String)]? = nil
+                    for p in pi...parts.endIndex {
+                        if let x = go(fi + 1, p) { found = x; break }
+                    }
+                    r = found
+                case .named(let name, _):
+                    if pi < parts.endIndex, let rest = go(fi + 1, pi + 1) { r = [(name, parts[pi])] + rest } else { r = nil }
+                }
             }
-            return nil
-        case .named(let name, _):
-            guard let p = parts.first else { return nil }
-            guard let r = assign(fields.dropFirst(), parts.dropFirst()) else { return nil }
-            return [(name, p)] + r
+            if r == nil { failed.insert(fi * width + pi) }
+            return r
         }
+        return go(fields.startIndex, parts.startIndex)
     }
 }
