@@ -226,3 +226,22 @@ struct Harness {
         #expect(h.records.count == 0)
     }
 }
+
+@Suite struct RecordedErrorTests {
+    @Test func wordingAsRecorded() async throws {
+        let h = Harness()
+        try await h.setup()
+        #expect(await h.error("CreateLogGroup", ["logGroupName": .string(String(repeating: "a", count: 513))])?.message
+            == "Invalid LogGroup or LogStream, both must have length less than or equal to 512.")
+        let both = await h.error("DescribeLogStreams", ["logGroupName": "g", "logGroupIdentifier": "g"])
+        #expect(both?.code == "ValidationException")
+        let two = await h.error("PutMetricFilter", [
+            "logGroupName": "g", "filterName": "f", "filterPattern": "",
+            "metricTransformations": [["metricName": "metric1", "metricNamespace": "namespace1", "metricValue": "1"],
+                                      ["metricName": "metric2", "metricNamespace": "namespace2", "metricValue": "1"]],
+        ])
+        #expect(two?.message == "1 validation error detected: Value '[MetricTransformation(metricName=metric1, metricNamespace=namespace1, metricValue=1, defaultValue=null, unit=null, dimensions=null), MetricTransformation(metricName=metric2, metricNamespace=namespace2, metricValue=1, defaultValue=null, unit=null, dimensions=null)]' at 'metricTransformations' failed to satisfy constraint: Member must have length less than or equal to 1")
+        let streams = try await h.call("DescribeLogStreams", ["logGroupName": "g"])
+        #expect(streams["logStreams"]?.listValue?.first?["uploadSequenceToken"] == nil)
+    }
+}

@@ -14,6 +14,9 @@ enum LogsError {
     static func streamExists() -> AWSError {
         AWSError(code: "ResourceAlreadyExistsException", message: "The specified log stream already exists")
     }
+    static func nameTooLong() -> AWSError {
+        invalidParameter("Invalid LogGroup or LogStream, both must have length less than or equal to 512.")
+    }
     static func invalidParameter(_ m: String) -> AWSError { AWSError(code: "InvalidParameterException", message: m) }
     static func invalidToken() -> AWSError { invalidParameter("The specified nextToken is invalid.") }
     /// FilterLogEvents says "Invalid filter pattern"; metric and subscription filters name themselves.

@@ -83,7 +83,7 @@ public final class LogsService: StatefulService, MetricPublishingService, Sendab
     static func groupName(_ input: Value) throws -> String {
         let name = input.string("logGroupName"), ident = input.string("logGroupIdentifier")
         if name != nil, ident != nil {
-            throw LogsError.invalidParameter("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
+            throw AWSError(code: "ValidationException", message: "LogGroup name and LogGroup ARN are mutually exclusive parameters.")
         }
         if let ident {
             if ident.hasPrefix("arn:") {

@@ -7,12 +7,22 @@ extension LogsService {
     func putMetricFilter(_ input: Value, _ ctx: RequestContext) async throws -> Value {
         let group = input.string("logGroupName") ?? "", name = input.string("filterName") ?? ""
         let pattern = input.string("filterPattern") ?? ""
+        try Self.validateFilterInput(name: name, pattern: pattern)
+        let ts = input["metricTransformations"]?.listValue ?? []
+        for t in ts where (t.string("metricName") ?? "").count > 255 {
+            throw LogsError.validation(t.string("metricName") ?? "", "metricName", "Member must have length less than or equal to 255")
+        }
+        if ts.count != 1 {
+            // AWS quotes the list as its Java objects print.
+            let shown = ts.map { t -> String in
+                func f(_ k: String) -> String { t[k].map { v in v.stringValue ?? v.doubleValue.map { String($0) } ?? "…" } ?? "null" }
+                return "MetricTransformation(metricName=\(f("metricName")), metricNamespace=\(f("metricNamespace")), metricValue=\(f("metricValue")), defaultValue=\(f("defaultValue")), unit=\(f("unit")), dimensions=\(t["dimensions"] == nil ? "null" : "{…}"))"
+            }
+            throw LogsError.validation("[\(shown.joined(separator: ", "))]", "metricTransformations",
+                                       "Member must have length \(ts.isEmpty ? "greater than or equal to 1" : "less than or equal to 1")")
+        }
         let parsed: FilterPattern
         do { parsed = try FilterPattern.parse(pattern) } catch { throw LogsError.invalidPattern("metric") }
-        let ts = input["metricTransformations"]?.listValue ?? []
-        if ts.count != 1 {
-            throw LogsError.validation("[…]", "metricTransformations", "Member must have length less than or equal to 1")
-        }
         let transformations = ts.map {
             MetricTransformation(metricName: $0.string("metricName") ?? "", metricNamespace: $0.string("metricNamespace") ?? "",
                                  metricValue: $0.string("metricValue") ?? "", defaultValue: $0["defaultValue"]?.doubleValue,
@@ -47,6 +57,14 @@ extension LogsService {
         return .empty
     }
 
+    /// The model's length limits, reported as AWS words them (the codec does not check lengths).
+    static func validateFilterInput(name: String, pattern: String) throws {
+        if name.count > 512 { throw LogsError.validation(name, "filterName", "Member must have length less than or equal to 512") }
+        if pattern.count > 1024 {
+            throw LogsError.validation(pattern, "filterPattern", "Member must have length less than or equal to 1024")
+        }
+    }
+
     /// Whether `$.x` / `$name` is something the pattern can supply: JSON selectors for JSON
     /// patterns, named fields for space-delimited ones.
     static func refersToField(_ ref: String, _ p: FilterPattern) -> Bool {
@@ -61,7 +79,7 @@ extension LogsService {
     static func metricFilterOutput(_ f: MetricFilter) -> Value {
         .object([
             "filterName": .string(f.name), "filterPattern": .string(f.pattern), "logGroupName": .string(f.logGroupName),
-            "creationTime": .integer(f.creationTime),
+            "creationTime": .integer(f.creationTime), "applyOnTransformedLogs": false,
             "metricTransformations": .list(f.transformations.map { t in
                 var o: [String: Value] = ["metricName": .string(t.metricName), "metricNamespace": .string(t.metricNamespace),
                                           "metricValue": .string(t.metricValue)]
@@ -77,6 +95,9 @@ extension LogsService {
         let limit = try Self.limit(input, default: 50, max: 50)
         let group = input.string("logGroupName"), prefix = input.string("filterNamePrefix")
         let mName = input.string("metricName"), mNs = input.string("metricNamespace")
+        if let prefix, prefix.count > 512 {
+            throw LogsError.validation(prefix, "filterNamePrefix", "Member must have length less than or equal to 512")
+        }
         if prefix != nil, group == nil {
             throw LogsError.invalidParameter("logGroupName is required when filterNamePrefix is specified.")
         }
@@ -169,6 +190,7 @@ extension LogsService {
     func putSubscriptionFilter(_ input: Value, _ ctx: RequestContext) async throws -> Value {
         let group = input.string("logGroupName") ?? "", name = input.string("filterName") ?? ""
         let pattern = input.string("filterPattern") ?? ""
+        try Self.validateFilterInput(name: name, pattern: pattern)
         do { _ = try FilterPattern.parse(pattern) } catch { throw LogsError.invalidPattern("subscription") }
         let dest = input.string("destinationArn") ?? ""
         let parts = dest.split(separator: ":", omittingEmptySubsequences: false)
@@ -203,7 +225,8 @@ extension LogsService {
                 .map { f -> (String, Value) in
                     var o: [String: Value] = ["filterName": .string(f.name), "logGroupName": .string(f.logGroupName),
                                               "filterPattern": .string(f.pattern), "destinationArn": .string(f.destinationArn),
-                                              "distribution": .string(f.distribution), "creationTime": .integer(f.creationTime)]
+                                              "distribution": .string(f.distribution), "creationTime": .integer(f.creationTime),
+                                              "applyOnTransformedLogs": false]
                     if let r = f.roleArn { o["roleArn"] = .string(r) }
                     return (f.name, .object(o))
                 }

@@ -4,9 +4,7 @@ extension LogsService {
     static let retentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
 
     static func validateGroupName(_ name: String) throws {
-        guard name.count <= 512 else {
-            throw LogsError.validation(name, "logGroupName", "Member must have length less than or equal to 512")
-        }
+        guard name.count <= 512 else { throw LogsError.nameTooLong() }
         guard !name.isEmpty, name.allSatisfy({ nameCharacters.contains($0) }) else {
             throw LogsError.validation(name, "logGroupName", "Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+")
         }

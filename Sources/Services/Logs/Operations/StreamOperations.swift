@@ -2,7 +2,8 @@ import SimfraCore
 
 extension LogsService {
     static func validateStreamName(_ name: String) throws {
-        guard !name.isEmpty, name.count <= 512, !name.contains(":"), !name.contains("*") else {
+        guard name.count <= 512 else { throw LogsError.nameTooLong() }
+        guard !name.isEmpty, !name.contains(":"), !name.contains("*") else {
             throw LogsError.validation(name, "logStreamName", "Member must satisfy regular expression pattern: [^:*]*")
         }
     }
@@ -41,8 +42,9 @@ extension LogsService {
         var o: [String: Value] = [
             "logStreamName": .string(s.name), "creationTime": .integer(s.creationTime),
             "arn": .string("\(g.arn):log-stream:\(s.name)"), "storedBytes": .integer(s.storedBytes),
-            "uploadSequenceToken": .string(Self.sequenceToken(s)),
         ]
+        // AWS shows a token only once the stream has events.
+        if s.nextBatch > 0 { o["uploadSequenceToken"] = .string(Self.sequenceToken(s)) }
         if let t = s.firstEventTimestamp { o["firstEventTimestamp"] = .integer(t) }
         if let t = s.lastEventTimestamp { o["lastEventTimestamp"] = .integer(t) }
         if let t = s.lastIngestionTime { o["lastIngestionTime"] = .integer(t) }
