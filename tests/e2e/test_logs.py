@@ -276,3 +276,30 @@ def test_persistence_contract(server_factory, tmp_path, sig):
     logs = make_client(second.url, "logs")
     logs.put_log_events(logGroupName="/kept", logStreamName="s1", logEvents=[{"timestamp": t + 100, "message": "after"}])
     assert len(logs.get_log_events(logGroupName="/kept", logStreamName="s1")["events"]) == 151
+
+
+def test_insights_queries(logs):
+    g = make_group(logs)
+    t = now_ms()
+    logs.put_log_events(logGroupName=g, logStreamName="s", logEvents=[
+        {"timestamp": t + i, "message": json.dumps({"level": lvl, "ms": ms})}
+        for i, (lvl, ms) in enumerate([("ERROR", 100), ("INFO", 5), ("ERROR", 300)])])
+    qid = logs.start_query(logGroupName=g, startTime=t // 1000 - 60, endTime=t // 1000 + 60,
+                           queryString="filter level = 'ERROR' | stats count(*) as n, avg(ms) as a by level")["queryId"]
+    r = logs.get_query_results(queryId=qid)
+    assert r["status"] == "Complete"
+    assert r["results"] == [[{"field": "level", "value": "ERROR"}, {"field": "n", "value": "2"}, {"field": "a", "value": "200"}]]
+    assert r["statistics"]["recordsScanned"] == 3 and r["statistics"]["recordsMatched"] == 2
+    rows = logs.get_query_results(queryId=logs.start_query(
+        logGroupName=g, startTime=t // 1000 - 60, endTime=t // 1000 + 60,
+        queryString="fields @timestamp, @message, ms | sort ms desc | limit 2")["queryId"])["results"]
+    assert [next(f["value"] for f in row if f["field"] == "ms") for row in rows] == ["300", "100"]
+    assert any(f["field"] == "@ptr" for f in rows[0])
+    q = logs.describe_queries(logGroupName=g)["queries"]
+    assert len(q) == 2 and q[0]["status"] == "Complete" and q[0]["queryString"].startswith(f'SOURCE "{g}" START=')
+    with pytest.raises(ClientError) as e:
+        logs.start_query(logGroupName=g + "-missing", startTime=0, endTime=1, queryString="fields @message")
+    assert err(e)[1] == "ResourceNotFoundException" and "does not exist for account ID" in err(e)[2]
+    with pytest.raises(ClientError) as e:
+        logs.start_query(logGroupName=g, startTime=0, endTime=1, queryString="nonsense here")
+    assert err(e)[1] == "MalformedQueryException"

@@ -9,6 +9,12 @@ extension LogsService: AuthorizingService {
         func group(_ n: String?) -> String { "\(base):log-group:\(n ?? "*")" }
         let groupName = (try? Self.groupName(input)) ?? input.string("logGroupName")
         switch operation {
+        case "StartQuery":
+            var names = (input.stringList("logGroupNames") ?? []) + (input.string("logGroupName").map { [$0] } ?? [])
+            names += (input.stringList("logGroupIdentifiers") ?? [])
+            return [ActionRequirement(action: action, resources: names.map { $0.hasPrefix("arn:") ? $0 : group($0) })]
+        case "GetQueryResults", "StopQuery", "DescribeQueries":
+            return [ActionRequirement(action: action)]
         case "DescribeLogGroups", "DescribeResourcePolicies", "PutResourcePolicy", "DeleteResourcePolicy", "TestMetricFilter",
              "DescribeDestinations":
             return [ActionRequirement(action: action, resources: operation == "DescribeLogGroups" ? [group("*")] : [])]

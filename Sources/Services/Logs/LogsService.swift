@@ -20,6 +20,7 @@ public final class LogsService: StatefulService, MetricPublishingService, Sendab
         "PutSubscriptionFilter", "DescribeSubscriptionFilters", "DeleteSubscriptionFilter",
         "PutResourcePolicy", "DescribeResourcePolicies", "DeleteResourcePolicy",
         "PutDestination", "PutDestinationPolicy", "DescribeDestinations", "DeleteDestination",
+        "StartQuery", "GetQueryResults", "StopQuery", "DescribeQueries",
     ]
 
     public let metrics = MetricLink()
@@ -28,6 +29,8 @@ public final class LogsService: StatefulService, MetricPublishingService, Sendab
     let state = Mutex(LogsState())
     /// Subscription deliveries that could not be made, newest last (transient, capped).
     let pendingFailures = Mutex<[FailedDelivery]>([])
+    /// Logs Insights queries by id (transient).
+    let queries = Mutex<[String: StoredQuery]>([:])
 
     public init(records: any DurableRecords, clock: any SimfraClock = SystemClock()) {
         self.records = records
@@ -67,6 +70,10 @@ public final class LogsService: StatefulService, MetricPublishingService, Sendab
         case "PutDestinationPolicy": return try await putDestinationPolicy(input, context)
         case "DescribeDestinations": return try describeDestinations(input, context)
         case "DeleteDestination": return try await deleteDestination(input, context)
+        case "StartQuery": return try startQuery(input, context)
+        case "GetQueryResults": return try getQueryResults(input, context)
+        case "StopQuery": return try stopQuery(input, context)
+        case "DescribeQueries": return try describeQueries(input, context)
         default: throw AWSError.notImplemented(service: serviceName, operation: operation)
         }
     }

@@ -179,5 +179,6 @@ extension LogsService: AccountScopedService {
         }
         try await commit.wait()
         pendingFailures.withLock { $0.removeAll { f in f.account == accountId } }
+        queries.withLock { all in all = all.filter { $0.value.account != accountId } }
     }
 }
