@@ -47,7 +47,9 @@ import Testing
         #expect(re.map { $0["who"] } == ["c"])
     }
 
-    @Test(arguments: ["", "fields", "filter (a = 1", "stats foo(x)", "limit 0", "bogus x", "fields a | | fields b", "parse @message"])
+    @Test(arguments: ["", "fields", "filter (a = 1", "stats foo(x)", "limit 0", "bogus x", "fields a | | fields b", "parse @message",
+                      "filter " + String(repeating: "(", count: 5000) + "a = 1" + String(repeating: ")", count: 5000),
+                      "filter " + String(repeating: "not ", count: 5000) + "a", "fields " + String(repeating: "-", count: 5000) + "1"])
     func malformed(_ q: String) {
         #expect(throws: InsightsQuery.Invalid.self) { try InsightsQuery.parse(q) }
     }

@@ -169,6 +169,9 @@ extension InsightsQuery {
     struct ExprParser {
         var t: [Token]
         var i = 0
+        /// Nesting so far; bounded so a query of 10,000 `(` cannot exhaust the stack.
+        var depth = 0
+        static let maxDepth = 100
         var atEnd: Bool { i >= t.count }
         var peek: Token? { i < t.count ? t[i] : nil }
         mutating func next() -> Token? { defer { i += 1 }; return peek }
@@ -207,7 +210,14 @@ extension InsightsQuery {
 
         mutating func expr() throws(Invalid) -> Expr { try orExpr() }
 
+        mutating func deeper() throws(Invalid) {
+            depth += 1
+            if depth > Self.maxDepth { throw Invalid(reason: "expression nested too deeply") }
+        }
+
         mutating func orExpr() throws(Invalid) -> Expr {
+            try deeper()
+            defer { depth -= 1 }
             var l = try andExpr()
             while eatWord("or") { l = .binary("or", l, try andExpr()) }
             return l
@@ -220,7 +230,11 @@ extension InsightsQuery {
         }
 
         mutating func notExpr() throws(Invalid) -> Expr {
-            if eatWord("not") { return .unary("not", try notExpr()) }
+            if eatWord("not") {
+                try deeper()
+                defer { depth -= 1 }
+                return .unary("not", try notExpr())
+            }
             return try comparison()
         }
 
@@ -263,7 +277,11 @@ extension InsightsQuery {
         }
 
         mutating func unary() throws(Invalid) -> Expr {
-            if eat(.op("-")) { return .unary("-", try unary()) }
+            if eat(.op("-")) {
+                try deeper()
+                defer { depth -= 1 }
+                return .unary("-", try unary())
+            }
             return try primary()
         }
 

@@ -66,6 +66,22 @@ def gen_logs(rng: random.Random, ctx: Ctx) -> Iterator[Case]:
                        "metricTransformations": [{"metricName": "m", "metricNamespace": "n",
                                                   "metricValue": rng.choice(["1", "$.a", "$status", "x", "$"])}]}
             yield Case(call(op, doc), "json", f"logs:pattern:{op}:{desc}", f"{op} {p[:60]!r}")
+        elif r < 0.6:
+            q = rng.choice(["fields @message", "filter a = 1 | stats count(*) by bin(5m)", "parse @message /(?<x>\\w+)/",
+                            "stats avg(x) by y | sort y desc | limit 5", "filter @message like /a/ and not b in [1, 2]"])
+            k = rng.randrange(4)
+            if k == 0:
+                q = q[: rng.randrange(len(q) + 1)]
+            elif k == 1:
+                s = list(q)
+                for _ in range(rng.randrange(1, 5)):
+                    s.insert(rng.randrange(len(s) + 1), rng.choice(TOKENS + ["|", "/", "'", "`", "bin(", "not ", "by"]))
+                q = "".join(s)
+            elif k == 2:
+                q = "filter " + rng.choice(["(", "not ", "-", "["]) * rng.choice([50, 99, 100, 101, 3000]) + "a"
+            doc = {"logGroupName": GROUP, "startTime": rng.choice([0, 2 ** 62, -1]), "endTime": rng.choice([0, 2 ** 62, 2 ** 63 - 1]),
+                   "queryString": q}
+            yield Case(call("StartQuery", doc), "json", f"logs:insights:{k}", f"StartQuery {q[:60]!r}")
         elif r < 0.8:
             base = rng.choice([0, 1_700_000_000_000, 2 ** 63 - 1, -(2 ** 63), 2 ** 62])
             n = rng.choice([0, 1, 2, 50])
