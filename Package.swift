@@ -85,7 +85,7 @@ let package = Package(
             name: "SimfraScheduler", dependencies: ["SimfraCore", "SimfraEventing", "SimfraProtocols"],
             path: "Sources/Services/Scheduler", swiftSettings: strict),
         .target(
-            name: "SimfraLogs", dependencies: ["SimfraCore", "SimfraProtocols"],
+            name: "SimfraLogs", dependencies: ["SimfraCore", "SimfraProtocols", "CZlib"],
             path: "Sources/Services/Logs", swiftSettings: strict),
         .target(
             name: "SimfraServer",

@@ -303,3 +303,40 @@ def test_insights_queries(logs):
     with pytest.raises(ClientError) as e:
         logs.start_query(logGroupName=g, startTime=0, endTime=1, queryString="nonsense here")
     assert err(e)[1] == "MalformedQueryException"
+
+
+def test_export_task_writes_gzip_objects_through_the_bucket_policy(client, logs):
+    import gzip
+    s3 = client("s3")
+    g = make_group(logs, streams=("a", "b"))
+    t = now_ms()
+    logs.put_log_events(logGroupName=g, logStreamName="a", logEvents=[{"timestamp": t, "message": "first"},
+                                                                      {"timestamp": t + 1, "message": "second"}])
+    logs.put_log_events(logGroupName=g, logStreamName="b", logEvents=[{"timestamp": t + 2, "message": "third"}])
+    bucket = unique_name("exp").lower()
+    s3.create_bucket(Bucket=bucket)
+    # Without a bucket policy the Logs service principal may not even read the ACL.
+    with pytest.raises(ClientError) as e:
+        logs.create_export_task(logGroupName=g, fromTime=t - 1000, to=t + 1000, destination=bucket)
+    assert err(e)[1] == "InvalidParameterException" and "GetBucketAcl" in err(e)[2]
+    with pytest.raises(ClientError) as e:
+        logs.create_export_task(logGroupName=g, fromTime=t - 1000, to=t + 1000, destination=bucket + "-missing")
+    assert err(e) == (400, "InvalidParameterException", "The given bucket does not exist. Please make sure the bucket is valid.")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "logs.amazonaws.com"}, "Action": "s3:GetBucketAcl",
+         "Resource": f"arn:aws:s3:::{bucket}"},
+        {"Effect": "Allow", "Principal": {"Service": "logs.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    task = logs.create_export_task(taskName="x", logGroupName=g, fromTime=t - 1000, to=t + 1000, destination=bucket,
+                                   destinationPrefix="out")["taskId"]
+    d = logs.describe_export_tasks(taskId=task)["exportTasks"][0]
+    assert d["status"]["code"] == "COMPLETED" and d["destinationPrefix"] == "out"
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    assert keys == [f"out/{task}/a/000000.gz", f"out/{task}/b/000000.gz"]
+    body = gzip.decompress(s3.get_object(Bucket=bucket, Key=keys[0])["Body"].read()).decode()
+    lines = body.splitlines()
+    assert [l.split(" ", 1)[1] for l in lines] == ["first", "second"] and lines[0].endswith("Z first")
+    assert logs.describe_export_tasks(taskId="nope")["exportTasks"] == []
+    with pytest.raises(ClientError) as e:
+        logs.cancel_export_task(taskId="nope")
+    assert err(e) == (400, "ResourceNotFoundException", "The specified export task does not exist.")

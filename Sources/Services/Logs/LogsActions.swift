@@ -13,7 +13,7 @@ extension LogsService: AuthorizingService {
             var names = (input.stringList("logGroupNames") ?? []) + (input.string("logGroupName").map { [$0] } ?? [])
             names += (input.stringList("logGroupIdentifiers") ?? [])
             return [ActionRequirement(action: action, resources: names.map { $0.hasPrefix("arn:") ? $0 : group($0) })]
-        case "GetQueryResults", "StopQuery", "DescribeQueries":
+        case "GetQueryResults", "StopQuery", "DescribeQueries", "DescribeExportTasks", "CancelExportTask":
             return [ActionRequirement(action: action)]
         case "DescribeLogGroups", "DescribeResourcePolicies", "PutResourcePolicy", "DeleteResourcePolicy", "TestMetricFilter",
              "DescribeDestinations":

@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// Retention is enforced on the clock: events older than a group's retention are invisible at
 /// once and their batch records are deleted when the group is next touched.
-public final class LogsService: StatefulService, MetricPublishingService, Sendable {
+public final class LogsService: StatefulService, MetricPublishingService, InvokingService, Sendable {
     public let serviceName = "logs"
     public let implementedOperations: Set<String> = [
         "CreateLogGroup", "DeleteLogGroup", "DescribeLogGroups", "PutRetentionPolicy", "DeleteRetentionPolicy",
@@ -21,9 +21,11 @@ public final class LogsService: StatefulService, MetricPublishingService, Sendab
         "PutResourcePolicy", "DescribeResourcePolicies", "DeleteResourcePolicy",
         "PutDestination", "PutDestinationPolicy", "DescribeDestinations", "DeleteDestination",
         "StartQuery", "GetQueryResults", "StopQuery", "DescribeQueries",
+        "CreateExportTask", "DescribeExportTasks", "CancelExportTask",
     ]
 
     public let metrics = MetricLink()
+    public let invoker: InvokerLink
     let records: any DurableRecords
     let clock: any SimfraClock
     let state = Mutex(LogsState())
@@ -32,7 +34,8 @@ public final class LogsService: StatefulService, MetricPublishingService, Sendab
     /// Logs Insights queries by id (transient).
     let queries = Mutex<[String: StoredQuery]>([:])
 
-    public init(records: any DurableRecords, clock: any SimfraClock = SystemClock()) {
+    public init(records: any DurableRecords, clock: any SimfraClock = SystemClock(), invoker: InvokerLink = InvokerLink()) {
+        self.invoker = invoker
         self.records = records
         self.clock = clock
     }
@@ -70,6 +73,9 @@ public final class LogsService: StatefulService, MetricPublishingService, Sendab
         case "PutDestinationPolicy": return try await putDestinationPolicy(input, context)
         case "DescribeDestinations": return try describeDestinations(input, context)
         case "DeleteDestination": return try await deleteDestination(input, context)
+        case "CreateExportTask": return try await createExportTask(input, context)
+        case "DescribeExportTasks": return try describeExportTasks(input, context)
+        case "CancelExportTask": return try cancelExportTask(input, context)
         case "StartQuery": return try startQuery(input, context)
         case "GetQueryResults": return try getQueryResults(input, context)
         case "StopQuery": return try stopQuery(input, context)

@@ -33,4 +33,5 @@ struct LogsState: Sendable {
     var groups: [RegionKey: [String: GroupState]] = [:]
     var policies: [RegionKey: [String: LogsResourcePolicy]] = [:]
     var destinations: [RegionKey: [String: LogsDestination]] = [:]
+    var exportTasks: [RegionKey: [String: ExportTask]] = [:]
 }

@@ -9,10 +9,12 @@ import SimfraCore
 /// - `batch` (id = `group:stream:<12-digit batch number>`): the events one PutLogEvents call
 ///   accepted, `{"e":[[timestamp, ingestionTime, sequence, "message"], …]}`. One record per
 ///   call (written atomically with the stream's metadata) keeps a 10,000-event batch one row.
-/// - `metricFilter`, `subscriptionFilter` (id = `group:filter`), `policy`, `destination` (id = name).
+/// - `metricFilter`, `subscriptionFilter` (id = `group:filter`), `policy`, `destination` (id = name),
+///   `exportTask` (id = task id).
 enum LogsRecord {
     static let group = "group", stream = "stream", batch = "batch", metricFilter = "metricFilter"
     static let subscriptionFilter = "subscriptionFilter", policy = "policy", destination = "destination"
+    static let exportTask = "exportTask"
 
     struct Batch: Codable {
         var e: [Row]
@@ -140,6 +142,9 @@ extension LogsService {
             case LogsRecord.destination:
                 let d = try LogsRecord.decode(LogsDestination.self, r)
                 st.destinations[key, default: [:]][d.name] = d
+            case LogsRecord.exportTask:
+                let t = try LogsRecord.decode(ExportTask.self, r)
+                st.exportTasks[key, default: [:]][t.id] = t
             default: break
             }
         }
@@ -174,6 +179,12 @@ extension LogsService: AccountScopedService {
                     writes.append(.delete(kind: LogsRecord.destination, account: key.account, region: key.region, id: n))
                 }
                 st.destinations[key] = nil
+            }
+            for key in st.exportTasks.keys where key.account == accountId {
+                for n in (st.exportTasks[key] ?? [:]).keys {
+                    writes.append(.delete(kind: LogsRecord.exportTask, account: key.account, region: key.region, id: n))
+                }
+                st.exportTasks[key] = nil
             }
             return writes.isEmpty ? .done : records.apply(writes)
         }
