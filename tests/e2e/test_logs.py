@@ -340,3 +340,30 @@ def test_export_task_writes_gzip_objects_through_the_bucket_policy(client, logs)
     with pytest.raises(ClientError) as e:
         logs.cancel_export_task(taskId="nope")
     assert err(e) == (400, "ResourceNotFoundException", "The specified export task does not exist.")
+
+
+def test_iam_policies_scope_log_groups_and_streams(server, client, logs):
+    iam = client("iam")
+    name = unique_name("logsu")
+    iam.create_user(UserName=name)
+    allowed = unique_name("/team/a")
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": [f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{allowed}",
+                      f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{allowed}:log-stream:*"]},
+        {"Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    user = make_client(server.url, "logs", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    user.create_log_group(logGroupName=allowed)
+    user.create_log_stream(logGroupName=allowed, logStreamName="s")
+    user.put_log_events(logGroupName=allowed, logStreamName="s", logEvents=[{"timestamp": now_ms(), "message": "hi"}])
+    assert user.describe_log_groups(logGroupNamePrefix=allowed)["logGroups"][0]["logGroupName"] == allowed
+    with pytest.raises(ClientError) as e:
+        user.create_log_group(logGroupName=allowed + "-other")
+    assert err(e)[1] == "AccessDeniedException"
+    with pytest.raises(ClientError) as e:
+        user.get_log_events(logGroupName=allowed, logStreamName="s")
+    assert err(e)[1] == "AccessDeniedException"
+    with pytest.raises(ClientError) as e:
+        user.delete_log_group(logGroupName=allowed)
+    assert err(e)[1] == "AccessDeniedException"
