@@ -99,9 +99,12 @@ let package = Package(
             name: "SimfraEvents", dependencies: ["SimfraCore", "SimfraProtocols", "SimfraEventing"],
             path: "Sources/Services/EventBridge", swiftSettings: strict),
         .target(
+            name: "SimfraLogs", dependencies: ["SimfraCore", "SimfraProtocols", "CZlib"],
+            path: "Sources/Services/Logs", swiftSettings: strict),
+        .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager", "SimfraSNS", "SimfraScheduler", "SimfraEvents",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager", "SimfraSNS", "SimfraScheduler", "SimfraEvents", "SimfraLogs",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -123,6 +126,7 @@ let package = Package(
         .testTarget(
             name: "SimfraSecretsManagerTests", dependencies: ["SimfraSecretsManager", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(name: "SimfraSSMTests", dependencies: ["SimfraSSM", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SimfraLogsTests", dependencies: ["SimfraLogs", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(name: "SimfraEventsTests", dependencies: ["SimfraEvents", "SimfraCore", "SimfraTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "SimfraSNSTests",

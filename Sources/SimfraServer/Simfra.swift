@@ -9,6 +9,7 @@ import SimfraDynamoDB
 import SimfraEvents
 import SimfraIAM
 import SimfraKMS
+import SimfraLogs
 import SimfraSNS
 import SimfraScheduler
 import SimfraSQS
@@ -62,6 +63,7 @@ public final class Simfra: Sendable {
                 s3,
                 SecretsManagerService(records: Self.records(store, service: "secretsmanager"), clock: SystemClock()),
                 SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),
+                LogsService(records: Self.records(store, service: "logs"), clock: SystemClock()),
             ],
             store: store, inbox: inbox)
     }

@@ -224,7 +224,7 @@ def test_unimplemented_query_operation_is_501(client):
 @pytest.mark.parametrize("service, method, operation", [
     ("eks", "list_clusters", "ListClusters"),                 # restJson1
     ("cloudformation", "list_stacks", "ListStacks"),          # awsQuery
-    ("logs", "describe_log_groups", "DescribeLogGroups"),     # awsJson1_1
+    ("ecs", "list_clusters", "ListClusters"),                 # awsJson1_1 (Logs, the former example, is implemented)
 ])
 def test_unimplemented_service_is_501(client, service, method, operation):
     with pytest.raises(ClientError) as ei:

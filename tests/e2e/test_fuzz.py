@@ -33,7 +33,7 @@ import re
 import pytest
 
 from conftest import SimfraServer, SimfraStartError
-from fuzzgen import dynamodb, events, framing, iam, json_codecs, kms, query, rpc_cbor, s3, sigv4
+from fuzzgen import dynamodb, events, framing, iam, json_codecs, kms, logs, query, rpc_cbor, s3, sigv4
 from fuzzgen.engine import Ctx, Runner, failure_report, summary_table
 
 SEED = int(os.environ.get("SIMFRA_FUZZ_SEED", "10"))
@@ -59,6 +59,7 @@ CATEGORIES = {
     "policies": (iam.gen_policies, 500),
     "kms": (kms.gen_kms, 300),
     "events": (events.gen_events, 300),
+    "logs": (logs.gen_logs, 400),
 }
 
 FATAL_RE = re.compile(r"Fatal error|Illegal instruction|Segmentation fault|SIGILL|SIGSEGV|SIGABRT|"

@@ -1,0 +1,197 @@
+import SimfraCore
+
+extension LogsService {
+    /// Drops events older than the group's retention and returns the deletes of batch
+    /// records with no event left. Call under the lock.
+    func expire(_ gs: inout GroupState) -> [DurableWrite] {
+        guard let days = gs.group.retentionInDays else { return [] }
+        let cutoff = nowMillis - Int64(days) * 86_400_000
+        var writes: [DurableWrite] = []
+        for (name, events) in gs.events {
+            guard let first = events.first, first.timestamp < cutoff else { continue }
+            let dropped = events.prefix { $0.timestamp < cutoff }
+            gs.events[name] = Array(events.dropFirst(dropped.count))
+            for e in dropped {
+                let left = (gs.batchCounts[name]?[e.batch] ?? 1) - 1
+                if left <= 0 {
+                    gs.batchCounts[name]?[e.batch] = nil
+                    writes.append(del(LogsRecord.batch, gs.group, id: LogsRecord.batchId(gs.group.name, name, e.batch)))
+                } else {
+                    gs.batchCounts[name]?[e.batch] = left
+                }
+            }
+        }
+        return writes
+    }
+
+    func putLogEvents(_ input: Value, _ ctx: RequestContext) async throws -> Value {
+        let group = input.string("logGroupName") ?? "", streamName = input.string("logStreamName") ?? ""
+        let raw = (input["logEvents"]?.listValue ?? []).map {
+            (timestamp: $0["timestamp"]?.intValue ?? 0, message: $0.string("message") ?? "")
+        }
+        if raw.isEmpty {
+            throw LogsError.validation("[]", "logEvents", "Member must have length greater than or equal to 1")
+        }
+        let now = nowMillis
+        let (result, published, commit) = try withGroup(ctx, group) { gs -> (Value, [MetricDatum], Commit) in
+            guard var stream = gs.streams[streamName] else { throw LogsError.streamNotFound() }
+            let verdict: EventRules.Verdict
+            switch EventRules.check(raw, now: now, retentionDays: gs.group.retentionInDays) {
+            case .success(let v): verdict = v
+            case .failure(let box):
+                switch box.error {
+                case .tooMany:
+                    throw LogsError.validation("[…]", "logEvents", "Member must have length less than or equal to 10000")
+                case .tooLarge(let n):
+                    throw LogsError.invalidParameter("Upload too large: \(n) bytes exceeds limit of \(EventRules.maxBatchBytes)")
+                case .unordered:
+                    throw LogsError.invalidParameter("Log events in a single PutLogEvents request must be in chronological order.")
+                case .spansOverADay:
+                    throw LogsError.invalidParameter("The batch of log events in a single PutLogEvents request cannot span more than 24 hours.")
+                }
+            }
+            var writes = expire(&gs)
+            var accepted: [LogEvent] = []
+            let batch = stream.nextBatch
+            for i in verdict.accepted {
+                accepted.append(LogEvent(timestamp: raw[i].timestamp, ingestionTime: now, message: raw[i].message,
+                                         batch: batch, sequence: gs.nextSequence))
+                gs.nextSequence += 1
+            }
+            if !accepted.isEmpty {
+                stream.nextBatch += 1
+                let ts = accepted.map(\.timestamp)
+                stream.firstEventTimestamp = min(stream.firstEventTimestamp ?? Int64.max, ts.min()!)
+                stream.lastEventTimestamp = max(stream.lastEventTimestamp ?? Int64.min, ts.max()!)
+                stream.lastIngestionTime = now
+                stream.storedBytes += Int64(accepted.reduce(0) { $0 + $1.message.utf8.count })
+                var list = gs.events[streamName] ?? []
+                // Batches are sorted; most arrive after what is stored, so appending and
+                // re-sorting only when needed keeps the common case linear.
+                let needsSort = (list.last?.timestamp ?? Int64.min) > accepted[0].timestamp
+                list.append(contentsOf: accepted)
+                if needsSort { list.sort { ($0.timestamp, $0.sequence) < ($1.timestamp, $1.sequence) } }
+                gs.events[streamName] = list
+                gs.batchCounts[streamName, default: [:]][batch] = accepted.count
+                writes.append(put(LogsRecord.batch, gs.group, id: LogsRecord.batchId(group, streamName, batch),
+                                  LogsRecord.encode(LogsRecord.Batch(e: accepted.map(LogsRecord.Row.init)))))
+                gs.streams[streamName] = stream
+                writes.append(streamWrite(gs.group, stream))
+            }
+            var out: [String: Value] = ["nextSequenceToken": .string(Self.sequenceToken(stream))]
+            var rejected: [String: Value] = [:]
+            if let i = verdict.tooOldEnd { rejected["tooOldLogEventEndIndex"] = .integer(Int64(i)) }
+            if let i = verdict.expiredEnd { rejected["expiredLogEventEndIndex"] = .integer(Int64(i)) }
+            if let i = verdict.tooNewStart { rejected["tooNewLogEventStartIndex"] = .integer(Int64(i)) }
+            if !rejected.isEmpty { out["rejectedLogEventsInfo"] = .object(rejected) }
+            let data = metricData(gs, accepted)
+            recordSubscriptionDeliveries(&gs, accepted)
+            return (.object(out), data, writes.isEmpty ? .done : records.apply(writes))
+        }
+        try await commit.wait()
+        if !published.isEmpty { metrics.publish(accountId: ctx.accountId, region: ctx.region, published) }
+        return result
+    }
+
+    // MARK: GetLogEvents
+
+    /// Tokens name a position in the stream's (time-window) event list: `f/<n>` reads forward
+    /// from n, `b/<n>` reads backward ending before n. At either end the same token comes
+    /// back, which is how clients know they have caught up.
+    static func positionToken(_ dir: Character, _ n: Int) -> String {
+        let digits = String(n)
+        return "\(dir)/" + String(repeating: "0", count: max(0, 56 - digits.count)) + digits
+    }
+
+    static func parsePosition(_ t: String) throws -> (forward: Bool, n: Int) {
+        guard t.count > 2, t.hasPrefix("f/") || t.hasPrefix("b/"), let n = Int(t.dropFirst(2)), n >= 0 else {
+            throw LogsError.invalidToken()
+        }
+        return (t.hasPrefix("f/"), n)
+    }
+
+    func getLogEvents(_ input: Value, _ ctx: RequestContext) async throws -> Value {
+        let group = try Self.groupName(input), streamName = input.string("logStreamName") ?? ""
+        let limit = try Self.limit(input, default: 10_000, max: 10_000)
+        let start = input["startTime"]?.intValue, end = input["endTime"]?.intValue
+        let (events, commit) = try withGroup(ctx, group) { gs -> ([LogEvent], Commit) in
+            let writes = expire(&gs)
+            guard gs.streams[streamName] != nil else { throw LogsError.streamNotFound() }
+            let list = (gs.events[streamName] ?? []).filter {
+                (start == nil || $0.timestamp >= start!) && (end == nil || $0.timestamp < end!)
+            }
+            return (list, writes.isEmpty ? .done : records.apply(writes))
+        }
+        try await commit.wait()
+        let lo: Int, hi: Int
+        if let t = input.string("nextToken") {
+            let (forward, n) = try Self.parsePosition(t)
+            let pos = min(n, events.count)
+            if forward { lo = pos; hi = min(events.count, pos + limit) } else { hi = pos; lo = max(0, pos - limit) }
+        } else if input.bool("startFromHead") == true {
+            lo = 0; hi = min(events.count, limit)
+        } else {
+            hi = events.count; lo = max(0, hi - limit)
+        }
+        // Forward paging past the end keeps answering the token it was given.
+        let out = events[lo..<hi].map { e -> Value in
+            ["timestamp": .integer(e.timestamp), "message": .string(e.message), "ingestionTime": .integer(e.ingestionTime)]
+        }
+        return ["events": .list(out), "nextForwardToken": .string(Self.positionToken("f", hi)),
+                "nextBackwardToken": .string(Self.positionToken("b", lo))]
+    }
+
+    // MARK: FilterLogEvents
+
+    func filterLogEvents(_ input: Value, _ ctx: RequestContext) async throws -> Value {
+        let group = try Self.groupName(input)
+        let names = input.stringList("logStreamNames"), prefix = input.string("logStreamNamePrefix")
+        if names != nil, prefix != nil {
+            throw LogsError.invalidParameter("logStreamNames and logStreamNamePrefix are mutually exclusive parameters.")
+        }
+        let limit = try Self.limit(input, default: 10_000, max: 10_000)
+        let start = input["startTime"]?.intValue, end = input["endTime"]?.intValue
+        let pattern: FilterPattern
+        do { pattern = try FilterPattern.parse(input.string("filterPattern") ?? "") } catch { throw LogsError.invalidPattern() }
+        let (matched, commit) = try withGroup(ctx, group) { gs -> ([(String, LogEvent)], Commit) in
+            let writes = expire(&gs)
+            if let names, let missing = names.first(where: { gs.streams[$0] == nil }) {
+                _ = missing
+                throw LogsError.streamNotFound()
+            }
+            var out: [(String, LogEvent)] = []
+            for (s, events) in gs.events {
+                if let names, !names.contains(s) { continue }
+                if let prefix, !s.hasPrefix(prefix) { continue }
+                for e in events where (start == nil || e.timestamp >= start!) && (end == nil || e.timestamp <= end!) {
+                    if pattern.match(e.message) != nil { out.append((s, e)) }
+                }
+            }
+            return (out, writes.isEmpty ? .done : records.apply(writes))
+        }
+        try await commit.wait()
+        // Interleaved across streams by time (AWS always interleaves now).
+        let sorted = matched.sorted { ($0.1.timestamp, $0.1.sequence) < ($1.1.timestamp, $1.1.sequence) }
+        let from: Int
+        if let t = try Self.untoken(input.string("nextToken")) {
+            guard let n = Int(t), n >= 0, n <= sorted.count else { throw LogsError.invalidToken() }
+            from = n
+        } else {
+            from = 0
+        }
+        let page = sorted[from..<min(sorted.count, from + limit)]
+        let events = page.map { (s, e) -> Value in
+            ["logStreamName": .string(s), "timestamp": .integer(e.timestamp), "message": .string(e.message),
+             "ingestionTime": .integer(e.ingestionTime), "eventId": .string(Self.eventId(e))]
+        }
+        var out: [String: Value] = ["events": .list(events), "searchedLogStreams": .list([])]
+        if from + limit < sorted.count { out["nextToken"] = .string(Self.token(String(from + limit))) }
+        return .object(out)
+    }
+
+    /// AWS's event ids are 56 decimal digits; Simfra's encode the timestamp and sequence.
+    static func eventId(_ e: LogEvent) -> String {
+        let t = String(e.timestamp), s = String(e.sequence)
+        return String(repeating: "0", count: max(0, 28 - t.count)) + t + String(repeating: "0", count: max(0, 28 - s.count)) + s
+    }
+}
