@@ -323,9 +323,9 @@ def test_export_task_writes_gzip_objects_through_the_bucket_policy(client, logs)
         logs.create_export_task(logGroupName=g, fromTime=t - 1000, to=t + 1000, destination=bucket + "-missing")
     assert err(e) == (400, "InvalidParameterException", "The given bucket does not exist. Please make sure the bucket is valid.")
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "logs.amazonaws.com"}, "Action": "s3:GetBucketAcl",
+        {"Effect": "Allow", "Principal": {"Service": f"logs.{REGION}.amazonaws.com"}, "Action": "s3:GetBucketAcl",
          "Resource": f"arn:aws:s3:::{bucket}"},
-        {"Effect": "Allow", "Principal": {"Service": "logs.amazonaws.com"}, "Action": "s3:PutObject",
+        {"Effect": "Allow", "Principal": {"Service": f"logs.{REGION}.amazonaws.com"}, "Action": "s3:PutObject",
          "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
     task = logs.create_export_task(taskName="x", logGroupName=g, fromTime=t - 1000, to=t + 1000, destination=bucket,
                                    destinationPrefix="out")["taskId"]

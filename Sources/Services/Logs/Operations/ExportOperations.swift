@@ -17,12 +17,14 @@ struct ExportTask: Codable, Sendable {
 }
 
 extension LogsService {
-    static let exportPrincipal = "logs.amazonaws.com"
+    /// AWS's export docs grant the regional principal (`logs.us-east-1.amazonaws.com`) in the
+    /// bucket policy, so that is who writes: a policy copied from them works here.
+    static func exportPrincipal(_ region: String) -> String { "logs.\(region).amazonaws.com" }
 
     /// Checks the bucket as AWS does (GetBucketAcl as the Logs service principal), then
     /// writes one gzip object per stream, `<prefix>/<taskId>/<stream>/000000.gz`, each line
     /// `<ISO-8601 timestamp> <message>`, through S3 PutObject as the same principal: the
-    /// bucket policy must allow `logs.amazonaws.com`. The export runs before the answer, so
+    /// bucket policy must allow `logs.<region>.amazonaws.com`. The export runs before the answer, so
     /// the task is COMPLETED (or FAILED with S3's reason) when it is first described.
     func createExportTask(_ input: Value, _ ctx: RequestContext) async throws -> Value {
         let group = input.string("logGroupName") ?? "", bucket = input.string("destination") ?? ""
@@ -38,7 +40,7 @@ extension LogsService {
         let groupArn = "arn:aws:logs:\(ctx.region):\(ctx.accountId):log-group:\(group)"
         do {
             _ = try await invoker.invoke(InternalCall(service: "s3", operation: "GetBucketAcl", input: ["Bucket": .string(bucket)],
-                                                      onBehalfOf: ctx, via: nil, asService: Self.exportPrincipal, sourceArn: groupArn))
+                                                      onBehalfOf: ctx, via: nil, asService: Self.exportPrincipal(ctx.region), sourceArn: groupArn))
         } catch let e as AWSError where e.code == "NoSuchBucket" {
             throw LogsError.invalidParameter("The given bucket does not exist. Please make sure the bucket is valid.")
         } catch let e as AWSError where e.code == "AccessDenied" || e.code == "AccessDeniedException" {
@@ -73,7 +75,7 @@ extension LogsService {
                     service: "s3", operation: "PutObject",
                     input: ["Bucket": .string(bucket), "Key": .string(key), "Body": .blob(body), "ContentType": "application/octet-stream",
                             "ContentEncoding": "gzip"],
-                    onBehalfOf: ctx, via: nil, asService: Self.exportPrincipal, sourceArn: groupArn))
+                    onBehalfOf: ctx, via: nil, asService: Self.exportPrincipal(ctx.region), sourceArn: groupArn))
             } catch {
                 task.status = "FAILED"
                 task.message = (error as? AWSError).map { "\($0.code): \($0.message)" } ?? "\(error)"
