@@ -5,6 +5,7 @@ import SimfraCore
 import SimfraPersistence
 import SimfraPolicy
 import SimfraS3
+import SimfraCloudWatch
 import SimfraDynamoDB
 import SimfraIAM
 import SimfraKMS
@@ -60,6 +61,7 @@ public final class Simfra: Sendable {
                 s3,
                 SecretsManagerService(records: Self.records(store, service: "secretsmanager"), clock: SystemClock()),
                 SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),
+                CloudWatchService(records: Self.records(store, service: "cloudwatch"), clock: SystemClock()),
             ],
             store: store, inbox: inbox)
     }
