@@ -32,10 +32,13 @@ extension CloudWatchService {
             guard Self.alarmPeriods.contains(period) || (period >= 60 && period % 60 == 0) else {
                 throw CloudWatchError.invalidValue("The parameter Period must be 10, 20, 30, or a multiple of 60.")
             }
-            if period * (input.int("EvaluationPeriods") ?? 1) > 86400 {
-                throw CloudWatchError.invalidValue(
-                    "The evaluation period of the alarm (Period * EvaluationPeriods) must not exceed 86400 seconds.")
-            }
+        }
+        // AWS: Period * EvaluationPeriods at most one day (the range an evaluation reads).
+        let (span, overflow) = (metrics.map { _ in 60 } ?? input.int("Period") ?? 60)
+            .multipliedReportingOverflow(by: input.int("EvaluationPeriods") ?? 1)
+        if overflow || span > 86400 {
+            throw CloudWatchError.invalidValue(
+                "The evaluation period of the alarm (Period * EvaluationPeriods) must not exceed 86400 seconds.")
         }
         if input["Threshold"] == nil, input.string("ThresholdMetricId") == nil {
             throw CloudWatchError.missing("Threshold")
@@ -49,7 +52,7 @@ extension CloudWatchService {
         var config = input.objectValue ?? [:]
         for member in ["AlarmName", "Tags", "ActionsEnabled"] { config.removeValue(forKey: member) }
         let arn = Self.alarmArn(name, context)
-        let now = clock.now()
+        let now = (clock.now() * 1000).rounded() / 1000
         let (commit, created): (Commit, Bool) = state.withLock { s in
             var alarm = s.alarms[arn] ?? MetricAlarm(account: context.accountId, region: context.region, name: name,
                                                      arn: arn, config: [:], stateUpdated: now, stateTransitioned: now,
@@ -86,7 +89,7 @@ extension CloudWatchService {
         }
         let types = input.stringList("AlarmTypes") ?? ["MetricAlarm"]
         let stateValue = input.string("StateValue"), actionPrefix = input.string("ActionPrefix")
-        let max = input.int("MaxRecords") ?? 50
+        let max = Swift.max(1, input.int("MaxRecords") ?? 50)
         let all = state.withLock { alarmsOf(context, $0) }.filter { a in
             if let names, !names.contains(a.name) { return false }
             if let prefix, !a.name.hasPrefix(prefix) { return false }
@@ -185,7 +188,7 @@ extension CloudWatchService {
             }
         }
         if input.string("ScanBy") == "TimestampAscending" { items.sort { $0.time < $1.time } } else { items.sort { $0.time > $1.time } }
-        let max = input.int("MaxRecords") ?? 100
+        let max = Swift.max(1, input.int("MaxRecords") ?? 100)
         var offset = 0
         if let token = input.string("NextToken") {
             guard let n = Int(token), n >= 0, n <= items.count else { throw CloudWatchError.invalidNextToken }

@@ -55,11 +55,13 @@ extension CloudWatchService {
         }
     }
 
-    /// The alarm's last N periods, newest first; the newest is the period containing `now`.
+    /// The alarm's last N periods, newest first. The period still running counts once it has
+    /// data; until then the newest is the last complete one (a period without its points yet
+    /// is not missing data).
     func datapoints(_ alarm: MetricAlarm, now: Double) -> [(time: Double, value: Double?)] {
         let p = Double(alarm.period), n = alarm.evaluationPeriods
-        let latest = (now / p).rounded(.down) * p
-        let start = latest - Double(n - 1) * p, end = latest + p
+        let current = (now / p).rounded(.down) * p
+        let start = current - Double(n) * p, end = current + p
         var values: [Double: Double] = [:]
         if let metrics = alarm.config["Metrics"] {
             let context = RequestContext(requestId: "", accountId: alarm.account, region: alarm.region, principalArn: "",
@@ -84,6 +86,7 @@ extension CloudWatchService {
                 if let v = b.value(of: stat) { values[t] = v }
             }
         }
+        let latest = values[current] != nil ? current : current - p
         return (0..<n).map { k in
             let t = latest - Double(k) * p
             return (t, values[t])
@@ -93,7 +96,7 @@ extension CloudWatchService {
     /// Moves an alarm to `newState` (SetAlarmState: `force`, the reason is updated even without
     /// a change), records the history, saves, then runs the actions of a real change.
     func transition(_ arn: String, to newState: String, reason: String, reasonData: String?, force: Bool) async throws {
-        let now = clock.now()
+        let now = (clock.now() * 1000).rounded() / 1000
         let (commit, change): (Commit, (old: MetricAlarm, new: MetricAlarm)?) = state.withLock { s in
             guard var a = s.alarms[arn] else { return (.done, nil) }
             let old = a

@@ -107,10 +107,10 @@ extension CloudWatchService {
             results[i].points.sort { ascending ? $0.0 < $1.0 : $0.0 > $1.0 }
         }
         // Paging: MaxDatapoints across all results; the token is how many were already sent.
-        let maxPoints = input.int("MaxDatapoints") ?? 100_800
+        let maxPoints = max(1, input.int("MaxDatapoints") ?? 100_800)
         var skip = 0
         if let token = input.string("NextToken") {
-            guard let n = Int(token), n >= 0 else { throw CloudWatchError.invalidNextToken }
+            guard let n = Int(token), n >= 0, n <= 1 << 40 else { throw CloudWatchError.invalidNextToken }
             skip = n
         }
         var budget = maxPoints, offset = 0, out: [Value] = [], more = false

@@ -45,7 +45,7 @@ extension CloudWatchService {
             let dims = try dimensions(datum["Dimensions"], prefix: "\(p).Dimensions")
             let ts: Double
             if case .timestamp(let t)? = datum["Timestamp"] { ts = t } else { ts = now }
-            let time = UInt32(clamping: Int64(ts.rounded(.down)))
+            let time = MetricStore.seconds(ts)
             var samples: [MetricStore.Sample] = []
             var sets: [MetricStore.StatisticSet] = []
             if let value {
@@ -139,8 +139,9 @@ extension CloudWatchService {
             throw CloudWatchError.invalidValue("The parameter StartTime must be less than the parameter EndTime.")
         }
         try Self.checkPeriod(period)
-        let requested = Int(((end - start) / Double(period)).rounded(.up))
-        if requested > 1440 {
+        let span = ((end - start) / Double(period)).rounded(.up)
+        if span > 1440 {
+            let requested = span < 1e15 ? String(Int(span)) : String(span)
             throw CloudWatchError.combination(
                 "You have requested up to \(requested) datapoints, which exceeds the limit of 1440. You may reduce the datapoints requested by increasing Period, or decreasing the time range.")
         }

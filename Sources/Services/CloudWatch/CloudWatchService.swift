@@ -74,7 +74,7 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
                 let key = MetricStore.SeriesKey(
                     account: accountId, region: region, namespace: d.namespace, name: d.name,
                     dimensions: d.dimensions.map { .init(name: $0.name, value: $0.value) }.sorted(), unit: d.unit)
-                s.metrics.add(key, samples: [.init(time: UInt32(clamping: Int64(d.timestamp)), count: 1, value: d.value)],
+                s.metrics.add(key, samples: [.init(time: MetricStore.seconds(d.timestamp), count: 1, value: d.value)],
                               sets: [], now: now)
             }
         }

@@ -34,6 +34,8 @@ enum MetricMath {
     struct Parser {
         var chars: [Character]
         var i = 0
+        /// Nesting so far: a hostile expression of thousands of parentheses must not exhaust the stack.
+        var depth = 0
 
         mutating func skipSpace() { while i < chars.count, chars[i].isWhitespace { i += 1 } }
 
@@ -43,6 +45,9 @@ enum MetricMath {
         }
 
         mutating func expression() throws(Failure) -> Node {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= 64 else { throw Failure(message: "The expression is nested too deeply") }
             var left = try term()
             while let c = peek(), c == "+" || c == "-" {
                 i += 1
@@ -64,6 +69,9 @@ enum MetricMath {
             let base = try unary()
             if peek() == "^" {
                 i += 1
+                depth += 1
+                defer { depth -= 1 }
+                guard depth <= 64 else { throw Failure(message: "The expression is nested too deeply") }
                 return .binary("^", base, try power())
             }
             return base
@@ -72,6 +80,9 @@ enum MetricMath {
         mutating func unary() throws(Failure) -> Node {
             if peek() == "-" {
                 i += 1
+                depth += 1
+                defer { depth -= 1 }
+                guard depth <= 64 else { throw Failure(message: "The expression is nested too deeply") }
                 return .negate(try unary())
             }
             return try primary()

@@ -48,6 +48,13 @@ struct MetricStore: Sendable {
 
     static let retention: Double = 15 * 86400
 
+    /// Whole seconds since the epoch, clamped to what a point stores (never trapping on a
+    /// NaN or a timestamp centuries away).
+    static func seconds(_ t: Double) -> UInt32 {
+        guard t.isFinite else { return 0 }
+        return UInt32(max(0, min(Double(UInt32.max), t.rounded(.down))))
+    }
+
     var series: [SeriesKey: Series] = [:]
 
     mutating func add(_ key: SeriesKey, samples: [Sample], sets: [StatisticSet], now: Double) {
@@ -55,7 +62,7 @@ struct MetricStore: Sendable {
         s.samples.append(contentsOf: samples)
         s.sets.append(contentsOf: sets)
         s.lastPut = now
-        let cut = UInt32(clamping: Int64(max(0, now - Self.retention)))
+        let cut = Self.seconds(now - Self.retention)
         if let first = s.samples.first, first.time < cut { s.samples.removeAll { $0.time < cut } }
         if let first = s.sets.first, first.time < cut { s.sets.removeAll { $0.time < cut } }
         series[key] = s

@@ -21,7 +21,8 @@ enum AlarmRecord {
         var doc: [String: Any] = [
             "v": version, "arn": a.arn, "config": tagged(.object(a.config)), "tags": a.tags.map { [$0.key, $0.value] },
             "actionsEnabled": a.actionsEnabled, "state": a.state, "reason": a.reason,
-            "stateUpdated": a.stateUpdated, "stateTransitioned": a.stateTransitioned, "configUpdated": a.configUpdated,
+            "stateUpdated": millis(a.stateUpdated), "stateTransitioned": millis(a.stateTransitioned),
+            "configUpdated": millis(a.configUpdated),
         ]
         if let d = a.reasonData { doc["reasonData"] = d }
         return Array((try? JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])) ?? Data())
@@ -39,7 +40,7 @@ enum AlarmRecord {
         guard let arn = doc["arn"] as? String, case .object(let config)? = untagged(doc["config"]),
             let state = doc["state"] as? String
         else { throw fail("no ARN, configuration or state") }
-        func time(_ k: String) -> Double { (doc[k] as? NSNumber)?.doubleValue ?? 0 }
+        func time(_ k: String) -> Double { Double((doc[k] as? NSNumber)?.int64Value ?? 0) / 1000 }
         var a = MetricAlarm(account: r.account, region: r.region, name: r.id, arn: arn, config: config,
                             stateUpdated: time("stateUpdated"), stateTransitioned: time("stateTransitioned"),
                             configUpdated: time("configUpdated"))
@@ -50,6 +51,9 @@ enum AlarmRecord {
         for pair in doc["tags"] as? [[String]] ?? [] where pair.count == 2 { a.tags.append((pair[0], pair[1])) }
         return a
     }
+
+    /// Times as whole milliseconds (AWS's precision), which JSON carries exactly.
+    static func millis(_ t: Double) -> Int64 { t.isFinite && abs(t) < 9e15 ? Int64((t * 1000).rounded()) : 0 }
 
     static func tagged(_ v: Value) -> Any {
         switch v {
