@@ -1,0 +1,87 @@
+# CloudWatch alarms as a real stack declares them: a topic for notifications, a static
+# threshold alarm on a queue's depth with alarm and OK actions, dimensions, tags and
+# missing-data handling, a percentile alarm with M-out-of-N, and a metric-math alarm.
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "5.100.0" }
+  }
+}
+
+variable "region" {}
+variable "access_key" {}
+variable "secret_key" {}
+
+provider "aws" {
+  region     = var.region
+  access_key = var.access_key
+  secret_key = var.secret_key
+}
+
+resource "aws_sns_topic" "alarms" {
+  name = "tf-cloudwatch-alarms"
+}
+
+resource "aws_cloudwatch_metric_alarm" "depth" {
+  alarm_name          = "tf-queue-depth"
+  alarm_description   = "Too many messages waiting"
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = "orders" }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 2
+  threshold           = 10
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = { team = "ops" }
+}
+
+resource "aws_cloudwatch_metric_alarm" "latency" {
+  alarm_name          = "tf-latency-p99"
+  namespace           = "App"
+  metric_name         = "Latency"
+  extended_statistic  = "p99"
+  unit                = "Milliseconds"
+  period              = 300
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  threshold           = 250.5
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+}
+
+resource "aws_cloudwatch_metric_alarm" "error_rate" {
+  alarm_name          = "tf-error-rate"
+  evaluation_periods  = 1
+  threshold           = 5
+  comparison_operator = "GreaterThanThreshold"
+  actions_enabled     = false
+
+  metric_query {
+    id          = "rate"
+    expression  = "100 * errors / requests"
+    label       = "Error rate"
+    return_data = true
+  }
+
+  metric_query {
+    id = "errors"
+    metric {
+      namespace   = "App"
+      metric_name = "Errors"
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "requests"
+    metric {
+      namespace   = "App"
+      metric_name = "Requests"
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+}
