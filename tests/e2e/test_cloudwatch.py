@@ -283,6 +283,33 @@ def test_set_alarm_state_actions_and_tags(cw):
     assert cw.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
 
 
+def test_dashboards(cw):
+    name = unique_name("board")
+    body = json.dumps({"widgets": [{"type": "metric", "x": 0, "y": 0, "width": 6, "height": 6, "properties": {
+        "metrics": [["AWS/EC2", "CPUUtilization", "InstanceId", "i-12345678"]], "region": REGION}}]})
+    assert cw.put_dashboard(DashboardName=name, DashboardBody=body)["DashboardValidationMessages"] == []
+    got = cw.get_dashboard(DashboardName=name)
+    assert got["DashboardBody"] == body and got["DashboardArn"] == f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{name}"
+    entries = cw.list_dashboards(DashboardNamePrefix=name)["DashboardEntries"]
+    assert [(e["DashboardName"], e["Size"]) for e in entries] == [(name, len(body))]
+    assert cw.list_dashboards(DashboardNamePrefix=name + "zz")["DashboardEntries"] == []
+    with pytest.raises(ClientError) as e:
+        cw.put_dashboard(DashboardName="bad name!", DashboardBody=body)
+    assert err(e) == (400, "InvalidParameterValue",
+                      "The value for field DashboardName contains invalid characters. It can only contain alphanumerics, dash (-) and underscore (_).\n")
+    with pytest.raises(ClientError) as e:
+        cw.put_dashboard(DashboardName=name, DashboardBody="not json")
+    assert err(e)[:2] == (400, "InvalidParameterInput")
+    assert e.value.response["dashboardValidationMessages"][0]["Message"] == "The field DashboardBody must be a valid JSON object"
+    with pytest.raises(ClientError) as e:
+        cw.put_dashboard(DashboardName=name, DashboardBody=json.dumps({"widgets": [{"type": "nope", "properties": {}}]}))
+    assert e.value.response["dashboardValidationMessages"][0]["DataPath"] == "/widgets/0/type"
+    cw.delete_dashboards(DashboardNames=[name])
+    with pytest.raises(ClientError) as e:
+        cw.get_dashboard(DashboardName=name)
+    assert err(e) == (404, "ResourceNotFound", f"Dashboard {name} does not exist")
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_persistence_contract(server_factory, tmp_path, sig):
     def scenario(url):
@@ -298,11 +325,15 @@ def test_persistence_contract(server_factory, tmp_path, sig):
         cw.delete_alarms(AlarmNames=["gone"])
         cw.set_alarm_state(AlarmName="kept", StateValue="OK", StateReason="set by test")
         cw.disable_alarm_actions(AlarmNames=["math"])
+        cw.put_dashboard(DashboardName="kept", DashboardBody='{"widgets": []}')
+        cw.put_dashboard(DashboardName="gone", DashboardBody="{}")
+        cw.delete_dashboards(DashboardNames=["gone"])
 
     def snapshot(url):
         cw = make_client(url, "cloudwatch")
         alarms = cw.describe_alarms()["MetricAlarms"]
-        out = {"alarms": alarms}
+        out = {"alarms": alarms, "dashboards": cw.list_dashboards()["DashboardEntries"],
+               "board": cw.get_dashboard(DashboardName="kept")["DashboardBody"]}
         for a in alarms:
             out["tags " + a["AlarmName"]] = cw.list_tags_for_resource(ResourceARN=a["AlarmArn"])["Tags"]
         return out

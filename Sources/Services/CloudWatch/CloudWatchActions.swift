@@ -37,6 +37,14 @@ extension CloudWatchService {
             if let k = input.stringList("TagKeys"), !k.isEmpty { keys["aws:tagkeys"] = k }
             return [ActionRequirement(action: action, resources: [input.string("ResourceARN") ?? ""].filter { !$0.isEmpty },
                                       conditionKeys: keys)]
+        case "PutDashboard", "GetDashboard":
+            return [ActionRequirement(action: action, resources: [Self.dashboardArn(input.string("DashboardName") ?? "", context)])]
+        case "DeleteDashboards":
+            return [ActionRequirement(action: action, resources: (input.stringList("DashboardNames") ?? []).map {
+                Self.dashboardArn($0, context)
+            })]
+        case "ListDashboards":
+            return [ActionRequirement(action: action)]
         case "ListTagsForResource":
             return [ActionRequirement(action: action, resources: [input.string("ResourceARN") ?? ""].filter { !$0.isEmpty })]
         default:

@@ -13,6 +13,7 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
         "PutMetricAlarm", "DescribeAlarms", "DescribeAlarmsForMetric", "DeleteAlarms", "SetAlarmState",
         "EnableAlarmActions", "DisableAlarmActions", "DescribeAlarmHistory",
         "TagResource", "UntagResource", "ListTagsForResource",
+        "PutDashboard", "GetDashboard", "ListDashboards", "DeleteDashboards",
     ]
     /// Alarm actions: SNS Publish and EventBridge PutEvents as `cloudwatch.amazonaws.com`.
     public let invoker = InvokerLink()
@@ -22,6 +23,8 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
         /// Keyed by alarm ARN.
         var alarms: [String: MetricAlarm] = [:]
         var history: [HistoryItem] = []
+        /// Keyed by "<account>/<name>": dashboards are global to the account.
+        var dashboards: [String: Dashboard] = [:]
     }
 
     let state = Mutex(State())
@@ -60,6 +63,10 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
             return try await setActionsEnabled(input, context, enabled: operation == "EnableAlarmActions")
         case "DescribeAlarmHistory": return try describeAlarmHistory(input, context)
         case "TagResource", "UntagResource", "ListTagsForResource": return try await tags(operation, input, context)
+        case "PutDashboard": return try await putDashboard(input, context)
+        case "GetDashboard": return try getDashboard(input, context)
+        case "ListDashboards": return try listDashboards(input, context)
+        case "DeleteDashboards": return try await deleteDashboards(input, context)
         default: throw AWSError.notImplemented(service: serviceName, operation: operation)
         }
     }
@@ -95,9 +102,12 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
             s.history.removeAll { $0.account == accountId }
             let gone = s.alarms.values.filter { $0.account == accountId }
             for a in gone { s.alarms.removeValue(forKey: a.arn) }
-            return gone.isEmpty ? .done : records.apply(gone.map {
+            let boards = s.dashboards.values.filter { $0.account == accountId }
+            for d in boards { s.dashboards.removeValue(forKey: "\(d.account)/\(d.name)") }
+            let writes: [DurableWrite] = gone.map {
                 .delete(kind: AlarmRecord.kind, account: $0.account, region: $0.region, id: $0.name)
-            })
+            } + boards.map { .delete(kind: DashboardRecord.kind, account: $0.account, region: "", id: $0.name) }
+            return writes.isEmpty ? .done : records.apply(writes)
         }
         try await commit.wait()
     }

@@ -92,8 +92,13 @@ enum AlarmRecord {
 
 extension CloudWatchService: StatefulService {
     public func restore() throws {
-        let loaded = try records.loadAll().filter { $0.kind == AlarmRecord.kind }.map(AlarmRecord.decode)
-        state.withLock { s in for a in loaded { s.alarms[a.arn] = a } }
+        let all = try records.loadAll()
+        let loaded = try all.filter { $0.kind == AlarmRecord.kind }.map(AlarmRecord.decode)
+        let boards = try all.filter { $0.kind == DashboardRecord.kind }.map(DashboardRecord.decode)
+        state.withLock { s in
+            for a in loaded { s.alarms[a.arn] = a }
+            for d in boards { s.dashboards["\(d.account)/\(d.name)"] = d }
+        }
         if !loaded.isEmpty { startLoop() }
     }
 

@@ -85,3 +85,33 @@ resource "aws_cloudwatch_metric_alarm" "error_rate" {
     }
   }
 }
+
+resource "aws_cloudwatch_dashboard" "ops" {
+  dashboard_name = "tf-ops"
+  dashboard_body = jsonencode({
+    widgets = [
+      {
+        type   = "metric"
+        x      = 0
+        y      = 0
+        width  = 12
+        height = 6
+        properties = {
+          metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "orders"]]
+          period  = 60
+          stat    = "Maximum"
+          region  = var.region
+          title   = "Queue depth"
+        }
+      },
+      {
+        type   = "text"
+        x      = 0
+        y      = 6
+        width  = 6
+        height = 3
+        properties = { markdown = "Runbook: page the on-call" }
+      }
+    ]
+  })
+}
