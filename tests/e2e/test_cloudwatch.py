@@ -283,6 +283,46 @@ def test_set_alarm_state_actions_and_tags(cw):
     assert cw.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
 
 
+def test_composite_alarm(cw, client):
+    sns, sqs = client("sns"), client("sqs")
+    topic = sns.create_topic(Name=unique_name("comp"))["TopicArn"]
+    url = sqs.create_queue(QueueName=unique_name("q"))["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": qarn}]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
+    ns = unique_name("Comp")
+    a1, a2, comp = unique_name("one"), unique_name("two"), unique_name("comp")
+    for n in (a1, a2):
+        cw.put_metric_alarm(**alarm_args(n, ns, TreatMissingData="ignore"))
+    arn1 = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{a1}"
+    rule = f'ALARM("{arn1}") OR ALARM({a2})'
+    cw.put_composite_alarm(AlarmName=comp, AlarmRule=rule, AlarmActions=[topic], AlarmDescription="either",
+                           Tags=[{"Key": "k", "Value": "v"}])
+    c = cw.describe_alarms(AlarmNames=[comp], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0]
+    assert c["AlarmRule"] == rule and c["StateValue"] == "OK"
+    assert cw.describe_alarms(AlarmNames=[comp])["CompositeAlarms"] == []
+    cw.set_alarm_state(AlarmName=a1, StateValue="ALARM", StateReason="testing")
+    c = cw.describe_alarms(AlarmNames=[comp], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0]
+    assert c["StateValue"] == "ALARM"
+    assert json.loads(c["StateReasonData"])["triggeringAlarms"][0]["arn"] == arn1
+    msgs = []
+    deadline = time.time() + 15
+    while not msgs and time.time() < deadline:
+        msgs = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2).get("Messages", [])
+    assert msgs
+    m = json.loads(msgs[0]["Body"])
+    assert m["AlarmName"] == comp and m["NewStateValue"] == "ALARM" and m["AlarmRule"] == rule
+    cw.set_alarm_state(AlarmName=a1, StateValue="OK", StateReason="back")
+    assert cw.describe_alarms(AlarmNames=[comp], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0]["StateValue"] == "OK"
+    parents = cw.describe_alarms(ParentsOfAlarmName=a2, AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
+    assert [p["AlarmName"] for p in parents] == [comp]
+    with pytest.raises(ClientError) as e:
+        cw.put_composite_alarm(AlarmName=unique_name("bad"), AlarmRule="ALARM(x) XOR OK(y)")
+    assert err(e)[:2] == (400, "InvalidParameterValue")
+    cw.delete_alarms(AlarmNames=[comp, a1, a2])
+
+
 def test_dashboards(cw):
     name = unique_name("board")
     body = json.dumps({"widgets": [{"type": "metric", "x": 0, "y": 0, "width": 6, "height": 6, "properties": {
@@ -325,6 +365,8 @@ def test_persistence_contract(server_factory, tmp_path, sig):
         cw.delete_alarms(AlarmNames=["gone"])
         cw.set_alarm_state(AlarmName="kept", StateValue="OK", StateReason="set by test")
         cw.disable_alarm_actions(AlarmNames=["math"])
+        cw.put_composite_alarm(AlarmName="comp", AlarmRule='ALARM("kept") AND NOT OK(math)',
+                               Tags=[{"Key": "c", "Value": "2"}])
         cw.put_dashboard(DashboardName="kept", DashboardBody='{"widgets": []}')
         cw.put_dashboard(DashboardName="gone", DashboardBody="{}")
         cw.delete_dashboards(DashboardNames=["gone"])
@@ -332,7 +374,9 @@ def test_persistence_contract(server_factory, tmp_path, sig):
     def snapshot(url):
         cw = make_client(url, "cloudwatch")
         alarms = cw.describe_alarms()["MetricAlarms"]
-        out = {"alarms": alarms, "dashboards": cw.list_dashboards()["DashboardEntries"],
+        composites = cw.describe_alarms(AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
+        out = {"alarms": alarms, "composites": composites,
+               "tags comp": cw.list_tags_for_resource(ResourceARN=composites[0]["AlarmArn"])["Tags"], "dashboards": cw.list_dashboards()["DashboardEntries"],
                "board": cw.get_dashboard(DashboardName="kept")["DashboardBody"]}
         for a in alarms:
             out["tags " + a["AlarmName"]] = cw.list_tags_for_resource(ResourceARN=a["AlarmArn"])["Tags"]

@@ -12,7 +12,7 @@ extension CloudWatchService {
             return [ActionRequirement(action: action, conditionKeys: ["cloudwatch:namespace": [input.string("Namespace") ?? ""]])]
         case "GetMetricStatistics", "GetMetricData", "ListMetrics", "DescribeAlarmsForMetric":
             return [ActionRequirement(action: action)]
-        case "PutMetricAlarm":
+        case "PutMetricAlarm", "PutCompositeAlarm":
             var keys = ActionRequirement.requestTagKeys(list: input["Tags"]?.listValue)
             let actions = ["AlarmActions", "OKActions", "InsufficientDataActions"].flatMap { input.stringList($0) ?? [] }
             if !actions.isEmpty { keys["cloudwatch:alarmactions"] = actions }

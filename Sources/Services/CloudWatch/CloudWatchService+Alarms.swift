@@ -87,26 +87,46 @@ extension CloudWatchService {
         if names != nil, prefix != nil {
             throw CloudWatchError.combination("The parameters AlarmNames and AlarmNamePrefix are mutually exclusive and you have specified both.")
         }
+        // Without AlarmTypes AWS lists metric alarms only.
         let types = input.stringList("AlarmTypes") ?? ["MetricAlarm"]
         let stateValue = input.string("StateValue"), actionPrefix = input.string("ActionPrefix")
         let max = Swift.max(1, input.int("MaxRecords") ?? 50)
-        let all = state.withLock { alarmsOf(context, $0) }.filter { a in
+        let children = input.string("ChildrenOfAlarmName"), parents = input.string("ParentsOfAlarmName")
+        let everything = state.withLock { alarmsOf(context, $0) }
+        // ChildrenOfAlarmName: the alarms the named composite's rule refers to; ParentsOfAlarmName:
+        // the composites whose rules refer to the named alarm.
+        var childArns: Set<String>?
+        if let children {
+            let composite = everything.first { $0.name == children && $0.isComposite }
+            let rule = composite.flatMap { try? AlarmRule.parse($0.config["AlarmRule"]?.stringValue ?? "") }
+            childArns = Set((rule?.references ?? []).map { Self.referencedArn($0, of: composite!) })
+        }
+        let all = everything.filter { a in
+            if !types.contains(a.alarmType) { return false }
             if let names, !names.contains(a.name) { return false }
             if let prefix, !a.name.hasPrefix(prefix) { return false }
             if let stateValue, a.state != stateValue { return false }
             if let actionPrefix, !(a.actions(for: "ALARM") + a.actions(for: "OK") + a.actions(for: "INSUFFICIENT_DATA"))
                 .contains(where: { $0.hasPrefix(actionPrefix) }) { return false }
+            if let childArns, !childArns.contains(a.arn) { return false }
+            if let parents {
+                guard a.isComposite, let rule = try? AlarmRule.parse(a.config["AlarmRule"]?.stringValue ?? "") else { return false }
+                let target = Self.alarmArn(parents, context)
+                if !rule.references.contains(where: { Self.referencedArn($0, of: a) == target }) { return false }
+            }
             return true
         }
-        let metricAlarms = types.contains("MetricAlarm") ? all : []
         var offset = 0
         if let token = input.string("NextToken") {
-            guard let n = Int(token), n >= 0, n <= metricAlarms.count else { throw CloudWatchError.invalidNextToken }
+            guard let n = Int(token), n >= 0, n <= all.count else { throw CloudWatchError.invalidNextToken }
             offset = n
         }
-        let page = metricAlarms[offset..<min(metricAlarms.count, offset + max)]
-        var out: [String: Value] = ["MetricAlarms": .list(page.map(\.described)), "CompositeAlarms": .list([])]
-        if offset + max < metricAlarms.count { out["NextToken"] = .string(String(offset + max)) }
+        let page = all[offset..<min(all.count, offset + max)]
+        var out: [String: Value] = [
+            "MetricAlarms": .list(page.filter { !$0.isComposite }.map(\.described)),
+            "CompositeAlarms": .list(page.filter(\.isComposite).map(\.described)),
+        ]
+        if offset + max < all.count { out["NextToken"] = .string(String(offset + max)) }
         return .object(out)
     }
 

@@ -26,7 +26,7 @@ extension CloudWatchService {
         let now = clock.now()
         let due: [MetricAlarm] = state.withLock { s in
             var out: [MetricAlarm] = []
-            for (arn, var a) in s.alarms where a.nextEvaluation <= now {
+            for (arn, var a) in s.alarms where a.nextEvaluation <= now && !a.isComposite {
                 a.nextEvaluation = now + Double(min(a.period, 10))
                 s.alarms[arn] = a
                 out.append(a)
@@ -95,7 +95,9 @@ extension CloudWatchService {
 
     /// Moves an alarm to `newState` (SetAlarmState: `force`, the reason is updated even without
     /// a change), records the history, saves, then runs the actions of a real change.
-    func transition(_ arn: String, to newState: String, reason: String, reasonData: String?, force: Bool) async throws {
+    func transition(_ arn: String, to newState: String, reason: String, reasonData: String?, force: Bool,
+                    cascade: Int = 0) async throws
+    {
         let now = (clock.now() * 1000).rounded() / 1000
         let (commit, change): (Commit, (old: MetricAlarm, new: MetricAlarm)?) = state.withLock { s in
             guard var a = s.alarms[arn] else { return (.done, nil) }
@@ -109,7 +111,7 @@ extension CloudWatchService {
                 a.state = newState
                 a.stateTransitioned = now
                 s.history.append(HistoryItem(
-                    account: a.account, region: a.region, alarmName: a.name, alarmType: "MetricAlarm", time: now,
+                    account: a.account, region: a.region, alarmName: a.name, alarmType: a.alarmType, time: now,
                     type: "StateUpdate", summary: "Alarm updated from \(old.state) to \(newState)",
                     data: Self.json([
                         "version": "1.0",
@@ -121,7 +123,11 @@ extension CloudWatchService {
             return (saveLocked(a), changed ? (old, a) : nil)
         }
         try await commit.wait()
-        if let change { await runActions(old: change.old, new: change.new) }
+        if let change {
+            await runActions(old: change.old, new: change.new)
+            // Composite alarms follow their children (a rule cycle stops after a few rounds).
+            if cascade < 5 { await evaluateComposites(account: change.new.account, region: change.new.region, cascade: cascade + 1) }
+        }
     }
 
     /// SNS notifications (when actions are enabled) and the EventBridge event (always: AWS
@@ -154,7 +160,7 @@ extension CloudWatchService {
                 }
                 state.withLock { s in
                     s.history.append(HistoryItem(
-                        account: new.account, region: new.region, alarmName: new.name, alarmType: "MetricAlarm",
+                        account: new.account, region: new.region, alarmName: new.name, alarmType: new.alarmType,
                         time: clock.now(), type: "Action", summary: outcome,
                         data: Self.json(["actionState": outcome.hasPrefix("Successfully") ? "Succeeded" : "Failed",
                                          "notificationResource": action])))
@@ -166,8 +172,10 @@ extension CloudWatchService {
             "state": ["value": new.state, "reason": new.reason, "timestamp": Self.isoDate(new.stateUpdated)]
                 .merging(new.reasonData.map { ["reasonData": $0] } ?? [:]) { a, _ in a },
             "previousState": ["value": old.state, "reason": old.reason, "timestamp": Self.isoDate(old.stateUpdated)],
-            "configuration": ["description": new.config["AlarmDescription"]?.stringValue ?? "",
-                              "metrics": eventMetrics(new)],
+            "configuration": new.isComposite
+                ? ["description": new.config["AlarmDescription"]?.stringValue ?? "",
+                   "alarmRule": new.config["AlarmRule"]?.stringValue ?? ""] as [String: Any]
+                : ["description": new.config["AlarmDescription"]?.stringValue ?? "", "metrics": eventMetrics(new)],
         ] as [String: Any])
         let event = InternalCall(
             service: "events", operation: "PutEvents",
@@ -209,6 +217,17 @@ extension CloudWatchService {
     /// AWS's alarm notification message (the SNS `Message`).
     func notification(old: MetricAlarm, new: MetricAlarm) -> String {
         let c = new.config
+        if new.isComposite {
+            let strings: (String) -> [String] = { c[$0]?.listValue?.compactMap(\.stringValue) ?? [] }
+            return Self.json([
+                "AlarmName": new.name, "AlarmDescription": c["AlarmDescription"]?.stringValue ?? NSNull(),
+                "AWSAccountId": new.account, "AlarmConfigurationUpdatedTimestamp": Self.isoDate(new.configUpdated),
+                "NewStateValue": new.state, "NewStateReason": new.reason, "StateChangeTime": Self.isoDate(new.stateTransitioned),
+                "Region": Self.regionName(new.region), "AlarmArn": new.arn, "OldStateValue": old.state,
+                "AlarmRule": c["AlarmRule"]?.stringValue ?? "", "OKActions": strings("OKActions"),
+                "AlarmActions": strings("AlarmActions"), "InsufficientDataActions": strings("InsufficientDataActions"),
+            ] as [String: Any])
+        }
         var trigger: [String: Any] = [
             "ComparisonOperator": new.comparison, "EvaluationPeriods": new.evaluationPeriods,
             "Threshold": new.threshold, "TreatMissingData": c["TreatMissingData"]?.stringValue ?? "",

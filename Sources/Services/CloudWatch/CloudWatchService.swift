@@ -10,7 +10,7 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
     public let serviceName = "cloudwatch"
     public let implementedOperations: Set<String> = [
         "PutMetricData", "GetMetricStatistics", "GetMetricData", "ListMetrics",
-        "PutMetricAlarm", "DescribeAlarms", "DescribeAlarmsForMetric", "DeleteAlarms", "SetAlarmState",
+        "PutMetricAlarm", "PutCompositeAlarm", "DescribeAlarms", "DescribeAlarmsForMetric", "DeleteAlarms", "SetAlarmState",
         "EnableAlarmActions", "DisableAlarmActions", "DescribeAlarmHistory",
         "TagResource", "UntagResource", "ListTagsForResource",
         "PutDashboard", "GetDashboard", "ListDashboards", "DeleteDashboards",
@@ -55,6 +55,7 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
         case "GetMetricData": return try getMetricData(input, context)
         case "ListMetrics": return try listMetrics(input, context)
         case "PutMetricAlarm": return try await putMetricAlarm(input, context)
+        case "PutCompositeAlarm": return try await putCompositeAlarm(input, context)
         case "DescribeAlarms": return try describeAlarms(input, context)
         case "DescribeAlarmsForMetric": return describeAlarmsForMetric(input, context)
         case "DeleteAlarms": return try await deleteAlarms(input, context)

@@ -20,6 +20,10 @@ struct MetricAlarm: Sendable {
     /// When the evaluation loop next looks at it (transient).
     var nextEvaluation: Double = 0
 
+    /// A composite alarm (PutCompositeAlarm): its configuration holds `AlarmRule`.
+    var isComposite: Bool { config["AlarmRule"] != nil }
+    var alarmType: String { isComposite ? "CompositeAlarm" : "MetricAlarm" }
+
     var period: Int {
         if let p = config["Period"]?.intValue { return Int(p) }
         // A math alarm's period is its queries'.
@@ -52,7 +56,7 @@ struct MetricAlarm: Sendable {
         o["AlarmArn"] = .string(arn)
         o["ActionsEnabled"] = .bool(actionsEnabled)
         for member in ["AlarmActions", "OKActions", "InsufficientDataActions"] where o[member] == nil { o[member] = .list([]) }
-        if o["Metrics"] == nil, o["Dimensions"] == nil { o["Dimensions"] = .list([]) }
+        if !isComposite, o["Metrics"] == nil, o["Dimensions"] == nil { o["Dimensions"] = .list([]) }
         o["StateValue"] = .string(state)
         o["StateReason"] = .string(reason)
         if let reasonData { o["StateReasonData"] = .string(reasonData) }

@@ -115,3 +115,11 @@ resource "aws_cloudwatch_dashboard" "ops" {
     ]
   })
 }
+
+resource "aws_cloudwatch_composite_alarm" "service" {
+  alarm_name        = "tf-service-unhealthy"
+  alarm_description = "Queue backed up or latency high"
+  alarm_rule        = "ALARM(\"${aws_cloudwatch_metric_alarm.depth.alarm_name}\") OR ALARM(\"${aws_cloudwatch_metric_alarm.latency.alarm_name}\")"
+  alarm_actions     = [aws_sns_topic.alarms.arn]
+  tags              = { team = "ops" }
+}
