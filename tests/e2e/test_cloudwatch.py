@@ -323,6 +323,32 @@ def test_composite_alarm(cw, client):
     cw.delete_alarms(AlarmNames=[comp, a1, a2])
 
 
+def test_sqs_depth_alarm(cw, client):
+    """SQS publishes its depth once a minute, as AWS does: an alarm on
+    ApproximateNumberOfMessagesVisible > 10 goes to ALARM after 11 sends."""
+    sqs = client("sqs")
+    qname = unique_name("deep")
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    for i in range(11):
+        sqs.send_message(QueueUrl=url, MessageBody=str(i))
+    name = unique_name("depth")
+    cw.put_metric_alarm(AlarmName=name, Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+                        Dimensions=[{"Name": "QueueName", "Value": qname}], Statistic="Maximum", Period=60,
+                        EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold")
+    deadline = time.time() + 90
+    state = None
+    while time.time() < deadline:
+        state = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"]
+        if state == "ALARM":
+            break
+        time.sleep(2)
+    assert state == "ALARM"
+    pts = stats(cw, "AWS/SQS", "ApproximateNumberOfMessagesVisible", Dimensions=[{"Name": "QueueName", "Value": qname}],
+                Statistics=["Maximum"])
+    assert max(p["Maximum"] for p in pts) == 11 and pts[0]["Unit"] == "Count"
+    cw.delete_alarms(AlarmNames=[name])
+
+
 def test_dashboards(cw):
     name = unique_name("board")
     body = json.dumps({"widgets": [{"type": "metric", "x": 0, "y": 0, "width": 6, "height": 6, "properties": {
