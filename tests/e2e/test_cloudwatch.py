@@ -393,6 +393,11 @@ def test_persistence_contract(server_factory, tmp_path, sig):
         cw.disable_alarm_actions(AlarmNames=["math"])
         cw.put_composite_alarm(AlarmName="comp", AlarmRule='ALARM("kept") AND NOT OK(math)',
                                Tags=[{"Key": "c", "Value": "2"}])
+        cw.put_metric_stream(Name="stream", FirehoseArn=f"arn:aws:firehose:{REGION}:{ACCOUNT_ID}:deliverystream/d",
+                             RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/r", OutputFormat="opentelemetry1.0",
+                             ExcludeFilters=[{"Namespace": "AWS/SQS", "MetricNames": ["NumberOfMessagesSent"]}],
+                             Tags=[{"Key": "s", "Value": "3"}])
+        cw.stop_metric_streams(Names=["stream"])
         cw.put_dashboard(DashboardName="kept", DashboardBody='{"widgets": []}')
         cw.put_dashboard(DashboardName="gone", DashboardBody="{}")
         cw.delete_dashboards(DashboardNames=["gone"])
@@ -403,7 +408,10 @@ def test_persistence_contract(server_factory, tmp_path, sig):
         composites = cw.describe_alarms(AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
         out = {"alarms": alarms, "composites": composites,
                "tags comp": cw.list_tags_for_resource(ResourceARN=composites[0]["AlarmArn"])["Tags"], "dashboards": cw.list_dashboards()["DashboardEntries"],
-               "board": cw.get_dashboard(DashboardName="kept")["DashboardBody"]}
+               "board": cw.get_dashboard(DashboardName="kept")["DashboardBody"],
+               "streams": cw.list_metric_streams()["Entries"], "stream": cw.get_metric_stream(Name="stream"),
+               "tags stream": cw.list_tags_for_resource(
+                   ResourceARN=f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:metric-stream/stream")["Tags"]}
         for a in alarms:
             out["tags " + a["AlarmName"]] = cw.list_tags_for_resource(ResourceARN=a["AlarmArn"])["Tags"]
         return out
@@ -411,3 +419,4 @@ def test_persistence_contract(server_factory, tmp_path, sig):
     second, before = run_contract(server_factory, tmp_path, scenario, snapshot, sig=sig)
     assert [a["AlarmName"] for a in before["alarms"]] == ["kept", "math"]
     assert before["alarms"][0]["StateValue"] == "OK" and before["alarms"][0]["Threshold"] == 2.5
+    assert before["stream"]["State"] == "stopped" and before["tags stream"] == [{"Key": "s", "Value": "3"}]

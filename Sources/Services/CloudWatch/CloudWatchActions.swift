@@ -43,6 +43,15 @@ extension CloudWatchService {
             return [ActionRequirement(action: action, resources: (input.stringList("DashboardNames") ?? []).map {
                 Self.dashboardArn($0, context)
             })]
+        case "PutMetricStream", "GetMetricStream", "DeleteMetricStream":
+            var keys: [String: [String]] = [:]
+            if operation == "PutMetricStream" { keys = ActionRequirement.requestTagKeys(list: input["Tags"]?.listValue) }
+            return [ActionRequirement(action: action, resources: [Self.streamArn(input.string("Name") ?? "", context)],
+                                      conditionKeys: keys, createsResource: operation == "PutMetricStream")]
+        case "StartMetricStreams", "StopMetricStreams":
+            return [ActionRequirement(action: action, resources: (input.stringList("Names") ?? []).map { Self.streamArn($0, context) })]
+        case "ListMetricStreams":
+            return [ActionRequirement(action: action)]
         case "ListDashboards":
             return [ActionRequirement(action: action)]
         case "ListTagsForResource":

@@ -223,10 +223,27 @@ extension CloudWatchService {
         let arn = input.string("ResourceARN") ?? ""
         if operation == "ListTagsForResource" {
             // AWS answers an empty list for an alarm that does not (or no longer) exist.
-            let tags = state.withLock { $0.alarms[arn]?.tags } ?? []
+            let tags = state.withLock { $0.alarms[arn]?.tags ?? $0.streams[arn]?.tags } ?? []
             return ["Tags": .list(tags.map { ["Key": .string($0.key), "Value": .string($0.value)] })]
         }
+        func retag(_ tags: inout [(key: String, value: String)]) {
+            if operation == "TagResource" {
+                for t in input["Tags"]?.listValue ?? [] {
+                    let key = t.string("Key") ?? "", value = t.string("Value") ?? ""
+                    if let i = tags.firstIndex(where: { $0.key == key }) { tags[i].value = value } else { tags.append((key, value)) }
+                }
+            } else {
+                let keys = Set(input.stringList("TagKeys") ?? [])
+                tags.removeAll { keys.contains($0.key) }
+            }
+        }
         let commit = try state.withLock { s throws(AWSError) -> Commit in
+            if var m = s.streams[arn], m.account == context.accountId {
+                retag(&m.tags)
+                s.streams[arn] = m
+                return records.put(kind: StreamRecord.kind, account: m.account, region: m.region, id: m.name,
+                                   data: StreamRecord.encode(m))
+            }
             guard var a = s.alarms[arn], a.account == context.accountId else {
                 throw CloudWatchError.resourceNotFound("Unknown resource \(arn)")
             }

@@ -14,6 +14,8 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
         "EnableAlarmActions", "DisableAlarmActions", "DescribeAlarmHistory",
         "TagResource", "UntagResource", "ListTagsForResource",
         "PutDashboard", "GetDashboard", "ListDashboards", "DeleteDashboards",
+        "PutMetricStream", "GetMetricStream", "ListMetricStreams", "DeleteMetricStream", "StartMetricStreams",
+        "StopMetricStreams",
     ]
     /// Alarm actions: SNS Publish and EventBridge PutEvents as `cloudwatch.amazonaws.com`.
     public let invoker = InvokerLink()
@@ -25,6 +27,8 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
         var history: [HistoryItem] = []
         /// Keyed by "<account>/<name>": dashboards are global to the account.
         var dashboards: [String: Dashboard] = [:]
+        /// Keyed by stream ARN.
+        var streams: [String: MetricStream] = [:]
     }
 
     let state = Mutex(State())
@@ -68,6 +72,10 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
         case "GetDashboard": return try getDashboard(input, context)
         case "ListDashboards": return try listDashboards(input, context)
         case "DeleteDashboards": return try await deleteDashboards(input, context)
+        case "PutMetricStream": return try await putMetricStream(input, context)
+        case "GetMetricStream": return try getMetricStream(input, context)
+        case "ListMetricStreams": return try listMetricStreams(input, context)
+        case "DeleteMetricStream", "StartMetricStreams", "StopMetricStreams": return try await changeStreams(operation, input, context)
         default: throw AWSError.notImplemented(service: serviceName, operation: operation)
         }
     }
@@ -108,7 +116,10 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
             let writes: [DurableWrite] = gone.map {
                 .delete(kind: AlarmRecord.kind, account: $0.account, region: $0.region, id: $0.name)
             } + boards.map { .delete(kind: DashboardRecord.kind, account: $0.account, region: "", id: $0.name) }
-            return writes.isEmpty ? .done : records.apply(writes)
+            let streams = s.streams.values.filter { $0.account == accountId }
+            for m in streams { s.streams.removeValue(forKey: m.arn) }
+            let all = writes + streams.map { DurableWrite.delete(kind: StreamRecord.kind, account: $0.account, region: $0.region, id: $0.name) }
+            return all.isEmpty ? .done : records.apply(all)
         }
         try await commit.wait()
     }

@@ -95,9 +95,11 @@ extension CloudWatchService: StatefulService {
         let all = try records.loadAll()
         let loaded = try all.filter { $0.kind == AlarmRecord.kind }.map(AlarmRecord.decode)
         let boards = try all.filter { $0.kind == DashboardRecord.kind }.map(DashboardRecord.decode)
+        let streams = try all.filter { $0.kind == StreamRecord.kind }.map(StreamRecord.decode)
         state.withLock { s in
             for a in loaded { s.alarms[a.arn] = a }
             for d in boards { s.dashboards["\(d.account)/\(d.name)"] = d }
+            for m in streams { s.streams[m.arn] = m }
         }
         if !loaded.isEmpty { startLoop() }
     }
