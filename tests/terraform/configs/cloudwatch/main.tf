@@ -123,3 +123,16 @@ resource "aws_cloudwatch_composite_alarm" "service" {
   alarm_actions     = [aws_sns_topic.alarms.arn]
   tags              = { team = "ops" }
 }
+
+# Stored only: Firehose is not in Simfra yet, so the stream delivers nothing.
+resource "aws_cloudwatch_metric_stream" "sqs" {
+  name          = "tf-sqs-stream"
+  role_arn      = "arn:aws:iam::000000000000:role/tf-metric-stream"
+  firehose_arn  = "arn:aws:firehose:${var.region}:000000000000:deliverystream/tf-metrics"
+  output_format = "json"
+
+  include_filter {
+    namespace    = "AWS/SQS"
+    metric_names = ["ApproximateNumberOfMessagesVisible"]
+  }
+}
