@@ -95,6 +95,7 @@ let package = Package(
         .target(
             name: "SimfraScheduler", dependencies: ["SimfraCore", "SimfraEventing", "SimfraProtocols"],
             path: "Sources/Services/Scheduler", swiftSettings: strict),
+        .target(name: "SimfraCloudWatch", dependencies: ["SimfraCore"], path: "Sources/Services/CloudWatch", swiftSettings: strict),
         .target(
             name: "SimfraEvents", dependencies: ["SimfraCore", "SimfraProtocols", "SimfraEventing"],
             path: "Sources/Services/EventBridge", swiftSettings: strict),
@@ -104,7 +105,7 @@ let package = Package(
         .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager", "SimfraSNS", "SimfraScheduler", "SimfraEvents", "SimfraLogs",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager", "SimfraSNS", "SimfraScheduler", "SimfraEvents", "SimfraLogs", "SimfraCloudWatch",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -154,6 +155,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SimfraSchedulerTests", dependencies: ["SimfraScheduler", "SimfraCore", "SimfraEventing", "SimfraTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SimfraCloudWatchTests", dependencies: ["SimfraCloudWatch", "SimfraCore", "SimfraTestSupport"],
             swiftSettings: strict),
         .testTarget(name: "SimfraPolicyTests", dependencies: ["SimfraPolicy", "SimfraCore"], swiftSettings: strict),
         .testTarget(name: "SimfraCoreTests", dependencies: ["SimfraCore"], swiftSettings: strict),

@@ -27,6 +27,13 @@ extension Dispatcher: ServiceInvoker {
             context.accessKeyId = ""
             conditions["aws:sourceaccount"] = [call.onBehalfOf.accountId]
             if let arn = call.sourceArn { conditions["aws:sourcearn"] = [arn] }
+            // CloudWatch alarms also send the legacy `aws:SourceOwner`, which SNS's default
+            // topic policy (`"AWS": "*"` if SourceOwner is the account) matches: an alarm
+            // publishes to a topic of its own account without a policy change. S3 does not,
+            // so S3 notifications still need a statement naming s3.amazonaws.com.
+            if Self.servicesSendingSourceOwner.contains(service) {
+                conditions["aws:sourceowner"] = [call.onBehalfOf.accountId]
+            }
         }
         if let via = call.via {
             // `secretsmanager.amazonaws.com` → kms:ViaService `secretsmanager.<region>.amazonaws.com`.
@@ -47,6 +54,12 @@ extension Dispatcher: ServiceInvoker {
         }
         return try await handler.handle(operation: call.operation, input: call.input, context: context)
     }
+}
+
+extension Dispatcher {
+    /// Service principals whose calls carry `aws:SourceOwner` (SNS developer guide,
+    /// "aws:SourceAccount versus aws:SourceOwner").
+    static let servicesSendingSourceOwner: Set<String> = ["cloudwatch.amazonaws.com"]
 }
 
 /// What services hold: the dispatcher owns them, so they must not own it back.

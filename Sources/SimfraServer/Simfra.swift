@@ -5,6 +5,7 @@ import SimfraCore
 import SimfraPersistence
 import SimfraPolicy
 import SimfraS3
+import SimfraCloudWatch
 import SimfraDynamoDB
 import SimfraEvents
 import SimfraIAM
@@ -64,6 +65,7 @@ public final class Simfra: Sendable {
                 SecretsManagerService(records: Self.records(store, service: "secretsmanager"), clock: SystemClock()),
                 SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),
                 LogsService(records: Self.records(store, service: "logs"), clock: SystemClock()),
+                CloudWatchService(records: Self.records(store, service: "cloudwatch"), clock: SystemClock()),
             ],
             store: store, inbox: inbox)
     }

@@ -42,6 +42,9 @@ public final class SQSService: StatefulService, InvokingService, Sendable {
     public let invoker = InvokerLink()
     /// Data keys KMS gave, per caller, for the queues' reuse periods (memory only).
     let dataKeys = KMSDataKeyCache()
+    /// Where AWS/SQS metrics go (CloudWatch, connected by the server).
+    public let metrics = MetricLink()
+    let metricsLoop = Mutex<Task<Void, Never>?>(nil)
 
     public init(records: any DurableRecords, clock: any SimfraClock = SystemClock(), options: Options = Options()) {
         self.records = records
@@ -61,6 +64,8 @@ public final class SQSService: StatefulService, InvokingService, Sendable {
                 st.queues[q.key] = q
             }
         }
+        // Restore runs once at server start: from then on, depth metrics once a minute.
+        startMetricsLoop()
     }
 
     // MARK: Dispatch

@@ -21,6 +21,19 @@ INPUTS = [
     ("ListMetrics", {"Namespace": "n", "NextToken": "t"}),
     ("PutMetricAlarm", {"AlarmName": "a", "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanThreshold",
                         "Threshold": 1.0, "Tags": [{"Key": "k", "Value": "v"}]}),
+    # Handlers now run for these: statistics, math, alarm rules and dashboard bodies.
+    ("GetMetricStatistics", {"Namespace": "n", "MetricName": "m", "StartTime": 1.5e9, "EndTime": 1.6e9, "Period": 60,
+                             "ExtendedStatistics": ["p99.9", "tm(10%:90%)"]}),
+    ("GetMetricData", {"MetricDataQueries": [
+        {"Id": "a", "MetricStat": {"Metric": {"Namespace": "n", "MetricName": "m"}, "Period": 1, "Stat": "p50"}},
+        {"Id": "e", "Expression": "FILL(RATE(a), REPEAT) * -(SUM(METRICS()) ^ 2) / 0"}],
+        "StartTime": 0.0, "EndTime": 4.0e9, "MaxDatapoints": 5, "NextToken": "9"}),
+    ("PutMetricAlarm", {"AlarmName": "m", "EvaluationPeriods": 100000, "ComparisonOperator": "LessThanThreshold",
+                        "Threshold": -1.0e308, "DatapointsToAlarm": 99999, "Metrics": [{"Id": "x", "Expression": "1/0"}]}),
+    ("PutCompositeAlarm", {"AlarmName": "c", "AlarmRule": "NOT (ALARM(a) OR OK(\"b\")) AND TRUE"}),
+    ("DescribeAlarms", {"AlarmTypes": ["CompositeAlarm", "MetricAlarm"], "ChildrenOfAlarmName": "c", "MaxRecords": 1,
+                        "NextToken": "1"}),
+    ("PutDashboard", {"DashboardName": "d", "DashboardBody": "{\"widgets\": [{\"type\": \"metric\", \"x\": \"a\"}]}"}),
 ]
 
 HOSTILE = [

@@ -1,0 +1,135 @@
+import SimfraCore
+
+/// GetMetricData: MetricStat queries and metric math over them, ScanBy, MaxDatapoints paging.
+extension CloudWatchService {
+    struct QueryResult {
+        var id: String
+        var label: String
+        var points: [(Double, Double)]
+    }
+
+    func getMetricData(_ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
+        guard case .timestamp(let start)? = input["StartTime"], case .timestamp(let end)? = input["EndTime"] else {
+            throw CloudWatchError.missing("StartTime")
+        }
+        guard start < end else {
+            throw CloudWatchError.invalidValue("The parameter StartTime must be less than the parameter EndTime.")
+        }
+        let queries = input["MetricDataQueries"]?.listValue ?? []
+        var seen = Set<String>()
+        for (i, q) in queries.enumerated() {
+            let id = q.string("Id") ?? ""
+            guard let first = id.first, first.isLowercase, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw CloudWatchError.invalidValue("The value \(id) for parameter MetricDataQueries.member.\(i + 1).Id is invalid.")
+            }
+            guard seen.insert(id).inserted else {
+                throw CloudWatchError.invalidValue("The value \(id) for parameter MetricDataQueries.member.\(i + 1).Id is non-unique.")
+            }
+            if (q["MetricStat"] == nil) == (q.string("Expression") == nil) {
+                throw CloudWatchError.combination(
+                    "The parameters MetricDataQueries.member.\(i + 1).MetricStat and MetricDataQueries.member.\(i + 1).Expression are mutually exclusive and you have specified both or neither.")
+            }
+        }
+        // MetricStat queries first; expressions may refer to them and to earlier expressions.
+        var series: [String: [Double: Double]] = [:]
+        var labels: [String: String] = [:]
+        var order: [String] = []
+        var period = 60
+        for (i, q) in queries.enumerated() {
+            guard let stat = q["MetricStat"] else { continue }
+            let id = q.string("Id") ?? ""
+            let p = stat.int("Period") ?? 60
+            try Self.checkPeriod(p, member: "MetricDataQueries.member.\(i + 1).MetricStat.Period")
+            period = p
+            let statName = stat.string("Stat") ?? ""
+            guard ["SampleCount", "Sum", "Minimum", "Maximum", "Average"].contains(statName) || ExtendedStatistic.isValid(statName)
+            else {
+                throw CloudWatchError.invalidValue("The value \(statName) for parameter MetricDataQueries.member.\(i + 1).MetricStat.Stat is invalid.")
+            }
+            let metric = stat["Metric"] ?? .empty
+            let dims = try dimensions(metric["Dimensions"], prefix: "MetricDataQueries.member.\(i + 1).MetricStat.Metric.Dimensions")
+            let matched = state.withLock {
+                $0.metrics.matching(account: context.accountId, region: context.region,
+                                    namespace: metric.string("Namespace") ?? "", name: metric.string("MetricName") ?? "",
+                                    dimensions: dims, unit: stat.string("Unit"))
+            }
+            var values: [Double: Double] = [:]
+            for (t, b) in Self.buckets(matched, start: start, end: end, period: p) {
+                if let v = b.value(of: statName) { values[t] = v }
+            }
+            series[id] = values
+            labels[id] = q.string("Label") ?? metric.string("MetricName") ?? id
+            order.append(id)
+        }
+        let origin = Self.alignedStart(start, period: period)
+        let grid = stride(from: origin, to: end, by: Double(period)).prefix(100_800).map { $0 }
+        var results: [QueryResult] = []
+        var messages: [Value] = []
+        for (i, q) in queries.enumerated() {
+            let id = q.string("Id") ?? ""
+            if let expr = q.string("Expression") {
+                if let p = q.int("Period") { try Self.checkPeriod(p, member: "MetricDataQueries.member.\(i + 1).Period") }
+                let ctx = MetricMath.Context(series: series, labels: labels, order: order, grid: grid)
+                let outcome: MetricMath.Result
+                do {
+                    outcome = try MetricMath.evaluate(MetricMath.parse(expr), ctx)
+                } catch {
+                    throw AWSError(code: "ValidationError",
+                                   message: "Error in expression '\(id)': \(error.message)")
+                }
+                let label = q.string("Label") ?? id
+                switch outcome {
+                case .series(let s):
+                    series[id] = s
+                    labels[id] = label
+                    if q.bool("ReturnData") ?? true { results.append(QueryResult(id: id, label: label, points: s.map { ($0.key, $0.value) })) }
+                case .array(let arr):
+                    if q.bool("ReturnData") ?? true {
+                        for (j, s) in arr.enumerated() {
+                            results.append(QueryResult(id: id, label: j < order.count ? (labels[order[j]] ?? label) : label,
+                                                       points: s.map { ($0.key, $0.value) }))
+                        }
+                    }
+                case .scalar(let d):
+                    // A scalar alone is reported at every period, as AWS draws it.
+                    let s = Dictionary(uniqueKeysWithValues: grid.map { ($0, d) })
+                    series[id] = s
+                    if q.bool("ReturnData") ?? true { results.append(QueryResult(id: id, label: label, points: s.map { ($0.key, $0.value) })) }
+                }
+            } else if q.bool("ReturnData") ?? true {
+                results.append(QueryResult(id: id, label: labels[id] ?? id, points: (series[id] ?? [:]).map { ($0.key, $0.value) }))
+            }
+        }
+        _ = messages
+        messages = []
+        let ascending = input.string("ScanBy") == "TimestampAscending"
+        for i in results.indices {
+            results[i].points.sort { ascending ? $0.0 < $1.0 : $0.0 > $1.0 }
+        }
+        // Paging: MaxDatapoints across all results; the token is how many were already sent.
+        let maxPoints = max(1, input.int("MaxDatapoints") ?? 100_800)
+        var skip = 0
+        if let token = input.string("NextToken") {
+            guard let n = Int(token), n >= 0, n <= 1 << 40 else { throw CloudWatchError.invalidNextToken }
+            skip = n
+        }
+        var budget = maxPoints, offset = 0, out: [Value] = [], more = false
+        for r in results {
+            let from = max(0, min(r.points.count, skip - offset))
+            offset += r.points.count
+            let page = r.points[from...].prefix(budget)
+            budget -= page.count
+            let complete = from + page.count == r.points.count
+            if !complete { more = true }
+            if page.isEmpty && from > 0 && complete { continue }
+            out.append([
+                "Id": .string(r.id), "Label": .string(r.label),
+                "Timestamps": .list(page.map { .timestamp($0.0) }), "Values": .list(page.map { .double($0.1) }),
+                "StatusCode": .string(complete ? "Complete" : "PartialData"),
+            ])
+        }
+        var response: [String: Value] = ["MetricDataResults": .list(out), "Messages": .list(messages)]
+        if more { response["NextToken"] = .string(String(skip + maxPoints)) }
+        return .object(response)
+    }
+}
