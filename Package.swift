@@ -96,7 +96,10 @@ let package = Package(
             name: "SimfraScheduler", dependencies: ["SimfraCore", "SimfraEventing", "SimfraProtocols"],
             path: "Sources/Services/Scheduler", swiftSettings: strict),
         .target(
-            name: "SimfraEvents", dependencies: ["SimfraCore", "SimfraProtocols", "SimfraEventing"],
+            name: "SimfraEvents",
+            dependencies: [
+                "SimfraCore", "SimfraProtocols", "SimfraEventing", .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Sources/Services/EventBridge", swiftSettings: strict),
         .target(
             name: "SimfraLogs", dependencies: ["SimfraCore", "SimfraProtocols", "CZlib"],
