@@ -97,7 +97,10 @@ let package = Package(
             path: "Sources/Services/Scheduler", swiftSettings: strict),
         .target(name: "SimfraCloudWatch", dependencies: ["SimfraCore"], path: "Sources/Services/CloudWatch", swiftSettings: strict),
         .target(
-            name: "SimfraEvents", dependencies: ["SimfraCore", "SimfraProtocols", "SimfraEventing"],
+            name: "SimfraEvents",
+            dependencies: [
+                "SimfraCore", "SimfraProtocols", "SimfraEventing", .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Sources/Services/EventBridge", swiftSettings: strict),
         .target(
             name: "SimfraLogs", dependencies: ["SimfraCore", "SimfraProtocols", "CZlib"],

@@ -76,6 +76,10 @@ extension EventBridgeService {
         var exhausted: String?
         while true {
             do {
+                if Self.isApiDestination(targetArn) {
+                    try await invokeApiDestination(targetArn, payload: payload, target: target, rule: rule, context: ctx)
+                    return
+                }
                 var call = try Self.call(to: targetArn, payload: payload, event: event, target: target, rule: rule, context: ctx)
                 // A bus target with a role is called as that role (AWS's way across accounts):
                 // assumed through STS as events.amazonaws.com, so its trust policy decides.
@@ -162,6 +166,11 @@ extension EventBridgeService {
         return event.json
     }
 
+    static func isApiDestination(_ arn: String) -> Bool {
+        let p = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        return p.count == 6 && p[2] == "events" && p[5].hasPrefix("api-destination/")
+    }
+
     static func queue(_ arn: String) -> (String, String, String)? {
         let p = arn.split(separator: ":", omittingEmptySubsequences: false)
         guard p.count == 6, p[2] == "sqs" else { return nil }
@@ -209,9 +218,6 @@ extension EventBridgeService {
             }
             return InternalCall(service: "events", operation: "PutEvents", input: ["Entries": [.object(entry)]],
                                 onBehalfOf: ctx, via: nil, asService: "events.amazonaws.com", sourceArn: rule.arn)
-        case "events" where p[5].hasPrefix("api-destination/"):
-            throw AWSError(code: "ServiceNotAvailable",
-                           message: "Simfra does not invoke API destinations yet; the event was not delivered to \(arn).")
         case "lambda":
             throw AWSError(code: "ServiceNotAvailable",
                            message: "Lambda is not available in Simfra yet (issue #15); the event was not delivered to \(arn).")

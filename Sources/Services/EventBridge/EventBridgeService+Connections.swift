@@ -2,8 +2,7 @@ import Foundation
 import SimfraCore
 
 /// Connections (their secrets kept in Secrets Manager, created and changed as the caller via
-/// EventBridge) and API destinations. Invoking an API destination is not done yet: a target of
-/// one is stored and its deliveries are recorded as failed.
+/// EventBridge) and API destinations. Invoking one is in EventBridgeService+ApiDestinationDelivery.
 extension EventBridgeService {
     static func key(_ context: RequestContext, _ name: String) -> String { "\(context.accountId)|\(context.region)|\(name)" }
 
