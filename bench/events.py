@@ -98,14 +98,9 @@ def run(name, proc, port, args, wrk, workdir):
     print(f"[{name}] delivery latency p50 {p50:.2f} ms  p99 {p99:.2f} ms", file=sys.stderr, flush=True)
     out = {"latency": (p50, p99)}
     h, b = signed(port, "events", "PutEvents", EVENT)
-    lua = os.path.join(workdir, f"{name}-putevents.lua")
-    fb.write_lua(lua, h, b)
-    for c in args.conns:
-        fb.run_wrk_lua(wrk, proc.pid, port, lua, c, 2, 1, measure=False)
-        r = fb.run_wrk_lua(wrk, proc.pid, port, lua, c, 2, args.duration)
-        out[c] = r
-        print(f"[{name}] PutEvents/100 rules c={c:<3} {r['req_per_s']:>8,.0f} req/s  p50 {r['p50_ms']:.2f} ms  "
-              f"{r['server_cpu_us_per_req']:,.1f} CPU µs/req  non-2xx {r['non_2xx']}", file=sys.stderr, flush=True)
+    runs = fb.bench_requests(name, proc.pid, port, {"PutEvents/100 rules": (h, b)}, args.conns, args.duration,
+                             wrk, workdir)
+    out.update({c: r for (_, c), r in runs.items()})
     return out
 
 
@@ -139,8 +134,8 @@ def main():
         print(f"| {label} | {sv:.2f} | {mv:.2f} | " + (f"{mv / sv:.1f}×" if sv and mv else "—") + " |")
     for c in args.conns:
         sr, mr = (s or {}).get(c), (m or {}).get(c)
-        scpu = sr["server_cpu_us_per_req"] if sr else 0
-        mcpu = mr["server_cpu_us_per_req"] if mr else 0
+        scpu = (sr["server_cpu_us_per_req"] if sr else 0) or 0
+        mcpu = (mr["server_cpu_us_per_req"] if mr else 0) or 0
         print(f"| PutEvents c={c} req/s | {sr['req_per_s'] if sr else 0:,.0f} | {mr['req_per_s'] if mr else 0:,.0f} | |")
         print(f"| PutEvents c={c} CPU µs/req | {scpu:,.1f} | {mcpu:,.1f} | "
               + (f"{mcpu / scpu:.1f}× req per CPU-s" if scpu and mcpu else "—") + " |")

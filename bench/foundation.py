@@ -422,6 +422,14 @@ def run_wrk_lua(wrk: str, pid: int, port: int, lua: str, connections: int, threa
     }
 
 
+def progress(name: str, label: str, r: dict) -> None:
+    """One stderr line per wrk run. A server too slow to finish a request in the run has no
+    CPU-per-request figure (moto under PutEvents with 100 rules): it prints as "-"."""
+    cpu = r["server_cpu_us_per_req"]
+    print(f"[{name}] {label} {r['req_per_s']:>8,.0f} req/s  p50 {r['p50_ms']:.2f} ms  "
+          f"{'-' if cpu is None else f'{cpu:,.1f}'} CPU µs/req  non-2xx {r['non_2xx']}", file=sys.stderr, flush=True)
+
+
 def bench_requests(name: str, pid: int, port: int, requests: dict, conns: list[int], duration: float,
                    wrk: str, workdir: str, threads: int = 2) -> dict:
     """Every (operation → (headers, body)) request at every connection count, each after a
@@ -429,14 +437,13 @@ def bench_requests(name: str, pid: int, port: int, requests: dict, conns: list[i
     width = max((len(op) for op in requests), default=8)
     out = {}
     for op, (headers, body) in requests.items():
-        lua = os.path.join(workdir, f"{name}-{op}.lua")
+        lua = os.path.join(workdir, f"{name}-{''.join(ch if ch.isalnum() else '-' for ch in op)}.lua")
         write_lua(lua, headers, body)
         for c in conns:
             run_wrk_lua(wrk, pid, port, lua, c, threads, 1, measure=False)
             r = run_wrk_lua(wrk, pid, port, lua, c, threads, duration)
             out[(op, c)] = r
-            print(f"[{name}] {op:{width}} c={c:<3} {r['req_per_s']:>8,.0f} req/s  p50 {r['p50_ms']:.2f} ms  "
-                  f"{r['server_cpu_us_per_req']:,.1f} CPU µs/req  non-2xx {r['non_2xx']}", file=sys.stderr, flush=True)
+            progress(name, f"{op:{width}} c={c:<3}", r)
     return out
 
 
