@@ -137,6 +137,8 @@ class Ctx:
     MPU_KEY = "mpu-key"
     TABLE = "fuzz"
     QUEUE = "fuzz-queue"
+    LOG_GROUP = "fuzz-group"
+    LOG_STREAM = "fuzz-stream"
     KMS_ALIAS = "alias/fuzz-key"
 
     def __init__(self, server):
@@ -198,6 +200,11 @@ class Ctx:
                                                      ct="application/x-amz-json-1.1"), op)
         key = json.loads(kms("CreateKey", {"Description": "fuzz"}).body)["KeyMetadata"]["KeyId"]
         kms("CreateAlias", {"AliasName": self.KMS_ALIAS, "TargetKeyId": key})
+        # A log group and stream, so PutLogEvents inputs reach the event rules, not NotFound.
+        logs = lambda op, doc: self._must(self.json10("Logs_20140328", op, json.dumps(doc).encode(), "logs",
+                                                      ct="application/x-amz-json-1.1"), op)
+        logs("CreateLogGroup", {"logGroupName": self.LOG_GROUP})
+        logs("CreateLogStream", {"logGroupName": self.LOG_GROUP, "logStreamName": self.LOG_STREAM})
         r = self._must(self.form("sns", b"Action=CreateTopic&Version=2010-03-31&Name=fuzz-topic"), "CreateTopic")
         self.topic_arn = ET.fromstring(r.body).find(".//{*}TopicArn").text
         # Policies are fuzzed on an open bucket (new ones block public policies) and a user.

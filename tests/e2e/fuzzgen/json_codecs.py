@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 import random
 import zlib
 from typing import Iterator
@@ -44,7 +45,8 @@ def _targets(ctx: Ctx):
              {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:fuzz-queue", "maxReceiveCount": 3})}}),
         ("kms", "TrentService", "1.1", "Encrypt", {"KeyId": ctx.KMS_ALIAS, "Plaintext": "aGVsbG8="}),
         ("logs", "Logs_20140328", "1.1", "PutLogEvents",
-         {"logGroupName": "g", "logStreamName": "s", "logEvents": [{"timestamp": 1, "message": "m"}]}),
+         {"logGroupName": ctx.LOG_GROUP, "logStreamName": ctx.LOG_STREAM,
+          "logEvents": [{"timestamp": int(time.time() * 1000), "message": "m"}]}),
         ("ssm", "AmazonSSM", "1.1", "PutParameter",
          {"Name": "/fz/p", "Value": "v", "Type": "String", "Tier": "Advanced", "Overwrite": True,
           "Policies": json.dumps([{"Type": "Expiration", "Version": "1.0",
