@@ -101,6 +101,6 @@ import Testing
         #expect(f.errorCode == "ApiDestinationInvocationFailed" && f.errorMessage.contains("not reached"))
         let reads = invoker.recorded.filter { $0.operation == "GetSecretValue" }
         #expect(reads.count == 3)
-        #expect(reads.allSatisfy { $0.via == "events.amazonaws.com" && $0.service == "secretsmanager" })
+        #expect(reads.allSatisfy { $0.asService == "events.amazonaws.com" && $0.via == nil && $0.service == "secretsmanager" })
     }
 }

@@ -3,7 +3,10 @@ HTTP server (loopback, http) with the connection's authorization (API_KEY header
 Authorization), the connection's and the target's header/query parameters, the `*` path
 parameters and the event as the JSON body; a 500 is retried under the target's RetryPolicy; a
 4xx is final and lands in the DLQ; a non-loopback endpoint is never called and its failure is
-recorded (visible through the DLQ's ERROR_MESSAGE).
+recorded (visible through the DLQ's ERROR_MESSAGE). OAUTH_CLIENT_CREDENTIALS connections fetch a
+token from their (loopback) authorization endpoint with the client id/secret as Basic auth and the
+OAuthHttpParameters, send it as a Bearer token and reuse it until it expires; the connection's
+secret carries a policy letting events.amazonaws.com read it (how deliveries read it).
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ class Capture:
     def __init__(self):
         self.requests = []
         self.statuses = []
+        self.tokens = 0
         self.lock = threading.Lock()
         outer = self
 
@@ -35,10 +39,16 @@ class Capture:
                                            "headers": {k.lower(): v for k, v in self.headers.items()},
                                            "body": body.decode()})
                     status = outer.statuses.pop(0) if outer.statuses else 200
+                    outer.tokens += self.path.startswith("/token")
+                    # /token is an OAuth token endpoint handing out numbered tokens.
+                    answer = (json.dumps({"access_token": f"tok-{outer.tokens}", "token_type": "Bearer",
+                                          "expires_in": 3600}).encode()
+                              if self.path.startswith("/token") else b"{}")
                 self.send_response(status)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b"{}")
+                self.wfile.write(answer)
 
             do_POST = do_PUT = do_GET = _serve
 
@@ -187,3 +197,58 @@ def test_non_loopback_endpoint_is_not_called(events, client, capture):
     assert len(msgs) == 1
     assert "only on loopback endpoints" in msgs[0]["MessageAttributes"]["ERROR_MESSAGE"]["StringValue"]
     assert capture.requests == []
+
+
+def test_oauth_client_credentials_connection(events, client, capture):
+    conn = events.create_connection(
+        Name=unique_name("c"), AuthorizationType="OAUTH_CLIENT_CREDENTIALS",
+        AuthParameters={"OAuthParameters": {
+            "ClientParameters": {"ClientID": "my-client", "ClientSecret": "my-secret"},
+            "AuthorizationEndpoint": f"http://127.0.0.1:{capture.port}/token", "HttpMethod": "POST",
+            "OAuthHttpParameters": {
+                "BodyParameters": [{"Key": "scope", "Value": "events:write", "IsValueSecret": False}],
+                "HeaderParameters": [{"Key": "x-tenant", "Value": "t1", "IsValueSecret": False}]}}})
+    # The secret lets EventBridge itself read it, for this connection.
+    secret_arn = events.describe_connection(Name=conn["ConnectionArn"].split("/")[1])["SecretArn"]
+    policy = json.loads(client("secretsmanager").get_resource_policy(SecretId=secret_arn)["ResourcePolicy"])
+    st = policy["Statement"][0]
+    assert st["Principal"] == {"Service": "events.amazonaws.com"} and st["Action"] == "secretsmanager:GetSecretValue"
+    assert st["Condition"]["ArnEquals"]["aws:SourceArn"] == conn["ConnectionArn"]
+    dest = events.create_api_destination(
+        Name=unique_name("d"), ConnectionArn=conn["ConnectionArn"], HttpMethod="POST",
+        InvocationEndpoint=f"http://127.0.0.1:{capture.port}/hook")["ApiDestinationArn"]
+    source = rule_to(events, dest)
+    put(events, source, {"n": 1})
+    assert len(capture.wait(2)) == 2
+    put(events, source, {"n": 2})
+    got = capture.wait(3)
+    assert [r["path"] for r in got] == ["/token", "/hook", "/hook"]
+    token = got[0]
+    assert token["method"] == "POST"
+    assert token["headers"]["authorization"] == "Basic bXktY2xpZW50Om15LXNlY3JldA=="
+    assert token["headers"]["x-tenant"] == "t1"
+    assert token["headers"]["content-type"] == "application/x-www-form-urlencoded"
+    assert token["body"] == "grant_type=client_credentials&scope=events%3Awrite"
+    # The token is reused: one fetch for both events.
+    assert all(r["headers"]["authorization"] == "Bearer tok-1" for r in got[1:])
+    assert [json.loads(r["body"])["detail"] for r in got[1:]] == [{"n": 1}, {"n": 2}]
+
+
+def test_oauth_token_endpoint_refusal_is_a_delivery_failure(events, client, capture):
+    conn = events.create_connection(
+        Name=unique_name("c"), AuthorizationType="OAUTH_CLIENT_CREDENTIALS",
+        AuthParameters={"OAuthParameters": {
+            "ClientParameters": {"ClientID": "a", "ClientSecret": "b"},
+            "AuthorizationEndpoint": f"http://127.0.0.1:{capture.port}/token", "HttpMethod": "POST"}})
+    dest = events.create_api_destination(
+        Name=unique_name("d"), ConnectionArn=conn["ConnectionArn"], HttpMethod="POST",
+        InvocationEndpoint=f"http://127.0.0.1:{capture.port}/hook")["ApiDestinationArn"]
+    sqs, url, qarn = dlq(client)
+    source = rule_to(events, dest, DeadLetterConfig={"Arn": qarn})
+    capture.statuses = [401]
+    put(events, source, {})
+    msgs = dlq_messages(sqs, url)
+    assert len(msgs) == 1
+    message = msgs[0]["MessageAttributes"]["ERROR_MESSAGE"]["StringValue"]
+    assert "authorization endpoint" in message and "HTTP 401" in message
+    assert [r["path"] for r in capture.wait(1, timeout=1)] == ["/token"]

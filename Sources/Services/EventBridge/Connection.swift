@@ -50,6 +50,9 @@ struct Connection: Sendable {
             o["client_secret"] = a["ClientParameters"]?["ClientSecret"] ?? ""
             o["authorization_endpoint"] = a["AuthorizationEndpoint"] ?? ""
             o["http_method"] = a["HttpMethod"] ?? ""
+            // Kept with the secret half so a token can be fetched from the secret alone, and
+            // so UpdateConnection's merge (which starts from the secret) keeps them.
+            if let h = a["OAuthHttpParameters"] { o["oauth_http_parameters"] = h }
         }
         if let h = auth["InvocationHttpParameters"] { o["invocation_http_parameters"] = h }
         return InputTransformer.json(.object(o))

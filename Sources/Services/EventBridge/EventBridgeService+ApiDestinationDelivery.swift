@@ -29,29 +29,68 @@ extension EventBridgeService {
         guard let connection = state.withLock({ $0.connections.values.first { $0.arn == destination.connectionArn } }) else {
             throw ApiDestinationRequest.finalError("The connection \(destination.connectionArn) of \(arn) does not exist.")
         }
-        // The secret is read as the caller, through EventBridge (a forward access session),
-        // as the connection's other secret operations are.
+        // The secret is read as EventBridge itself, as AWS does through its service-linked
+        // role: a scheduled rule's firing has no caller. The secret's policy (set when the
+        // connection made it) allows events.amazonaws.com for this connection.
         let secret = try await invoker.invoke(InternalCall(
             service: "secretsmanager", operation: "GetSecretValue", input: ["SecretId": .string(connection.secretArn)],
-            onBehalfOf: ctx, via: "events.amazonaws.com"))
+            onBehalfOf: ctx, via: nil, asService: "events.amazonaws.com", sourceArn: connection.arn))
         let fields = ApiDestinationRequest.secretFields(secret.string("SecretString") ?? "{}")
-        if connection.authorizationType == "OAUTH_CLIENT_CREDENTIALS" {
-            // The shared HTTP client reads only a response's status, so no token can be read.
-            throw ApiDestinationRequest.finalError(
-                "Simfra does not invoke API destinations with OAUTH_CLIENT_CREDENTIALS connections yet; \(destination.endpoint) was not called.")
-        }
+        let oauth = connection.authorizationType == "OAUTH_CLIENT_CREDENTIALS"
+        let bearer = oauth ? try await oauthToken(connection, fields) : nil
         let request = try ApiDestinationRequest.build(
             endpoint: destination.endpoint, method: destination.httpMethod, authorizationType: connection.authorizationType,
-            secret: fields, target: target, payload: payload)
+            secret: fields, target: target, payload: payload, bearer: bearer)
         let outcome = await HTTPDelivery.send(method: HTTPMethod(rawValue: request.method), request.url,
                                               headers: request.headers, body: request.body)
         switch outcome {
         case .status(let status):
+            if oauth, status == 401 || status == 407 {
+                // The token was refused: the next attempt fetches a new one (AWS refreshes on
+                // these statuses, and advises a retry policy for it).
+                oauthTokens.withLock { $0.drop(connection.arn) }
+                throw OAuthToken.failure("The API destination endpoint \(request.url) answered HTTP \(status); the OAuth token is refreshed on retry.",
+                                         transient: true)
+            }
             if let error = ApiDestinationRequest.error(status: status, url: request.url) { throw error }
         case .unreachable(let why):
             // Nothing answered (yet): worth retrying, as a 5xx is.
             throw AWSError(code: "ApiDestinationInvocationFailed", message: "The API destination endpoint was not reached: \(why)",
                            status: 503)
+        }
+    }
+
+    /// The connection's access token: the cached one while it has over a minute left, else
+    /// a new one from the authorization endpoint (loopback http only, as for endpoints).
+    func oauthToken(_ connection: Connection, _ secret: [String: Any]) async throws -> String {
+        if let token = oauthTokens.withLock({ $0.token(connection.arn, modified: connection.modified, now: clock.now()) }) {
+            return token
+        }
+        let request = try OAuthToken.request(secret: secret)
+        guard ApiDestinationRequest.isLoopback(request.url) else {
+            throw OAuthToken.failure(
+                "Simfra fetches OAuth tokens only from loopback endpoints (127.0.0.1, ::1, localhost); the authorization endpoint \(request.url) was not called.",
+                transient: false)
+        }
+        guard request.url.lowercased().hasPrefix("http://") else {
+            throw OAuthToken.failure(
+                "Simfra has no TLS client; the authorization endpoint \(request.url) was not called (use http:// on loopback).", transient: false)
+        }
+        switch await HTTPDelivery.fetch(method: HTTPMethod(rawValue: request.method), request.url, headers: request.headers, body: request.body) {
+        case .unreachable(let why):
+            throw OAuthToken.failure("The connection's OAuth authorization endpoint was not reached: \(why)", transient: true)
+        case .response(let r):
+            guard (200..<300).contains(r.status) else {
+                throw OAuthToken.failure("The connection's OAuth authorization endpoint \(request.url) answered HTTP \(r.status).",
+                                         transient: r.status == 429 || r.status >= 500)
+            }
+            guard let (token, expiresIn) = OAuthToken.parse(r.body) else {
+                throw OAuthToken.failure("The connection's OAuth authorization endpoint \(request.url) answered without an access_token.",
+                                         transient: false)
+            }
+            let now = clock.now()
+            oauthTokens.withLock { $0.store(connection.arn, token: token, expiresIn: expiresIn, modified: connection.modified, now: now) }
+            return token
         }
     }
 }

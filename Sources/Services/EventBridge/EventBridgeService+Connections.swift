@@ -33,6 +33,18 @@ extension EventBridgeService {
             "ClientRequestToken": .string(UUID().uuidString.lowercased()),
         ], context)
         let now = clock.now()
+        let arn = "arn:aws:events:\(context.region):\(context.accountId):connection/\(name)/\(uuid)"
+        do {
+            // AWS reads the secret through EventBridge's service-linked role, so a delivery
+            // with no caller (a scheduled rule's) still can. Here the secret's own policy lets
+            // events.amazonaws.com read it, for this connection only.
+            _ = try await secrets("PutResourcePolicy", [
+                "SecretId": .string(secret.string("ARN") ?? ""), "ResourcePolicy": .string(Self.secretPolicy(connection: arn, account: context.accountId)),
+            ], context)
+        } catch {
+            _ = try? await secrets("DeleteSecret", ["SecretId": .string(secret.string("ARN") ?? ""), "ForceDeleteWithoutRecovery": true], context)
+            throw error
+        }
         let connection = Connection(
             name: name, accountId: context.accountId, region: context.region, uuid: uuid,
             description: input.string("Description"), authorizationType: input.string("AuthorizationType") ?? "",
@@ -51,6 +63,19 @@ extension EventBridgeService {
         }
         return ["ConnectionArn": .string(connection.arn), "ConnectionState": "AUTHORIZED",
                 "CreationTime": .timestamp(now), "LastModifiedTime": .timestamp(now)]
+    }
+
+    /// The connection secret's resource policy: EventBridge (as its service principal, on
+    /// this connection's behalf) may read it.
+    static func secretPolicy(connection arn: String, account: String) -> String {
+        InputTransformer.json([
+            "Version": "2012-10-17",
+            "Statement": [[
+                "Sid": "EventBridgeApiDestinations", "Effect": "Allow", "Principal": ["Service": "events.amazonaws.com"],
+                "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+                "Condition": ["StringEquals": ["aws:SourceAccount": .string(account)], "ArnEquals": ["aws:SourceArn": .string(arn)]],
+            ]],
+        ])
     }
 
     func describeConnection(_ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
@@ -131,10 +156,26 @@ extension EventBridgeService {
         if o["username"] != nil { auth["BasicAuthParameters"] = ["Username": s("username"), "Password": s("password")] }
         if o["api_key_name"] != nil { auth["ApiKeyAuthParameters"] = ["ApiKeyName": s("api_key_name"), "ApiKeyValue": s("api_key_value")] }
         if o["client_id"] != nil {
-            auth["OAuthParameters"] = ["ClientParameters": ["ClientID": s("client_id"), "ClientSecret": s("client_secret")],
-                                       "AuthorizationEndpoint": s("authorization_endpoint"), "HttpMethod": s("http_method")]
+            var oauth: [String: Value] = [
+                "ClientParameters": ["ClientID": s("client_id"), "ClientSecret": s("client_secret")],
+                "AuthorizationEndpoint": s("authorization_endpoint"), "HttpMethod": s("http_method"),
+            ]
+            if let h = o["oauth_http_parameters"] { oauth["OAuthHttpParameters"] = Self.value(h) }
+            auth["OAuthParameters"] = .object(oauth)
         }
         return auth
+    }
+
+    /// A JSONSerialization object as a `Value` (the secret's parameter lists).
+    static func value(_ any: Any) -> Value {
+        switch any {
+        case let s as String: return .string(s)
+        // The parameter lists hold strings and `IsValueSecret` booleans only, no numbers.
+        case let b as Bool: return .bool(b)
+        case let l as [Any]: return .list(l.map(value))
+        case let o as [String: Any]: return .object(o.mapValues(value))
+        default: return .null
+        }
     }
 
     func deleteConnection(_ input: Value, _ context: RequestContext) async throws -> Value {

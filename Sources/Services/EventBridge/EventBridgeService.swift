@@ -29,6 +29,8 @@ public final class EventBridgeService: ResourcePolicyService, AccountScopedServi
     /// Deliveries that failed for good (no DLQ, or the DLQ failed too), newest last: what a
     /// user (or a test) reads to learn why an event never arrived. Transient.
     let failures = Mutex([DeliveryFailure]())
+    /// OAuth connections' access tokens (transient).
+    let oauthTokens = Mutex(OAuthTokenCache())
     /// Scheduled rules' next firings (transient: rebuilt from the rules after a restart).
     let tracker = Mutex(ScheduleTracker())
     let schedulerStarted: Mutex<Bool>
