@@ -29,15 +29,31 @@ public enum HTTPDelivery {
     }
 
     public static func send(method: HTTPMethod, _ url: String, headers: [(String, String)], body: [UInt8]) async -> Outcome {
-        guard let target = Target(url) else { return .unreachable("not an http(s) URL: \(url)") }
-        if target.tls { return .unreachable("HTTPS delivery needs TLS, which this Simfra does not include") }
-        let promise = Once(MultiThreadedEventLoopGroup.singleton.next().makePromise(of: Int.self))
+        switch await exchange(method: method, url, headers: headers, body: body, catcher: { StatusCatcher(promise: $0) }) {
+        case .success(let status): return .status(status)
+        case .failure(let failure): return .unreachable(failure.reason)
+        }
+    }
+
+    struct Unreachable: Error {
+        var reason: String
+    }
+
+    /// One request on its own connection; `catcher` settles the promise with what the caller
+    /// wants from the answer (the status for deliveries, the whole response for fetches).
+    static func exchange<Answer: Sendable>(
+        method: HTTPMethod, _ url: String, headers: [(String, String)], body: [UInt8],
+        catcher: @escaping @Sendable (Once<Answer>) -> any ChannelInboundHandler & Sendable
+    ) async -> Result<Answer, Unreachable> {
+        guard let target = Target(url) else { return .failure(Unreachable(reason: "not an http(s) URL: \(url)")) }
+        if target.tls { return .failure(Unreachable(reason: "HTTPS delivery needs TLS, which this Simfra does not include")) }
+        let promise = Once(MultiThreadedEventLoopGroup.singleton.next().makePromise(of: Answer.self))
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(StatusCatcher(promise: promise))
+                    try channel.pipeline.syncOperations.addHandler(catcher(promise))
                 }
             }
         let channel: Channel
@@ -45,7 +61,7 @@ public enum HTTPDelivery {
             channel = try await bootstrap.connect(host: target.host, port: target.port).get()
         } catch {
             promise.fail(error)
-            return .unreachable("cannot connect to \(target.host):\(target.port): \(error)")
+            return .failure(Unreachable(reason: "cannot connect to \(target.host):\(target.port): \(error)"))
         }
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: target.path)
         head.headers.add(name: "Host", value: target.hostHeader)
@@ -61,12 +77,12 @@ public enum HTTPDelivery {
         }
         defer { deadline.cancel() }
         do {
-            let status = try await promise.future.get()
+            let answer = try await promise.future.get()
             channel.close(promise: nil)
-            return .status(status)
+            return .success(answer)
         } catch {
             channel.close(promise: nil)
-            return .unreachable("\(target.host):\(target.port): \(error)")
+            return .failure(Unreachable(reason: "\(target.host):\(target.port): \(error)"))
         }
     }
 
@@ -127,27 +143,27 @@ public enum HTTPDelivery {
     }
 }
 
-/// A promise completed at most once: the response head, the timeout, a closed connection
-/// and a connect failure race to settle it.
-final class Once: Sendable {
-    private let promise: EventLoopPromise<Int>
+/// A promise completed at most once: the answer, the timeout, a closed connection and a
+/// connect failure race to settle it.
+final class Once<Answer: Sendable>: Sendable {
+    private let promise: EventLoopPromise<Answer>
     private let settled = Mutex(false)
 
-    init(_ promise: EventLoopPromise<Int>) { self.promise = promise }
+    init(_ promise: EventLoopPromise<Answer>) { self.promise = promise }
 
-    var future: EventLoopFuture<Int> { promise.futureResult }
+    var future: EventLoopFuture<Answer> { promise.futureResult }
 
     private func first() -> Bool { settled.withLock { done in defer { done = true }; return !done } }
-    func succeed(_ v: Int) { if first() { promise.succeed(v) } }
+    func succeed(_ v: Answer) { if first() { promise.succeed(v) } }
     func fail(_ e: Error) { if first() { promise.fail(e) } }
 }
 
 /// Completes the promise with the response status once the head arrives.
 private final class StatusCatcher: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPClientResponsePart
-    let promise: Once
+    let promise: Once<Int>
 
-    init(promise: Once) { self.promise = promise }
+    init(promise: Once<Int>) { self.promise = promise }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let head) = unwrapInboundIn(data) { promise.succeed(Int(head.status.code)) }
