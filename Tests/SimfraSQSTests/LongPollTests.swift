@@ -5,8 +5,9 @@ import Testing
 
 /// Long polling on the real clock: waiters park without a thread and are woken by sends,
 /// visibility changes, their timer, deletion and cancellation. Other suites run alongside on a
-/// 2-core machine, so "woken early" is asserted as well before the waiter's own deadline
-/// (seconds apart), not as a tight latency.
+/// 2-core machine, and CPU-bound ones (pattern and statistics tables) can hold both of the
+/// cooperative pool's threads for seconds, so "woken early" is asserted as well before the
+/// waiter's own 20 s deadline (under 15 s), not as a tight latency.
 @Suite struct LongPollTests {
     let records = MemoryOnlyRecords()
 
@@ -31,8 +32,8 @@ import Testing
         let got = try await poll.value
         let wake = ContinuousClock.now - sentAt
         #expect(got["Messages"]?.listValue?.first?.string("Body") == "wake")
-        #expect(wake < .seconds(5))
-        #expect(Self.elapsed(since: start) < 6)
+        #expect(wake < .seconds(15))
+        #expect(Self.elapsed(since: start) < 15)
     }
 
     @Test func timesOutEmpty() async throws {
@@ -61,7 +62,7 @@ import Testing
         let got = try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 20])
         let t = Self.elapsed(since: start)
         #expect(got["Messages"]?.listValue?.first?.string("Body") == "later")
-        #expect(t >= 0.9 && t < 8)
+        #expect(t >= 0.9 && t < 15)
     }
 
     @Test func visibilityExpiryWakesWaiter() async throws {
@@ -71,7 +72,7 @@ import Testing
         let start = ContinuousClock.now
         let got = try await s.call("ReceiveMessage", ["QueueUrl": .string(url), "WaitTimeSeconds": 20])
         #expect(got["Messages"]?.listValue?.first?.string("Body") == "again")
-        #expect(Self.elapsed(since: start) < 8)
+        #expect(Self.elapsed(since: start) < 15)
     }
 
     @Test func deleteQueueEndsPoll() async throws {
@@ -82,7 +83,7 @@ import Testing
         _ = try await s.call("DeleteQueue", ["QueueUrl": .string(url)])
         let got = try await poll.value
         #expect(got == .empty)
-        #expect(Self.elapsed(since: start) < 5)
+        #expect(Self.elapsed(since: start) < 15)
     }
 
     @Test func cancellationEndsPollAndKeepsTheMessage() async throws {
@@ -93,7 +94,7 @@ import Testing
         poll.cancel()
         let got = try await poll.value
         #expect(got == .empty)
-        #expect(Self.elapsed(since: start) < 5)
+        #expect(Self.elapsed(since: start) < 15)
         // The cancelled poll took nothing: a later send is there for the next receive.
         _ = try await s.call("SendMessage", ["QueueUrl": .string(url), "MessageBody": "kept"])
         let next = try await s.call("ReceiveMessage", ["QueueUrl": .string(url)])
@@ -116,6 +117,6 @@ import Testing
             bodies += got["Messages"]?.listValue?.compactMap { $0.string("Body") } ?? []
         }
         #expect(bodies.sorted() == ["m0", "m1", "m2", "m3", "m4"])
-        #expect(Self.elapsed(since: start) < 8)
+        #expect(Self.elapsed(since: start) < 15)
     }
 }
