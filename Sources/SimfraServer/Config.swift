@@ -21,6 +21,9 @@ public struct Config: Sendable {
     /// When set, every `/_simfra/*` route but health requires `Authorization: Bearer <token>`
     /// (the admin API can mint and delete accounts).
     public var adminToken: String?
+    /// A PEM file of CA certificates trusted, besides the system's, for the HTTPS calls Simfra
+    /// makes (SNS subscriptions, API destinations, OAuth token endpoints).
+    public var tlsCAFile: String?
 
     public enum LogLevel: String, Sendable, Comparable {
         case trace, debug, info, warn, error
@@ -94,6 +97,7 @@ public struct Config: Sendable {
             }
             c.adminToken = v
         }
+        if let v = env["SIMFRA_TLS_CA_FILE"], !v.isEmpty { c.tlsCAFile = v }
         c.idleTimeout = try seconds(env, "SIMFRA_IDLE_TIMEOUT", default: c.idleTimeout)
         c.requestTimeout = try seconds(env, "SIMFRA_REQUEST_TIMEOUT", default: c.requestTimeout)
         return c

@@ -22,10 +22,6 @@ extension EventBridgeService {
             throw ApiDestinationRequest.finalError(
                 "Simfra invokes API destinations only on loopback endpoints (127.0.0.1, ::1, localhost); \(destination.endpoint) was not called.")
         }
-        guard destination.endpoint.lowercased().hasPrefix("http://") else {
-            throw ApiDestinationRequest.finalError(
-                "Simfra has no TLS client; the API destination endpoint \(destination.endpoint) was not called (use http:// on loopback).")
-        }
         guard let connection = state.withLock({ $0.connections.values.first { $0.arn == destination.connectionArn } }) else {
             throw ApiDestinationRequest.finalError("The connection \(destination.connectionArn) of \(arn) does not exist.")
         }
@@ -61,7 +57,7 @@ extension EventBridgeService {
     }
 
     /// The connection's access token: the cached one while it has over a minute left, else
-    /// a new one from the authorization endpoint (loopback http only, as for endpoints).
+    /// a new one from the authorization endpoint (loopback only, as for endpoints; http or https).
     func oauthToken(_ connection: Connection, _ secret: [String: Any]) async throws -> String {
         if let token = oauthTokens.withLock({ $0.token(connection.arn, modified: connection.modified, now: clock.now()) }) {
             return token
@@ -71,10 +67,6 @@ extension EventBridgeService {
             throw OAuthToken.failure(
                 "Simfra fetches OAuth tokens only from loopback endpoints (127.0.0.1, ::1, localhost); the authorization endpoint \(request.url) was not called.",
                 transient: false)
-        }
-        guard request.url.lowercased().hasPrefix("http://") else {
-            throw OAuthToken.failure(
-                "Simfra has no TLS client; the authorization endpoint \(request.url) was not called (use http:// on loopback).", transient: false)
         }
         switch await HTTPDelivery.fetch(method: HTTPMethod(rawValue: request.method), request.url, headers: request.headers, body: request.body) {
         case .unreachable(let why):
