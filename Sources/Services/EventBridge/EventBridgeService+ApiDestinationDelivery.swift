@@ -25,6 +25,11 @@ extension EventBridgeService {
         guard let connection = state.withLock({ $0.connections.values.first { $0.arn == destination.connectionArn } }) else {
             throw ApiDestinationRequest.finalError("The connection \(destination.connectionArn) of \(arn) does not exist.")
         }
+        guard connection.authorized else {
+            throw ApiDestinationRequest.finalError(
+                "The connection \(connection.arn) is deauthorized; UpdateConnection with authorization parameters authorizes it again.")
+        }
+        await pace(arn, perSecond: destination.rateLimit)
         // The secret is read as EventBridge itself, as AWS does through its service-linked
         // role: a scheduled rule's firing has no caller. The secret's policy (set when the
         // connection made it) allows events.amazonaws.com for this connection.
@@ -84,5 +89,19 @@ extension EventBridgeService {
             oauthTokens.withLock { $0.store(connection.arn, token: token, expiresIn: expiresIn, modified: connection.modified, now: now) }
             return token
         }
+    }
+
+    /// Holds an invocation until the destination's `InvocationRateLimitPerSecond` allows it:
+    /// AWS queues what exceeds the rate rather than dropping it, so a burst is spread out.
+    func pace(_ destination: String, perSecond rate: Int) async {
+        guard rate > 0 else { return }
+        let gap = Duration.nanoseconds(1_000_000_000 / Int64(rate))
+        let now = ContinuousClock.now
+        let start = invocationPacing.withLock { next in
+            let slot = max(now, next[destination] ?? now)
+            next[destination] = slot + gap
+            return slot
+        }
+        if start > now { try? await Task.sleep(until: start, clock: .continuous) }
     }
 }

@@ -94,7 +94,7 @@ extension EventBridgeService {
         let all = state.withLock { s in
             s.connections.values.filter {
                 $0.accountId == context.accountId && $0.region == context.region && $0.name.hasPrefix(prefix)
-                    && (wanted == nil || wanted == "AUTHORIZED")
+                    && (wanted == nil || wanted == $0.state)
             }
         }.sorted { $0.name < $1.name }
         let (page, next) = Self.page(all, key: \.name, input)
@@ -131,6 +131,9 @@ extension EventBridgeService {
                                                      "SecretString": .string(Connection.secretString(.object(merged))),
                                                      "ClientRequestToken": .string(UUID().uuidString.lowercased())], context)
             c.publicAuth = Connection.publicPart(.object(merged))
+            // New authorization parameters authorize a deauthorized connection again.
+            c.authorized = true
+            c.lastAuthorized = clock.now()
         }
         if let d = input.string("Description") { c.description = d }
         if let t = input.string("AuthorizationType") { c.authorizationType = t }
@@ -163,6 +166,8 @@ extension EventBridgeService {
             if let h = o["oauth_http_parameters"] { oauth["OAuthHttpParameters"] = Self.value(h) }
             auth["OAuthParameters"] = .object(oauth)
         }
+        // Not credentials, but kept in the secret: an update of the credentials alone keeps them.
+        if let h = o["invocation_http_parameters"] { auth["InvocationHttpParameters"] = Self.value(h) }
         return auth
     }
 
@@ -176,6 +181,36 @@ extension EventBridgeService {
         case let o as [String: Any]: return .object(o.mapValues(value))
         default: return .null
         }
+    }
+
+    /// Removes the connection's authorization parameters (the secret keeps only the invocation
+    /// parameters, which are not credentials), as AWS does so a connection can be reused with new
+    /// ones; until UpdateConnection gives them, its API destinations are not invoked.
+    func deauthorizeConnection(_ input: Value, _ context: RequestContext) async throws -> Value {
+        let name = input.string("Name") ?? ""
+        let key = Self.key(context, name)
+        guard var c = state.withLock({ $0.connections[key] }) else { throw Self.connectionNotFound(name) }
+        var kept: [String: Value] = [:]
+        if let h = c.publicAuth["InvocationHttpParameters"] { kept["InvocationHttpParameters"] = h }
+        _ = try await secrets("PutSecretValue", ["SecretId": .string(c.secretArn),
+                                                 "SecretString": .string(Connection.secretString(.object(kept))),
+                                                 "ClientRequestToken": .string(UUID().uuidString.lowercased())], context)
+        c.publicAuth = .object(kept)
+        c.authorized = false
+        c.modified = clock.now()
+        let updated = c
+        try await mutate { (s: inout EventsState) throws(AWSError) -> ((), [DurableWrite]) in
+            guard s.connections[key] != nil else { throw Self.connectionNotFound(name) }
+            s.connections[key] = updated
+            return ((), [.put(kind: ConnectionRecord.kind, account: updated.accountId, region: updated.region, id: name,
+                              data: ConnectionRecord.encode(updated))])
+        }
+        oauthTokens.withLock { $0.drop(updated.arn) }
+        var o = updated.summary()
+        o["ConnectionState"] = "DEAUTHORIZING"
+        o.removeValue(forKey: "Name")
+        o.removeValue(forKey: "AuthorizationType")
+        return .object(o)
     }
 
     func deleteConnection(_ input: Value, _ context: RequestContext) async throws -> Value {
