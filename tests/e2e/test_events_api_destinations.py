@@ -23,7 +23,8 @@ from conftest import unique_name
 class Capture:
     """A loopback HTTP server that records requests and answers the queued statuses (then 200)."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
+        """``tls``: an ``ssl.SSLContext`` to serve HTTPS with instead of HTTP."""
         self.requests = []
         self.statuses = []
         self.tokens = 0
@@ -55,7 +56,19 @@ class Capture:
             def log_message(self, *a):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def get_request(self):
+                sock, addr = self.socket.accept()
+                if tls is None:
+                    return sock, addr
+                # The handshake runs on the handler's thread (first read), so a client that
+                # refuses the certificate cannot stall the accept loop.
+                return tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
+
+            def handle_error(self, request, client_address):
+                pass  # refused TLS handshakes are what some tests expect
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

@@ -10,9 +10,6 @@ import datetime
 import ipaddress
 import json
 import ssl
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -22,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from conftest import SimfraServer, SimfraStartError, find_simfra_bin, make_client, unique_name
-from test_events_api_destinations import dlq, dlq_messages, put, rule_to
+from test_events_api_destinations import Capture, dlq, dlq_messages, put, rule_to
 from test_sns import verify_signature
 
 
@@ -60,63 +57,11 @@ def make_pki(tmp):
     return paths
 
 
-class TLSCapture:
-    """A loopback HTTPS server recording requests; /token hands out OAuth tokens."""
-
-    def __init__(self, cert_file):
-        self.requests = []
-        self.lock = threading.Lock()
-        outer = self
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert_file)
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n) if n else b""
-                with outer.lock:
-                    outer.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                                           "body": body})
-                answer = (json.dumps({"access_token": "tls-token", "token_type": "Bearer", "expires_in": 3600}).encode()
-                          if self.path.startswith("/token") else b"{}")
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            do_POST = do_GET = _serve
-
-            def log_message(self, *a):
-                pass
-
-        class Server(ThreadingHTTPServer):
-            def get_request(self):
-                sock, addr = self.socket.accept()
-                # The handshake runs on the handler's thread (first read), so a client that
-                # refuses the certificate cannot stall the accept loop.
-                return ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
-
-            def handle_error(self, request, client_address):
-                pass  # refused handshakes are what some tests expect
-
-        self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def wait(self, n, timeout=15):
-        end = time.time() + timeout
-        while time.time() < end:
-            with self.lock:
-                if len(self.requests) >= n:
-                    return list(self.requests)
-            time.sleep(0.05)
-        with self.lock:
-            return list(self.requests)
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+def tls_capture(cert_file):
+    """A loopback HTTPS server recording requests (/token hands out OAuth tokens)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert_file)
+    return Capture(tls=ctx)
 
 
 @pytest.fixture(scope="module")
@@ -135,14 +80,14 @@ def trusting(pki):
 
 @pytest.fixture
 def good(pki):
-    c = TLSCapture(pki["good"])
+    c = tls_capture(pki["good"])
     yield c
     c.close()
 
 
 @pytest.fixture
 def wrong(pki):
-    c = TLSCapture(pki["wrong"])
+    c = tls_capture(pki["wrong"])
     yield c
     c.close()
 
@@ -178,7 +123,7 @@ def test_api_destination_and_oauth_over_tls(trusting, good):
     put(events, source, {"tls": True})
     got = good.wait(2)
     assert [r["path"] for r in got] == ["/token", "/hook/x"]
-    assert got[1]["headers"]["authorization"] == "Bearer tls-token"
+    assert got[1]["headers"]["authorization"] == "Bearer tok-1"
     assert json.loads(got[1]["body"])["detail"] == {"tls": True}
 
 
