@@ -14,6 +14,19 @@ struct AdminRoutes: Sendable {
     var persistenceEnabled: Bool { store != nil }
     var accounts: AccountRegistry { dispatcher.accounts }
 
+    /// DynamoDB's endpoints answer an unsigned `GET /` with `healthy: dynamodb.<region>.amazonaws.com`,
+    /// which load balancers and readiness probes of DynamoDB-only setups poll. Only for a
+    /// DynamoDB host: `GET /` elsewhere is S3's ListBuckets (or, unsigned, S3's error).
+    static func dynamoDBHealth(_ r: AWSRequest, defaultRegion: String) -> AWSResponse? {
+        guard r.method == "GET", r.rawPath == "/", r.rawQuery.isEmpty, r.header("authorization") == nil,
+              let host = r.header("host")?.lowercased(), host.hasPrefix("dynamodb.")
+        else { return nil }
+        let labels = host.split(separator: ":")[0].split(separator: ".")
+        let region = labels.count > 2 && Config.isRegionName(String(labels[1])) ? String(labels[1]) : defaultRegion
+        return AWSResponse(status: 200, headers: [("Content-Type", "text/plain")],
+                           body: Array("healthy: dynamodb.\(region).amazonaws.com".utf8))
+    }
+
     func handle(_ r: AWSRequest) async -> AWSResponse {
         let path = r.rawPath
         if path == "/_simfra/health" {

@@ -306,6 +306,7 @@ final class HTTPServer: Sendable {
         if head.uri.hasPrefix("/_simfra/") || head.uri == "/_simfra" {
             return await admin.handle(request)
         }
+        if let health = AdminRoutes.dynamoDBHealth(request, defaultRegion: dispatcher.config.defaultRegion) { return health }
         return await dispatcher.handle(request, endpoint: endpoint(request, local))
     }
 

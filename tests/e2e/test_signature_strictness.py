@@ -275,10 +275,10 @@ def signing_key(date):
 
 
 def chunked_put(server, bucket, key, data, decoded_length, extra=b"", chunk=8, upper_sigs=False,
-                payload="STREAMING-AWS4-HMAC-SHA256-PAYLOAD", content_length=None, query=""):
+                payload="STREAMING-AWS4-HMAC-SHA256-PAYLOAD", content_length=None, query="", content_encoding="aws-chunked"):
     """A raw aws-chunked PUT signed as SDKs sign it; returns the RawResponse."""
     url = f"{server.url}/{bucket}/{key}" + (f"?{query}" if query else "")
-    headers = {"Host": f"127.0.0.1:{server.port}", "Content-Encoding": "aws-chunked", "X-Amz-Content-SHA256": payload}
+    headers = {"Host": f"127.0.0.1:{server.port}", "Content-Encoding": content_encoding, "X-Amz-Content-SHA256": payload}
     if decoded_length is not None:
         headers["X-Amz-Decoded-Content-Length"] = str(decoded_length)
     # Sign the head first (the seed signature), then frame the body with chained signatures.

@@ -246,7 +246,7 @@ package struct ProtocolCodec: Sendable {
                 headers: [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")],
                 body: CBOREncoder.encode(wireValue))
         case .restJson, .restXml:
-            var status = op.responseCode
+            var status = Self.statusCorrections[model.name]?[op.name] ?? op.responseCode
             var headers: [(String, String)] = []
             guard let outShape else { return AWSResponse(status: status, headers: headers) }
             let binding = RestBinding(model: model, xml: wire == .restXml)
@@ -284,6 +284,10 @@ package struct ProtocolCodec: Sendable {
 
     /// Root elements of restXml outputs without a payload member, which the models do not
     /// record (S3 names them after the document, not the operation).
+    /// Where the service answers a different success status than its model declares: S3's
+    /// PutBucketPolicy is modelled 200 but answers 204 No Content, as SDK-free clients see.
+    static let statusCorrections: [String: [String: Int]] = ["s3": ["PutBucketPolicy": 204]]
+
     static let restXmlRootNames: [String: [String: String]] = [
         "s3": [
             "ListBuckets": "ListAllMyBucketsResult",

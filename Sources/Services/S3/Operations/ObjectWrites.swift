@@ -53,10 +53,21 @@ extension S3Service {
 
     static func contentHeaders(_ input: Value) -> ContentHeaders {
         ContentHeaders(
-            contentType: input.str("ContentType"), contentEncoding: input.str("ContentEncoding"),
+            contentType: input.str("ContentType"), contentEncoding: storedEncoding(input.str("ContentEncoding")),
             contentDisposition: input.str("ContentDisposition"), contentLanguage: input.str("ContentLanguage"),
-            cacheControl: input.str("CacheControl"), expires: input.str("Expires"),
+            // The model reads `Expires` as a timestamp; S3 answers it back as an HTTP date.
+            cacheControl: input.str("CacheControl"), expires: input.str("Expires") ?? input.time("Expires").map(Timestamp.rfc822),
             websiteRedirect: input.str("WebsiteRedirectLocation"))
+    }
+
+    /// `aws-chunked` describes how the request body was framed, not the object: S3 drops it
+    /// from the stored Content-Encoding (`aws-chunked,gzip` is stored as `gzip`, and
+    /// `aws-chunked` alone as nothing).
+    static func storedEncoding(_ header: String?) -> String? {
+        guard let header, header.lowercased().contains("aws-chunked") else { return header }
+        let kept = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && $0.lowercased() != "aws-chunked" }
+        return kept.isEmpty ? nil : kept.joined(separator: ",")
     }
 
     static func storageClass(_ input: Value) throws(AWSError) -> String {
