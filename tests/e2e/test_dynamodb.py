@@ -465,6 +465,12 @@ def test_streams(client):
     desc = streams.describe_stream(StreamArn=d["LatestStreamArn"])["StreamDescription"]
     assert desc["StreamStatus"] == "ENABLED" and desc["TableName"] == t
     shard = desc["Shards"][0]["ShardId"]
+    assert "LastEvaluatedShardId" not in desc
+    # Paging past the last shard lists none (stream readers page until the list runs out).
+    after = streams.describe_stream(StreamArn=d["LatestStreamArn"], ExclusiveStartShardId=shard)["StreamDescription"]
+    assert after["Shards"] == [] and "LastEvaluatedShardId" not in after
+    before = streams.describe_stream(StreamArn=d["LatestStreamArn"], ExclusiveStartShardId="shardId-" + "0" * 20 + "-" + "0" * 8)["StreamDescription"]
+    assert [s["ShardId"] for s in before["Shards"]] == [shard]
     it = streams.get_shard_iterator(StreamArn=d["LatestStreamArn"], ShardId=shard,
                                     ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     r = streams.get_records(ShardIterator=it)

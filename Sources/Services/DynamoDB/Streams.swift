@@ -85,6 +85,13 @@ public final class DynamoDBStreamsService: AWSService, Sendable {
 
     public init(dynamodb: DynamoDBService) { self.ddb = dynamodb }
 
+    /// The shard ids a DescribeStream page lists: shard ids sort in creation order, so a page
+    /// starting after `start` holds the ones after it.
+    static func shardsAfter(_ start: String?, _ shardId: String) -> [String] {
+        guard let start else { return [shardId] }
+        return shardId > start ? [shardId] : []
+    }
+
     static func notFound(_ arn: String) -> AWSError {
         DDBError.notFound("Requested resource not found: Stream: \(arn) not found")
     }
@@ -116,7 +123,11 @@ public final class DynamoDBStreamsService: AWSService, Sendable {
                     "StreamStatus": .string(log.enabled ? "ENABLED" : "DISABLED"),
                     "StreamViewType": .string(log.viewType), "CreationRequestDateTime": .timestamp(log.created),
                     "TableName": .string(log.tableName), "KeySchema": .list(keys),
-                    "Shards": [["ShardId": .string(log.shardId), "SequenceNumberRange": range]],
+                    // Readers page shards with ExclusiveStartShardId until no LastEvaluatedShardId
+                    // comes back: past the stream's one shard the list is empty, or they loop.
+                    "Shards": .list(Self.shardsAfter(input["ExclusiveStartShardId"]?.stringValue, log.shardId).map { _ in
+                        ["ShardId": .string(log.shardId), "SequenceNumberRange": range]
+                    }),
                 ]]
             case "GetShardIterator":
                 let arn = input["StreamArn"]?.stringValue ?? ""
