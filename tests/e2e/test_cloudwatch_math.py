@@ -197,3 +197,68 @@ def test_anomaly_detectors_persist(server_factory, tmp_path, sig):
 
     _, before = run_contract(server_factory, tmp_path, scenario, snapshot, sig=sig)
     assert len(before["detectors"]) == 2
+
+
+def decode_png(png):
+    """Width, height and RGB rows of an 8-bit RGB PNG (the filters a writer may use undone)."""
+    import struct
+    import zlib
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width = 8, b"", None
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        body = png[pos + 8:pos + 8 + length]
+        assert struct.unpack(">I", png[pos + 8 + length:pos + 12 + length])[0] == zlib.crc32(kind + body)
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert (depth, colour) == (8, 2)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * 3
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - 3] if i >= 3 else 0
+            b = prev[i]
+            c = prev[i - 3] if i >= 3 else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, rows
+
+
+def test_metric_widget_image(cw):
+    import json as _json
+    ns = unique_name("Widget")
+    now = minute()
+    for k in range(10):
+        cw.put_metric_data(Namespace=ns, MetricData=[{"MetricName": "Latency", "Value": k * 10,
+                                                      "Timestamp": now - dt.timedelta(minutes=10 - k)}])
+    widget = {"metrics": [[ns, "Latency", {"color": "#00ff00", "stat": "Maximum"}]], "period": 60, "start": "-PT15M",
+              "end": "P0D", "width": 400, "height": 250, "title": "latency",
+              "annotations": {"horizontal": [{"value": 45, "color": "#0000ff", "label": "limit"}]}}
+    png = cw.get_metric_widget_image(MetricWidget=_json.dumps(widget), OutputFormat="png")["MetricWidgetImage"]
+    width, height, rows = decode_png(png)
+    assert (width, height) == (400, 250)
+    pixels = [row[i:i + 3] for row in rows for i in range(0, len(row), 3)]
+    assert sum(p == b"\x00\xff\x00" for p in pixels) > 100   # the series
+    assert sum(p == b"\x00\x00\xff" for p in pixels) > 50    # the annotation
+    assert sum(p == b"\xff\xff\xff" for p in pixels) > width * height // 2
+    with pytest.raises(ClientError) as e:
+        cw.get_metric_widget_image(MetricWidget="{not json", OutputFormat="png")
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValue"
+    with pytest.raises(ClientError) as e:
+        cw.get_metric_widget_image(MetricWidget=_json.dumps(widget), OutputFormat="svg")
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValue"

@@ -16,6 +16,7 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
         "PutDashboard", "GetDashboard", "ListDashboards", "DeleteDashboards",
         "PutMetricStream", "GetMetricStream", "ListMetricStreams", "DeleteMetricStream", "StartMetricStreams",
         "StopMetricStreams", "PutAnomalyDetector", "DescribeAnomalyDetectors", "DeleteAnomalyDetector",
+        "GetMetricWidgetImage",
     ]
     /// Alarm actions: SNS Publish and EventBridge PutEvents as `cloudwatch.amazonaws.com`.
     public let invoker = InvokerLink()
@@ -78,6 +79,7 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
         case "GetMetricStream": return try getMetricStream(input, context)
         case "ListMetricStreams": return try listMetricStreams(input, context)
         case "DeleteMetricStream", "StartMetricStreams", "StopMetricStreams": return try await changeStreams(operation, input, context)
+        case "GetMetricWidgetImage": return try getMetricWidgetImage(input, context)
         case "PutAnomalyDetector": return try await putAnomalyDetector(input, context)
         case "DescribeAnomalyDetectors": return try describeAnomalyDetectors(input, context)
         case "DeleteAnomalyDetector": return try await deleteAnomalyDetector(input, context)
