@@ -52,3 +52,17 @@ import Testing
         #expect(svg?.code == "InvalidParameterValueException")
     }
 }
+
+extension WidgetImageTests {
+    /// Extreme axes and values draw something rather than trapping on a NaN or an overflow.
+    @Test func extremeValues() throws {
+        for axis in [#""yAxis": {"left": {"min": 1e308, "max": -1e308}}"#, #""yAxis": {"left": {"min": 5, "max": 5}}"#, #""period": 60"#] {
+            let w = try MetricWidget(json: #"{"metrics": [["A", "b"]], "width": 50, "height": 20, \#(axis), "annotations": {"horizontal": [{"value": -1e308}]}}"#,
+                                     now: 1000)
+            let c = CloudWatchService.draw(w, [((1, 2, 3), [(400, -1e308), (500, 1e308), (600, .greatestFiniteMagnitude)])])
+            #expect(c.pixels.count == 50 * 20 * 3)
+        }
+        let tiny = try MetricWidget(json: #"{"metrics": [["A", "b"]], "width": 1, "height": 1}"#, now: 1000)
+        #expect(PNGEncoder.encode(CloudWatchService.draw(tiny, [])) != nil)
+    }
+}

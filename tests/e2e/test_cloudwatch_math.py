@@ -262,3 +262,17 @@ def test_metric_widget_image(cw):
     with pytest.raises(ClientError) as e:
         cw.get_metric_widget_image(MetricWidget=_json.dumps(widget), OutputFormat="svg")
     assert e.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def test_metric_widget_image_hostile(cw, server):
+    import json as _json
+    big = {"metrics": [["n", "m", "d", "v", {"stat": "p99"}], ["...", "w"], [{"expression": "SUM(METRICS())", "id": "e"}]],
+           "width": 2000, "height": 2000, "start": "-P14D", "period": 1,
+           "yAxis": {"left": {"min": 1e308, "max": -1e308}}, "annotations": {"horizontal": [{"value": -1e308}]}}
+    width, height, _ = decode_png(cw.get_metric_widget_image(MetricWidget=_json.dumps(big))["MetricWidgetImage"])
+    assert (width, height) == (2000, 2000)
+    for body in ["[" * 100000, '{"metrics": [["a", "b"]], "width": 0}', '{"metrics": []}', '{"metrics": [["...", "x"]]}']:
+        with pytest.raises(ClientError) as e:
+            cw.get_metric_widget_image(MetricWidget=body)
+        assert e.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert server.alive

@@ -54,8 +54,13 @@ extension CloudWatchService {
         if w.yMax == nil { hi = (hi / step).rounded(.up) * step }
         if w.yMin == nil { lo = (lo / step).rounded(.down) * step }
         if hi <= lo { hi = lo + step }
-        func x(_ t: Double) -> Int { left + Int(((t - w.start) / (w.end - w.start) * Double(plotW - 1)).rounded()) }
-        func y(_ v: Double) -> Int { top + plotH - 1 - Int(((v - lo) / (hi - lo) * Double(plotH - 1)).rounded()) }
+        // Fractions of the axes, kept finite and near the plot whatever the values (1e308, a zero span).
+        func frac(_ a: Double, _ b: Double) -> Double {
+            let f = a / b
+            return f.isFinite ? min(max(f, -1), 2) : 0
+        }
+        func x(_ t: Double) -> Int { left + Int((frac(t - w.start, w.end - w.start) * Double(plotW - 1)).rounded()) }
+        func y(_ v: Double) -> Int { top + plotH - 1 - Int((frac(v - lo, hi - lo) * Double(plotH - 1)).rounded()) }
         let grid: WidgetCanvas.Color = (0xe9, 0xeb, 0xed), axis: WidgetCanvas.Color = (0x87, 0x91, 0x96)
         var tick = lo
         var ticks = 0

@@ -28,9 +28,9 @@ struct WidgetCanvas {
     }
 
     mutating func fill(x: Int, y: Int, w: Int, h: Int, _ c: Color) {
-        for yy in max(0, y)..<min(height, y + h) where w > 0 {
-            for xx in max(0, x)..<min(width, x + w) { set(xx, yy, c) }
-        }
+        let x0 = max(0, x), x1 = min(width, x + w), y0 = max(0, y), y1 = min(height, y + h)
+        guard x0 < x1, y0 < y1 else { return }
+        for yy in y0..<y1 { for xx in x0..<x1 { set(xx, yy, c) } }
     }
 
     /// Bresenham, `thickness` pixels wide; `dash` > 0 draws `dash` on, `dash` off.

@@ -47,6 +47,11 @@ INPUTS = [
     ("PutAnomalyDetector", {"MetricMathAnomalyDetector": {"MetricDataQueries": [{"Id": "e", "Expression": "SEARCH('x', 'Sum')"}]}}),
     ("DescribeAnomalyDetectors", {"AnomalyDetectorTypes": ["METRIC_MATH"], "MaxResults": 1, "NextToken": "1"}),
     ("DeleteAnomalyDetector", {"Namespace": "n", "MetricName": "m", "Stat": "Sum"}),
+    ("GetMetricWidgetImage", {"OutputFormat": "png", "MetricWidget": (
+        '{"metrics": [["n", "m", "d", "v", {"stat": "p99", "color": "#fff"}], ["...", "w"], [".", "x", ".", "."],'
+        ' [{"expression": "SUM(METRICS())", "id": "e"}]], "width": 2000, "height": 2000, "start": "-P14D", "end": "P0D",'
+        ' "period": 1, "yAxis": {"left": {"min": 1e308, "max": -1e308}}, "annotations": {"horizontal": [{"value": -1e308}]}}')}),
+    ("GetMetricWidgetImage", {"MetricWidget": "[" * 100000}),
 ]
 
 HOSTILE = [
