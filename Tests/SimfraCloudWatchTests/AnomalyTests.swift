@@ -107,3 +107,25 @@ import Testing
         #expect(alarm?["StateValue"] == "OK")
     }
 }
+
+extension AnomalyTests {
+    /// A detector's ExcludedTimeRanges leave those points out of the band's training.
+    @Test func excludedRangesAreNotTrainedOn() async throws {
+        let h = Harness()
+        try await history(h, now: 50)
+        let current = (h.clock.now() / 60).rounded(.down) * 60
+        // A spike of 1,000 three minutes ago, inside an excluded range.
+        try await h.put("Latency", 1000, at: current - 180 + 2)
+        try await h.call("PutAnomalyDetector", [
+            "SingleMetricAnomalyDetector": ["Namespace": "App", "MetricName": "Latency", "Stat": "Average"],
+            "Configuration": ["ExcludedTimeRanges": [["StartTime": .timestamp(current - 180), "EndTime": .timestamp(current - 120)]]],
+        ])
+        let out = try await h.call("GetMetricData", [
+            "StartTime": .timestamp(current), "EndTime": .timestamp(current + 60), "MetricDataQueries": queries,
+        ])
+        let results = try #require(out["MetricDataResults"]?.listValue)
+        // Nine points of 9/11 remain (the excluded minute held an 11 and the spike): mean 89/9.
+        let upper = try #require(results[2]["Values"]?.listValue?.first?.doubleValue)
+        #expect(upper < 13)
+    }
+}

@@ -15,6 +15,12 @@ struct AnomalyDetector: Sendable {
     var configuration: Value?
     var characteristics: Value?
 
+    static func singleKey(account: String, namespace: String, name: String, stat: String,
+                          dimensions: [MetricStore.Dimension]) -> String
+    {
+        (["single", account, namespace, name, stat] + dimensions.sorted().flatMap { [$0.name, $0.value] }).joined(separator: "\u{1f}")
+    }
+
     var recordId: String {
         // FNV-1a: the key can be long (a math detector's queries); the id only has to be stable.
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -59,7 +65,7 @@ extension CloudWatchService {
         let account = src.string("AccountId") ?? context.accountId
         d.single = ["AccountId": .string(account), "Namespace": .string(ns), "MetricName": .string(name), "Stat": .string(stat),
                     "Dimensions": .list(dims.map { ["Name": .string($0.name), "Value": .string($0.value)] })]
-        d.key = (["single", account, ns, name, stat] + dims.sorted().flatMap { [$0.name, $0.value] }).joined(separator: "\u{1f}")
+        d.key = AnomalyDetector.singleKey(account: account, namespace: ns, name: name, stat: stat, dimensions: dims)
         return d
     }
 

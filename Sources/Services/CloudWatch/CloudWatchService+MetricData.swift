@@ -206,6 +206,15 @@ extension CloudWatchService {
             for (t, b) in Self.buckets(matched, start: start - AnomalyModel.window, end: end, period: p) {
                 if let v = b.value(of: statName) { history[t] = v }
             }
+            // A stored detector for this metric and statistic leaves its excluded time ranges out of training.
+            let key = AnomalyDetector.singleKey(account: context.accountId, namespace: metric.string("Namespace") ?? "",
+                                                name: metric.string("MetricName") ?? "", stat: statName, dimensions: dims)
+            let excluded = state.withLock { $0.detectors["\(context.accountId)/\(context.region)/\(key)"] }?
+                .configuration?["ExcludedTimeRanges"]?.listValue ?? []
+            for r in excluded {
+                guard case .timestamp(let a)? = r["StartTime"], case .timestamp(let b)? = r["EndTime"] else { continue }
+                history = history.filter { !($0.key >= a && $0.key < b) }
+            }
         } else {
             guard let s = series[ref] else { throw MetricMath.Failure(message: "Unrecognized metric id or function: \(ref)") }
             history = s
