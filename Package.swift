@@ -99,7 +99,7 @@ let package = Package(
         .target(
             name: "SimfraScheduler", dependencies: ["SimfraCore", "SimfraEventing", "SimfraProtocols"],
             path: "Sources/Services/Scheduler", swiftSettings: strict),
-        .target(name: "SimfraCloudWatch", dependencies: ["SimfraCore"], path: "Sources/Services/CloudWatch", swiftSettings: strict),
+        .target(name: "SimfraCloudWatch", dependencies: ["SimfraCore", "CZlib"], path: "Sources/Services/CloudWatch", swiftSettings: strict),
         .target(
             name: "SimfraEvents",
             dependencies: [

@@ -129,3 +129,43 @@ import Testing
         #expect(text.contains("{\"name\":\"Q\",\"value\":\"q\"}"))
     }
 }
+
+/// EvaluateLowSampleCountPercentile: `ignore` holds the state while a percentile has too few samples.
+@Suite struct LowSampleTests {
+    @Test func rule() {
+        #expect(AlarmEvaluation.tooFewSamples(statistic: "p99", samples: 999))
+        #expect(!AlarmEvaluation.tooFewSamples(statistic: "p99", samples: 1000))
+        #expect(AlarmEvaluation.tooFewSamples(statistic: "p10", samples: 99))
+        #expect(!AlarmEvaluation.tooFewSamples(statistic: "p50", samples: 20))
+        #expect(!AlarmEvaluation.tooFewSamples(statistic: "tm90", samples: 1))
+    }
+
+    func alarm(_ h: Harness, _ mode: String) async throws {
+        try await h.call("PutMetricAlarm", [
+            "AlarmName": .string(mode), "Namespace": "App", "MetricName": "Latency", "ExtendedStatistic": "p90",
+            "Period": 60, "EvaluationPeriods": 1, "Threshold": 10, "ComparisonOperator": "GreaterThanThreshold",
+            "EvaluateLowSampleCountPercentile": .string(mode),
+        ])
+    }
+
+    func state(_ h: Harness, _ name: String) async throws -> Value? {
+        try await h.call("DescribeAlarms", ["AlarmNames": [.string(name)]])["MetricAlarms"]?.listValue?.first?["StateValue"]
+    }
+
+    @Test func ignoreHoldsUntilEnoughSamples() async throws {
+        let h = Harness()
+        try await alarm(h, "ignore")
+        try await alarm(h, "evaluate")
+        for _ in 0..<5 { try await h.put("Latency", 50, at: h.clock.now()) }
+        await h.service.evaluateDue()
+        #expect(try await state(h, "evaluate") == "ALARM")
+        #expect(try await state(h, "ignore") == "INSUFFICIENT_DATA")
+        // p90 needs 100 samples in the evaluated period.
+        try await h.call("PutMetricData", ["Namespace": "App", "MetricData": [
+            ["MetricName": "Latency", "Values": [50.0], "Counts": [95.0], "Timestamp": .timestamp(h.clock.now())],
+        ]])
+        h.clock.advance(10)
+        await h.service.evaluateDue()
+        #expect(try await state(h, "ignore") == "ALARM")
+    }
+}

@@ -10,7 +10,9 @@ extension CloudWatchService {
         switch operation {
         case "PutMetricData":
             return [ActionRequirement(action: action, conditionKeys: ["cloudwatch:namespace": [input.string("Namespace") ?? ""]])]
-        case "GetMetricStatistics", "GetMetricData", "ListMetrics", "DescribeAlarmsForMetric":
+        // Anomaly detectors and GetMetricWidgetImage have no resource type in the reference (Resource "*").
+        case "GetMetricStatistics", "GetMetricData", "ListMetrics", "DescribeAlarmsForMetric",
+             "PutAnomalyDetector", "DescribeAnomalyDetectors", "DeleteAnomalyDetector", "GetMetricWidgetImage":
             return [ActionRequirement(action: action)]
         case "PutMetricAlarm", "PutCompositeAlarm":
             var keys = ActionRequirement.requestTagKeys(list: input["Tags"]?.listValue)

@@ -14,9 +14,17 @@ extension CloudWatchService {
             throw CloudWatchError.combination("The parameters MetricName and Metrics are mutually exclusive and you have specified both.")
         }
         if let metrics {
-            let returning = metrics.filter { $0.bool("ReturnData") ?? true }.count
+            // An anomaly detection alarm returns its metric and its band (ThresholdMetricId) both.
+            let thresholdId = input.string("ThresholdMetricId")
+            let returning = metrics.filter { ($0.bool("ReturnData") ?? true) && $0.string("Id") != thresholdId }.count
             if returning != 1 {
                 throw CloudWatchError.invalidValue("Metrics list must contain exactly one metric with ReturnData set to true.")
+            }
+            // AWS evaluates alarms on fixed metrics: a SEARCH, whose result set changes, is refused.
+            for q in metrics {
+                if let expr = q.string("Expression"), let node = try? MetricMath.parse(expr), MetricMath.usesSearch(node) {
+                    throw AWSError(code: "ValidationError", message: "SEARCH is not supported on Metric Alarms.")
+                }
             }
         } else {
             guard input.string("MetricName") != nil else { throw CloudWatchError.missing("MetricName") }
@@ -42,6 +50,22 @@ extension CloudWatchService {
         }
         if input["Threshold"] == nil, input.string("ThresholdMetricId") == nil {
             throw CloudWatchError.missing("Threshold")
+        }
+        let bandOperators: Set<String> = ["LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "GreaterThanUpperThreshold"]
+        let comparison = input.string("ComparisonOperator") ?? ""
+        if let thresholdId = input.string("ThresholdMetricId") {
+            if input["Threshold"] != nil {
+                throw CloudWatchError.combination("The parameters Threshold and ThresholdMetricId are mutually exclusive and you have specified both.")
+            }
+            guard bandOperators.contains(comparison) else {
+                throw CloudWatchError.invalidValue("ComparisonOperator \(comparison) is not supported for alarms with ThresholdMetricId; use LessThanLowerOrGreaterThanUpperThreshold, LessThanLowerThreshold or GreaterThanUpperThreshold.")
+            }
+            let band = metrics?.first { $0.string("Id") == thresholdId }
+            guard let expr = band?.string("Expression"), expr.uppercased().contains("ANOMALY_DETECTION_BAND") else {
+                throw CloudWatchError.invalidValue("ThresholdMetricId \(thresholdId) must name an ANOMALY_DETECTION_BAND expression in Metrics.")
+            }
+        } else if bandOperators.contains(comparison) {
+            throw CloudWatchError.invalidValue("ComparisonOperator \(comparison) is only supported for alarms with ThresholdMetricId.")
         }
         let n = input.int("EvaluationPeriods") ?? 1
         if let m = input.int("DatapointsToAlarm"), m > n {

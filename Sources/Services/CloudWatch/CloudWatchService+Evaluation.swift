@@ -34,11 +34,19 @@ extension CloudWatchService {
             return out
         }
         for alarm in due {
-            let points = datapoints(alarm, now: now)
+            let (points, samples, bands) = datapointsAndSamples(alarm, now: now)
+            // A percentile alarm set to `ignore` keeps its state while its periods hold too few
+            // samples for the percentile to mean anything (AWS's 10/(1-p) rule).
+            if alarm.config["EvaluateLowSampleCountPercentile"]?.stringValue == "ignore",
+               let stat = alarm.config["ExtendedStatistic"]?.stringValue,
+               AlarmEvaluation.tooFewSamples(statistic: stat, samples: samples)
+            {
+                continue
+            }
             guard let decision = AlarmEvaluation.decide(
                 points: points, comparison: alarm.comparison, threshold: alarm.threshold,
                 datapointsToAlarm: alarm.datapointsToAlarm, treatMissingData: alarm.treatMissingData,
-                currentState: alarm.state)
+                currentState: alarm.state, bands: bands)
             else { continue }
             guard decision.state != alarm.state else { continue }
             let data = Self.json([
@@ -59,19 +67,48 @@ extension CloudWatchService {
     /// data; until then the newest is the last complete one (a period without its points yet
     /// is not missing data).
     func datapoints(_ alarm: MetricAlarm, now: Double) -> [(time: Double, value: Double?)] {
+        datapointsAndSamples(alarm, now: now).points
+    }
+
+    /// The datapoints, and how many raw samples the evaluated periods hold (for a metric alarm;
+    /// a math alarm's samples are not counted, its statistic being the expression's).
+    func datapointsAndSamples(_ alarm: MetricAlarm, now: Double)
+        -> (points: [(time: Double, value: Double?)], samples: Double, bands: [Double: (lower: Double, upper: Double)])
+    {
         let p = Double(alarm.period), n = alarm.evaluationPeriods
         let current = (now / p).rounded(.down) * p
         let start = current - Double(n) * p, end = current + p
-        var values: [Double: Double] = [:]
+        var values: [Double: Double] = [:], counts: [Double: Double] = [:]
+        var bands: [Double: (lower: Double, upper: Double)] = [:]
         if let metrics = alarm.config["Metrics"] {
             let context = RequestContext(requestId: "", accountId: alarm.account, region: alarm.region, principalArn: "",
                                          userId: "", accessKeyId: "", service: serviceName, operation: "GetMetricData",
                                          endpoint: "", host: "")
             let input: Value = ["MetricDataQueries": metrics, "StartTime": .timestamp(start), "EndTime": .timestamp(end)]
-            if let out = try? getMetricData(input, context), let first = out["MetricDataResults"]?.listValue?.first {
-                let ts = first["Timestamps"]?.listValue ?? [], vs = first["Values"]?.listValue ?? []
-                for (t, v) in zip(ts, vs) {
-                    if case .timestamp(let time) = t, let d = v.doubleValue { values[time] = d }
+            // The band of an anomaly alarm reaches back two weeks before the evaluated range on its own.
+            let thresholdId = alarm.config["ThresholdMetricId"]?.stringValue
+            if let out = try? getMetricData(input, context, allowSearch: false) {
+                let results = out["MetricDataResults"]?.listValue ?? []
+                func read(_ r: Value?) -> [Double: Double] {
+                    var m: [Double: Double] = [:]
+                    let ts = r?["Timestamps"]?.listValue ?? [], vs = r?["Values"]?.listValue ?? []
+                    for (t, v) in zip(ts, vs) {
+                        if case .timestamp(let time) = t, let d = v.doubleValue { m[time] = d }
+                    }
+                    return m
+                }
+                values = read(results.first { $0.string("Id") != thresholdId })
+                if let thresholdId {
+                    let band = results.filter { $0.string("Id") == thresholdId }
+                    let lower = read(band.first), upper = read(band.dropFirst().first)
+                    // A period the band does not cover yet (the model still training) cannot be judged: missing.
+                    var judged: [Double: Double] = [:]
+                    for (t, v) in values {
+                        guard let l = lower[t], let u = upper[t] else { continue }
+                        judged[t] = v
+                        bands[t] = (l, u)
+                    }
+                    values = judged
                 }
             }
         } else {
@@ -84,13 +121,15 @@ extension CloudWatchService {
             let stat = c["Statistic"]?.stringValue ?? c["ExtendedStatistic"]?.stringValue ?? "Average"
             for (t, b) in Self.buckets(series, start: start, end: end, period: alarm.period) {
                 if let v = b.value(of: stat) { values[t] = v }
+                counts[t] = b.value(of: "SampleCount")
             }
         }
         let latest = values[current] != nil ? current : current - p
-        return (0..<n).map { k in
+        let points = (0..<n).map { k in
             let t = latest - Double(k) * p
-            return (t, values[t])
+            return (time: t, value: values[t])
         }
+        return (points, points.reduce(0) { $0 + (counts[$1.time] ?? 0) }, bands)
     }
 
     /// Moves an alarm to `newState` (SetAlarmState: `force`, the reason is updated even without

@@ -8,7 +8,7 @@ extension CloudWatchService {
         var points: [(Double, Double)]
     }
 
-    func getMetricData(_ input: Value, _ context: RequestContext) throws(AWSError) -> Value {
+    func getMetricData(_ input: Value, _ context: RequestContext, allowSearch: Bool = true) throws(AWSError) -> Value {
         guard case .timestamp(let start)? = input["StartTime"], case .timestamp(let end)? = input["EndTime"] else {
             throw CloudWatchError.missing("StartTime")
         }
@@ -68,8 +68,18 @@ extension CloudWatchService {
         for (i, q) in queries.enumerated() {
             let id = q.string("Id") ?? ""
             if let expr = q.string("Expression") {
-                if let p = q.int("Period") { try Self.checkPeriod(p, member: "MetricDataQueries.member.\(i + 1).Period") }
-                let ctx = MetricMath.Context(series: series, labels: labels, order: order, grid: grid)
+                let queryPeriod = q.int("Period")
+                if let p = queryPeriod { try Self.checkPeriod(p, member: "MetricDataQueries.member.\(i + 1).Period") }
+                var ctx = MetricMath.Context(series: series, labels: labels, order: order, grid: grid, period: queryPeriod ?? period)
+                if allowSearch {
+                    ctx.search = { [self] (text: String, stat: String, p: Int?) throws(MetricMath.Failure) -> [MetricMath.Labeled] in
+                        try search(text, stat: stat, period: p ?? queryPeriod ?? period, start: start, end: end, context)
+                    }
+                }
+                ctx.band = { [self] (ref: String, k: Double) throws(MetricMath.Failure) -> [MetricMath.Labeled] in
+                    try anomalyBand(of: ref, k: k, queries: queries, series: series, labels: labels,
+                                    period: period, start: start, end: end, context)
+                }
                 let outcome: MetricMath.Result
                 do {
                     outcome = try MetricMath.evaluate(MetricMath.parse(expr), ctx)
@@ -85,9 +95,10 @@ extension CloudWatchService {
                     if q.bool("ReturnData") ?? true { results.append(QueryResult(id: id, label: label, points: s.map { ($0.key, $0.value) })) }
                 case .array(let arr):
                     if q.bool("ReturnData") ?? true {
-                        for (j, s) in arr.enumerated() {
-                            results.append(QueryResult(id: id, label: j < order.count ? (labels[order[j]] ?? label) : label,
-                                                       points: s.map { ($0.key, $0.value) }))
+                        for s in arr {
+                            // AWS prefixes each series' own label with the expression's label when one is given.
+                            let each = s.label.isEmpty ? label : q.string("Label").map { "\($0) \(s.label)" } ?? s.label
+                            results.append(QueryResult(id: id, label: each, points: s.values.map { ($0.key, $0.value) }))
                         }
                     }
                 case .scalar(let d):
@@ -131,5 +142,88 @@ extension CloudWatchService {
         var response: [String: Value] = ["MetricDataResults": .list(out), "Messages": .list(messages)]
         if more { response["NextToken"] = .string(String(skip + maxPoints)) }
         return .object(response)
+    }
+}
+
+extension CloudWatchService {
+    /// SEARCH over this account and region's metrics: one series per metric (its units merged),
+    /// labelled with the metric name and its dimension values, at most AWS's 500.
+    func search(_ text: String, stat: String, period: Int, start: Double, end: Double,
+                _ context: RequestContext) throws(MetricMath.Failure) -> [MetricMath.Labeled]
+    {
+        let query = try MetricSearch(text)
+        guard ["SampleCount", "Sum", "Minimum", "Maximum", "Average"].contains(stat) || ExtendedStatistic.isValid(stat) else {
+            throw MetricMath.Failure(message: "Invalid statistic in SEARCH: \(stat)")
+        }
+        guard period > 0, period <= 86400 * 7 else { throw MetricMath.Failure(message: "Invalid period in SEARCH: \(period)") }
+        struct Group: Hashable { var namespace: String; var name: String; var dimensions: [MetricStore.Dimension] }
+        let groups: [Group: [MetricStore.Series]] = state.withLock { s in
+            var out: [Group: [MetricStore.Series]] = [:]
+            for (key, value) in s.metrics.series where key.account == context.accountId && key.region == context.region {
+                let metric = MetricSearch.Metric(namespace: key.namespace, name: key.name,
+                                                 dimensions: key.dimensions.map { ($0.name, $0.value) })
+                guard query.matches(metric) else { continue }
+                out[Group(namespace: key.namespace, name: key.name, dimensions: key.dimensions), default: []].append(value)
+            }
+            return out
+        }
+        var found: [MetricMath.Labeled] = groups.map { group, members in
+            var values: [Double: Double] = [:]
+            for (t, b) in Self.buckets(members, start: start, end: end, period: period) {
+                if let v = b.value(of: stat) { values[t] = v }
+            }
+            let label = ([group.name] + group.dimensions.map(\.value)).joined(separator: " ")
+            return MetricMath.Labeled(label: label, values: values)
+        }
+        found.sort { $0.label < $1.label }
+        return Array(found.prefix(500))
+    }
+}
+
+extension CloudWatchService {
+    /// ANOMALY_DETECTION_BAND(ref, k): the band of `AnomalyModel` around a query's series. A
+    /// MetricStat query's history is read from the store over the two weeks before the range;
+    /// an expression's is what it computed in the range.
+    func anomalyBand(of ref: String, k: Double, queries: [Value], series: [String: [Double: Double]],
+                     labels: [String: String], period: Int, start: Double, end: Double,
+                     _ context: RequestContext) throws(MetricMath.Failure) -> [MetricMath.Labeled]
+    {
+        guard let query = queries.first(where: { $0.string("Id") == ref }) else {
+            throw MetricMath.Failure(message: "Unrecognized metric id or function: \(ref)")
+        }
+        var history: [Double: Double] = [:]
+        var p = period
+        if let stat = query["MetricStat"] {
+            p = stat.int("Period") ?? period
+            let metric = stat["Metric"] ?? .empty
+            let dims = ((try? dimensions(metric["Dimensions"], prefix: "")) ?? [])
+            let matched = state.withLock {
+                $0.metrics.matching(account: context.accountId, region: context.region,
+                                    namespace: metric.string("Namespace") ?? "", name: metric.string("MetricName") ?? "",
+                                    dimensions: dims, unit: stat.string("Unit"))
+            }
+            let statName = stat.string("Stat") ?? "Average"
+            for (t, b) in Self.buckets(matched, start: start - AnomalyModel.window, end: end, period: p) {
+                if let v = b.value(of: statName) { history[t] = v }
+            }
+            // A stored detector for this metric and statistic leaves its excluded time ranges out of training.
+            let key = AnomalyDetector.singleKey(account: context.accountId, namespace: metric.string("Namespace") ?? "",
+                                                name: metric.string("MetricName") ?? "", stat: statName, dimensions: dims)
+            let excluded = state.withLock { $0.detectors["\(context.accountId)/\(context.region)/\(key)"] }?
+                .configuration?["ExcludedTimeRanges"]?.listValue ?? []
+            for r in excluded {
+                guard case .timestamp(let a)? = r["StartTime"], case .timestamp(let b)? = r["EndTime"] else { continue }
+                history = history.filter { !($0.key >= a && $0.key < b) }
+            }
+        } else {
+            guard let s = series[ref] else { throw MetricMath.Failure(message: "Unrecognized metric id or function: \(ref)") }
+            history = s
+        }
+        let origin = Self.alignedStart(start, period: p)
+        let times = stride(from: origin, to: end, by: Double(p)).prefix(100_800).map { $0 }
+        let band = AnomalyModel.band(history: history, at: times, k: k)
+        let name = labels[ref] ?? ref
+        return [MetricMath.Labeled(label: "\(name) Lower", values: band.lower),
+                MetricMath.Labeled(label: "\(name) Upper", values: band.upper)]
     }
 }

@@ -15,7 +15,8 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
         "TagResource", "UntagResource", "ListTagsForResource",
         "PutDashboard", "GetDashboard", "ListDashboards", "DeleteDashboards",
         "PutMetricStream", "GetMetricStream", "ListMetricStreams", "DeleteMetricStream", "StartMetricStreams",
-        "StopMetricStreams",
+        "StopMetricStreams", "PutAnomalyDetector", "DescribeAnomalyDetectors", "DeleteAnomalyDetector",
+        "GetMetricWidgetImage",
     ]
     /// Alarm actions: SNS Publish and EventBridge PutEvents as `cloudwatch.amazonaws.com`.
     public let invoker = InvokerLink()
@@ -29,6 +30,8 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
         var dashboards: [String: Dashboard] = [:]
         /// Keyed by stream ARN.
         var streams: [String: MetricStream] = [:]
+        /// Keyed by "<account>/<region>/<detector key>".
+        var detectors: [String: AnomalyDetector] = [:]
     }
 
     let state = Mutex(State())
@@ -76,6 +79,10 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
         case "GetMetricStream": return try getMetricStream(input, context)
         case "ListMetricStreams": return try listMetricStreams(input, context)
         case "DeleteMetricStream", "StartMetricStreams", "StopMetricStreams": return try await changeStreams(operation, input, context)
+        case "GetMetricWidgetImage": return try getMetricWidgetImage(input, context)
+        case "PutAnomalyDetector": return try await putAnomalyDetector(input, context)
+        case "DescribeAnomalyDetectors": return try describeAnomalyDetectors(input, context)
+        case "DeleteAnomalyDetector": return try await deleteAnomalyDetector(input, context)
         default: throw AWSError.notImplemented(service: serviceName, operation: operation)
         }
     }
@@ -118,7 +125,10 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
             } + boards.map { .delete(kind: DashboardRecord.kind, account: $0.account, region: "", id: $0.name) }
             let streams = s.streams.values.filter { $0.account == accountId }
             for m in streams { s.streams.removeValue(forKey: m.arn) }
+            let detectors = s.detectors.filter { $0.value.account == accountId }
+            for k in detectors.keys { s.detectors.removeValue(forKey: k) }
             let all = writes + streams.map { DurableWrite.delete(kind: StreamRecord.kind, account: $0.account, region: $0.region, id: $0.name) }
+                + detectors.values.map { DurableWrite.delete(kind: DetectorRecord.kind, account: $0.account, region: $0.region, id: $0.recordId) }
             return all.isEmpty ? .done : records.apply(all)
         }
         try await commit.wait()

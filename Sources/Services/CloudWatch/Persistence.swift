@@ -55,6 +55,11 @@ enum AlarmRecord {
     /// Times as whole milliseconds (AWS's precision), which JSON carries exactly.
     static func millis(_ t: Double) -> Int64 { t.isFinite && abs(t) < 9e15 ? Int64((t * 1000).rounded()) : 0 }
 
+    /// A value's tagged JSON, keys sorted: equal values give equal bytes (a detector's identity).
+    static func encodeValue(_ v: Value) -> [UInt8] {
+        Array((try? JSONSerialization.data(withJSONObject: tagged(v), options: [.sortedKeys])) ?? Data())
+    }
+
     static func tagged(_ v: Value) -> Any {
         switch v {
         case .null: ["n": true]
@@ -96,10 +101,12 @@ extension CloudWatchService: StatefulService {
         let loaded = try all.filter { $0.kind == AlarmRecord.kind }.map(AlarmRecord.decode)
         let boards = try all.filter { $0.kind == DashboardRecord.kind }.map(DashboardRecord.decode)
         let streams = try all.filter { $0.kind == StreamRecord.kind }.map(StreamRecord.decode)
+        let detectors = try all.filter { $0.kind == DetectorRecord.kind }.map(DetectorRecord.decode)
         state.withLock { s in
             for a in loaded { s.alarms[a.arn] = a }
             for d in boards { s.dashboards["\(d.account)/\(d.name)"] = d }
             for m in streams { s.streams[m.arn] = m }
+            for d in detectors { s.detectors["\(d.account)/\(d.region)/\(d.key)"] = d }
         }
         if !loaded.isEmpty { startLoop() }
     }

@@ -34,6 +34,24 @@ INPUTS = [
     ("DescribeAlarms", {"AlarmTypes": ["CompositeAlarm", "MetricAlarm"], "ChildrenOfAlarmName": "c", "MaxRecords": 1,
                         "NextToken": "1"}),
     ("PutDashboard", {"DashboardName": "d", "DashboardBody": "{\"widgets\": [{\"type\": \"metric\", \"x\": \"a\"}]}"}),
+    # Math beyond arithmetic: logic, SEARCH's own grammar, array functions, anomaly bands.
+    ("GetMetricData", {"MetricDataQueries": [
+        {"Id": "a", "MetricStat": {"Metric": {"Namespace": "n", "MetricName": "m"}, "Period": 60, "Stat": "Sum"}},
+        {"Id": "b", "Expression": "ANOMALY_DETECTION_BAND(a, 3)"},
+        {"Id": "s", "Expression": "SEARCH('{n,\"d im\"} (m OR \"x\") AND NOT MetricName=\"y\"', 'p99', 60)", "Period": 60},
+        {"Id": "e", "Expression": "IF(a > 1 AND !(a == 2) || NOT a, SLICE(SORT(METRICS(), STDDEV, DESC, 2), 0, 9), LOG(a))"}],
+        "StartTime": 1.5e9, "EndTime": 1.6e9}),
+    ("PutAnomalyDetector", {"SingleMetricAnomalyDetector": {"Namespace": "n", "MetricName": "m", "Stat": "p90",
+                                                            "Dimensions": [{"Name": "a", "Value": "b"}]},
+                            "Configuration": {"ExcludedTimeRanges": [{"StartTime": 1.6e9, "EndTime": 1.5e9}]}}),
+    ("PutAnomalyDetector", {"MetricMathAnomalyDetector": {"MetricDataQueries": [{"Id": "e", "Expression": "SEARCH('x', 'Sum')"}]}}),
+    ("DescribeAnomalyDetectors", {"AnomalyDetectorTypes": ["METRIC_MATH"], "MaxResults": 1, "NextToken": "1"}),
+    ("DeleteAnomalyDetector", {"Namespace": "n", "MetricName": "m", "Stat": "Sum"}),
+    ("GetMetricWidgetImage", {"OutputFormat": "png", "MetricWidget": (
+        '{"metrics": [["n", "m", "d", "v", {"stat": "p99", "color": "#fff"}], ["...", "w"], [".", "x", ".", "."],'
+        ' [{"expression": "SUM(METRICS())", "id": "e"}]], "width": 2000, "height": 2000, "start": "-P14D", "end": "P0D",'
+        ' "period": 1, "yAxis": {"left": {"min": 1e308, "max": -1e308}}, "annotations": {"horizontal": [{"value": -1e308}]}}')}),
+    ("GetMetricWidgetImage", {"MetricWidget": "[" * 100000}),
 ]
 
 HOSTILE = [
