@@ -1,6 +1,7 @@
 """S3 details AWS clients notice: PutBucketPolicy answers 204 No Content; Expires is stored and
 answered back; aws-chunked (how a streamed body was framed) is dropped from the stored
-Content-Encoding; and a DynamoDB host's unsigned GET / answers DynamoDB's health line.
+Content-Encoding; tag rules answer S3's recorded messages (naming the tag); and a DynamoDB host's
+unsigned GET / answers DynamoDB's health line.
 """
 from __future__ import annotations
 
@@ -49,3 +50,42 @@ def test_dynamodb_host_health(server):
     assert r.status_code == 200 and r.text == "healthy: dynamodb.eu-west-1.amazonaws.com"
     # Anything else at / is still S3's.
     assert requests.get(server.url + "/", timeout=5).status_code == 403
+
+
+def _s3_error(e):
+    err = e.value.response["Error"]
+    return err["Code"], err["Message"], err.get("TagKey"), err.get("TagValue")
+
+
+def test_tag_rules_with_s3s_messages(s3):
+    import pytest
+    from botocore.exceptions import ClientError
+    bucket = unique_name("b")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    cases = [
+        ([{"Key": "Key1", "Value": "a"}, {"Key": "Key1", "Value": "b"}],
+         ("InvalidTag", "Cannot provide multiple Tags with the same key", "Key1", None),
+         ("InvalidTag", "Cannot provide multiple Tags with the same key", "Key1", None)),
+        ([{"Key": "aws:prefixed", "Value": "a"}],
+         ("InvalidTag", "System tags cannot be added/updated by requester", "aws:prefixed", None),
+         ("InvalidTag", "Your TagKey cannot be prefixed with aws:", "aws:prefixed", None)),
+        ([{"Key": "Key1", "Value": "v" * 257}],
+         ("InvalidTag", "The TagValue you have provided is invalid", "Key1", "v" * 257),
+         ("InvalidTag", "The TagValue you have provided is invalid", "Key1", "v" * 257)),
+    ]
+    for tags, bucket_error, object_error in cases:
+        with pytest.raises(ClientError) as e:
+            s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags})
+        assert _s3_error(e) == bucket_error
+        with pytest.raises(ClientError) as e:
+            s3.put_object_tagging(Bucket=bucket, Key="k", Tagging={"TagSet": tags})
+        assert _s3_error(e) == object_error
+    eleven = [{"Key": f"k{i}", "Value": "v"} for i in range(11)]
+    with pytest.raises(ClientError) as e:
+        s3.put_object_tagging(Bucket=bucket, Key="k", Tagging={"TagSet": eleven})
+    assert _s3_error(e)[:2] == ("BadRequest", "Object tags cannot be greater than 10")
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": eleven})  # buckets take up to 50
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": f"k{i}", "Value": "v"} for i in range(51)]})
+    assert _s3_error(e)[0] == "InvalidTag"

@@ -54,7 +54,7 @@ extension S3Service {
         // Tagging
         case "PutBucketTagging":
             let tags = try Self.parseTagSet(input["Tagging"]?["TagSet"])
-            try Self.validateTags(tags, max: 50)
+            try Self.validateTags(tags, max: 50, bucket: true)
             try await setConfig(input, context, "Tagging", Self.tagSetValue(tags))
             return [:]
         case "GetBucketTagging":

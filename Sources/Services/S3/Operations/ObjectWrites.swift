@@ -36,14 +36,26 @@ extension S3Service {
         return tags
     }
 
-    static func validateTags(_ tags: [Tag], max: Int) throws(AWSError) {
-        if tags.count > max { throw S3Errors.invalidTag("Object tags cannot be greater than \(max)") }
+    /// S3's tag rules, with its messages (recorded against AWS): the reserved `aws:` prefix is
+    /// worded differently for bucket and object tags.
+    /// The count is checked after every tag, as S3 does (a bad tag in a too-long set is what
+    /// it reports); too many object tags is a `BadRequest`, as SDK users have seen it.
+    static func validateTags(_ tags: [Tag], max: Int, bucket: Bool = false) throws(AWSError) {
         var seen = Set<String>()
         for t in tags {
-            if t.key.isEmpty || t.key.count > 128 { throw S3Errors.invalidTag("The TagKey you have provided is invalid") }
-            if t.value.count > 256 { throw S3Errors.invalidTag("The TagValue you have provided is invalid") }
-            if t.key.hasPrefix("aws:") { throw S3Errors.invalidTag("System tags cannot be added/updated by requester") }
-            if !seen.insert(t.key).inserted { throw S3Errors.invalidTag("Cannot provide multiple Tags with the same key") }
+            if t.key.isEmpty || t.key.count > 128 { throw S3Errors.invalidTag("The TagKey you have provided is invalid", key: t.key) }
+            if t.value.count > 256 {
+                throw S3Errors.invalidTag("The TagValue you have provided is invalid", key: t.key, value: t.value)
+            }
+            if t.key.lowercased().hasPrefix("aws:") {
+                throw S3Errors.invalidTag(bucket ? "System tags cannot be added/updated by requester" : "Your TagKey cannot be prefixed with aws:",
+                                          key: t.key)
+            }
+            if !seen.insert(t.key).inserted { throw S3Errors.invalidTag("Cannot provide multiple Tags with the same key", key: t.key) }
+        }
+        if tags.count > max {
+            if bucket { throw S3Errors.invalidTag("Bucket tag count cannot be greater than \(max)") }
+            throw AWSError(code: "BadRequest", message: "Object tags cannot be greater than \(max)", status: 400)
         }
     }
 

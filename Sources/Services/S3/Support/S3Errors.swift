@@ -113,8 +113,12 @@ enum S3Errors {
                  extra: ["Method": .string(method), "ResourceType": .string(resource)], headers: headers)
     }
 
-    static func invalidTag(_ message: String) -> AWSError {
-        AWSError(code: "InvalidTag", message: message, status: 400)
+    /// S3 names the offending tag in the error (`TagKey`, and `TagValue` for a bad value).
+    static func invalidTag(_ message: String, key: String? = nil, value: String? = nil) -> AWSError {
+        var extra: [String: Value] = [:]
+        if let key { extra["TagKey"] = .string(key) }
+        if let value { extra["TagValue"] = .string(value) }
+        return AWSError(code: "InvalidTag", message: message, status: 400, extra: extra)
     }
 
     static func notFound(_ code: String, _ message: String, bucket: String) -> AWSError {
