@@ -21,6 +21,9 @@ public struct Config: Sendable {
     /// When set, every `/_simfra/*` route but health requires `Authorization: Bearer <token>`
     /// (the admin API can mint and delete accounts).
     public var adminToken: String?
+    /// Seconds between two flushes of services' own metrics (AWS/SQS…) to CloudWatch (AWS: a
+    /// minute; tests use a second or two).
+    public var metricsFlushSeconds: Double = 60
 
     public enum LogLevel: String, Sendable, Comparable {
         case trace, debug, info, warn, error
@@ -96,6 +99,7 @@ public struct Config: Sendable {
         }
         c.idleTimeout = try seconds(env, "SIMFRA_IDLE_TIMEOUT", default: c.idleTimeout)
         c.requestTimeout = try seconds(env, "SIMFRA_REQUEST_TIMEOUT", default: c.requestTimeout)
+        c.metricsFlushSeconds = try seconds(env, "SIMFRA_METRICS_FLUSH_SECONDS", default: c.metricsFlushSeconds)
         return c
     }
 
