@@ -170,3 +170,29 @@ def test_sns_events_and_dynamodb_publish_their_metrics(c):
     assert wait_for(lambda: stat(cw, "AWS/DynamoDB", "ConsumedWriteCapacityUnits", tdims), 1.0) == 1.0
     assert wait_for(lambda: stat(cw, "AWS/DynamoDB", "SuccessfulRequestLatency", {**tdims, "Operation": "GetItem"},
                                  "SampleCount"), 1.0) == 1.0
+
+
+def test_s3_daily_storage_metrics_after_restart(server_factory, tmp_path):
+    """Storage metrics go out once a UTC day, the first flush after startup included: a
+    restarted server publishes its restored buckets' sizes at once."""
+    env = {"SIMFRA_METRICS_FLUSH_SECONDS": "1"}
+    first = server_factory(data_dir=tmp_path, env=env)
+    s3 = make_client(first.url, "s3")
+    bucket = unique_name("sizes")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="a", Body=b"12345")
+    s3.put_object(Bucket=bucket, Key="b", Body=b"678")
+    first.stop()
+    second = server_factory(data_dir=tmp_path, env=env)
+    cw = make_client(second.url, "cloudwatch")
+    now = dt.datetime.now(dt.timezone.utc)
+
+    def daily(name, storage_type):
+        points = cw.get_metric_statistics(
+            Namespace="AWS/S3", MetricName=name, StartTime=now - dt.timedelta(days=2), EndTime=now + dt.timedelta(days=1),
+            Period=86400, Statistics=["Average"],
+            Dimensions=[{"Name": "BucketName", "Value": bucket}, {"Name": "StorageType", "Value": storage_type}])["Datapoints"]
+        return points[0]["Average"] if points else None
+
+    assert wait_for(lambda: daily("NumberOfObjects", "AllStorageTypes"), 2.0) == 2.0
+    assert daily("BucketSizeBytes", "StandardStorage") == 8.0
