@@ -65,6 +65,8 @@ extension SQSService: MetricPublishingService {
 
     /// A ReceiveMessage that returned nothing (after its long poll, if any).
     func noteEmptyReceive(_ key: QueueKey) {
+        // The one count that takes the lock again: skipped when nobody would see it.
+        guard metrics.isConnected else { return }
         let now = clock.now()
         state.withLock { st in
             guard let q = st.queues[key] else { return }
