@@ -12,6 +12,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        // TLS for the calls Simfra makes out (SNS HTTPS subscriptions, API destinations, OAuth
+        // token endpoints). swift-crypto's BoringSSL has no libssl, so this is the one TLS stack.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -34,12 +37,13 @@ let package = Package(
         // What the event services share and no single one owns: EventBridge event patterns and
         // SNS filter policies (one matcher, two dialects), and schedule expressions
         // (rate/cron/at with time zones) for EventBridge scheduled rules and Scheduler.
-        // HTTPDelivery (SNS HTTP subscriptions, later API destinations) is a small NIO client.
+        // HTTPDelivery (SNS HTTP/S subscriptions, API destinations, OAuth token endpoints) is a small NIO client.
         .target(
             name: "SimfraEventing",
             dependencies: [
                 "SimfraCore", "SimfraProtocols", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict),
         // Pure IAM policy evaluation (no I/O), shared by enforcement and IAM's Simulate* APIs.
@@ -108,7 +112,7 @@ let package = Package(
         .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager", "SimfraSNS", "SimfraScheduler", "SimfraEvents", "SimfraLogs", "SimfraCloudWatch",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraEventing", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager", "SimfraSNS", "SimfraScheduler", "SimfraEvents", "SimfraLogs", "SimfraCloudWatch",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -24,6 +24,9 @@ public struct Config: Sendable {
     /// Seconds between two flushes of services' own metrics (AWS/SQS…) to CloudWatch (AWS: a
     /// minute; tests use a second or two).
     public var metricsFlushSeconds: Double = 60
+    /// A PEM file of CA certificates trusted, besides the system's, for the HTTPS calls Simfra
+    /// makes (SNS subscriptions, API destinations, OAuth token endpoints).
+    public var tlsCAFile: String?
 
     public enum LogLevel: String, Sendable, Comparable {
         case trace, debug, info, warn, error
@@ -97,6 +100,7 @@ public struct Config: Sendable {
             }
             c.adminToken = v
         }
+        if let v = env["SIMFRA_TLS_CA_FILE"], !v.isEmpty { c.tlsCAFile = v }
         c.idleTimeout = try seconds(env, "SIMFRA_IDLE_TIMEOUT", default: c.idleTimeout)
         c.requestTimeout = try seconds(env, "SIMFRA_REQUEST_TIMEOUT", default: c.requestTimeout)
         c.metricsFlushSeconds = try seconds(env, "SIMFRA_METRICS_FLUSH_SECONDS", default: c.metricsFlushSeconds)

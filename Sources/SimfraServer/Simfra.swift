@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import SimfraCore
+import SimfraEventing
 import SimfraPersistence
 import SimfraPolicy
 import SimfraS3
@@ -34,6 +35,13 @@ public final class Simfra: Sendable {
     /// Opens the data dir when one is configured (a wrong or malformed key, a corrupt or
     /// newer database: `StartupError`, nothing modified) and builds every service on it.
     public convenience init(config: Config) throws(StartupError) {
+        if let file = config.tlsCAFile {
+            do {
+                try HTTPDelivery.trustAlso(pemFile: file)
+            } catch {
+                throw StartupError(description: "SIMFRA_TLS_CA_FILE: \(error.description)")
+            }
+        }
         let store = try Self.openStore(config)
         let dynamodb = DynamoDBService(records: Self.records(store, service: "dynamodb"), clock: SystemClock())
         // S3 bodies: `<dataDir>/s3/` with persistence; otherwise a private temp directory,

@@ -23,7 +23,8 @@ from conftest import unique_name
 class Capture:
     """A loopback HTTP server that records requests and answers the queued statuses (then 200)."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
+        """``tls``: an ``ssl.SSLContext`` to serve HTTPS with instead of HTTP."""
         self.requests = []
         self.statuses = []
         self.tokens = 0
@@ -35,7 +36,7 @@ class Capture:
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n) if n else b""
                 with outer.lock:
-                    outer.requests.append({"method": self.command, "path": self.path,
+                    outer.requests.append({"at": time.monotonic(), "method": self.command, "path": self.path,
                                            "headers": {k.lower(): v for k, v in self.headers.items()},
                                            "body": body.decode()})
                     status = outer.statuses.pop(0) if outer.statuses else 200
@@ -55,7 +56,19 @@ class Capture:
             def log_message(self, *a):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def get_request(self):
+                sock, addr = self.socket.accept()
+                if tls is None:
+                    return sock, addr
+                # The handshake runs on the handler's thread (first read), so a client that
+                # refuses the certificate cannot stall the accept loop.
+                return tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
+
+            def handle_error(self, request, client_address):
+                pass  # refused TLS handshakes are what some tests expect
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
@@ -252,3 +265,58 @@ def test_oauth_token_endpoint_refusal_is_a_delivery_failure(events, client, capt
     message = msgs[0]["MessageAttributes"]["ERROR_MESSAGE"]["StringValue"]
     assert "authorization endpoint" in message and "HTTP 401" in message
     assert [r["path"] for r in capture.wait(1, timeout=1)] == ["/token"]
+
+
+def test_deauthorize_connection_and_authorize_again(events, client, capture):
+    name = unique_name("c")
+    conn = events.create_connection(
+        Name=name, AuthorizationType="API_KEY",
+        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-key", "ApiKeyValue": "one"},
+                        "InvocationHttpParameters": {"HeaderParameters": [{"Key": "x-kept", "Value": "yes"}]}})
+    out = events.deauthorize_connection(Name=name)
+    assert out["ConnectionArn"] == conn["ConnectionArn"] and out["ConnectionState"] == "DEAUTHORIZING"
+    described = events.describe_connection(Name=name)
+    assert described["ConnectionState"] == "DEAUTHORIZED"
+    assert "ApiKeyAuthParameters" not in described["AuthParameters"]
+    assert described["AuthParameters"]["InvocationHttpParameters"]["HeaderParameters"][0]["Key"] == "x-kept"
+    names = [c["Name"] for c in events.list_connections(ConnectionState="DEAUTHORIZED")["Connections"]]
+    assert name in names
+    assert name not in [c["Name"] for c in events.list_connections(ConnectionState="AUTHORIZED")["Connections"]]
+    # The secret no longer holds the key.
+    secret = json.loads(client("secretsmanager").get_secret_value(SecretId=described["SecretArn"])["SecretString"])
+    assert "api_key_value" not in secret
+    dest = events.create_api_destination(
+        Name=unique_name("d"), ConnectionArn=conn["ConnectionArn"], HttpMethod="POST",
+        InvocationEndpoint=f"http://127.0.0.1:{capture.port}/hook")["ApiDestinationArn"]
+    sqs, url, qarn = dlq(client)
+    source = rule_to(events, dest, DeadLetterConfig={"Arn": qarn})
+    put(events, source, {})
+    msgs = dlq_messages(sqs, url)
+    assert len(msgs) == 1 and "deauthorized" in msgs[0]["MessageAttributes"]["ERROR_MESSAGE"]["StringValue"]
+    assert capture.requests == []
+    # New authorization parameters authorize it again.
+    events.update_connection(Name=name, AuthorizationType="API_KEY",
+                             AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-key", "ApiKeyValue": "two"}})
+    assert events.describe_connection(Name=name)["ConnectionState"] == "AUTHORIZED"
+    put(events, source, {})
+    got = capture.wait(1)
+    assert got[0]["headers"]["x-key"] == "two" and got[0]["headers"]["x-kept"] == "yes"
+    with pytest.raises(events.exceptions.ResourceNotFoundException):
+        events.deauthorize_connection(Name=unique_name("missing"))
+
+
+def test_invocation_rate_limit_spreads_a_burst(events, capture):
+    conn = events.create_connection(
+        Name=unique_name("c"), AuthorizationType="API_KEY",
+        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue": "v"}})
+    dest = events.create_api_destination(
+        Name=unique_name("d"), ConnectionArn=conn["ConnectionArn"], HttpMethod="POST", InvocationRateLimitPerSecond=4,
+        InvocationEndpoint=f"http://127.0.0.1:{capture.port}/hook")["ApiDestinationArn"]
+    source = rule_to(events, dest)
+    out = events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": json.dumps({"n": i})} for i in range(6)])
+    assert out["FailedEntryCount"] == 0
+    got = capture.wait(6)
+    assert len(got) == 6
+    # Six invocations at 4 per second take at least 5 gaps of 250 ms; none is dropped.
+    assert got[-1]["at"] - got[0]["at"] >= 1.1, [r["at"] - got[0]["at"] for r in got]
+    assert sorted(json.loads(r["body"])["detail"]["n"] for r in got) == list(range(6))

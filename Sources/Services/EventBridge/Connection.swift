@@ -16,8 +16,13 @@ struct Connection: Sendable {
     var secretArn: String
     var created: Double
     var modified: Double
+    /// False after DeauthorizeConnection removed its authorization parameters, until an
+    /// UpdateConnection gives it new ones; API destinations through it are not invoked.
+    var authorized = true
+    var lastAuthorized: Double? = nil
 
     var arn: String { "arn:aws:events:\(region):\(accountId):connection/\(name)/\(uuid)" }
+    var state: String { authorized ? "AUTHORIZED" : "DEAUTHORIZED" }
 
     /// What Describe/List show of the given auth parameters: names, never secrets.
     static func publicPart(_ auth: Value) -> Value {
@@ -59,9 +64,9 @@ struct Connection: Sendable {
     }
 
     func summary() -> [String: Value] {
-        ["Name": .string(name), "ConnectionArn": .string(arn), "ConnectionState": "AUTHORIZED",
+        ["Name": .string(name), "ConnectionArn": .string(arn), "ConnectionState": .string(state),
          "AuthorizationType": .string(authorizationType), "CreationTime": .timestamp(created),
-         "LastModifiedTime": .timestamp(modified), "LastAuthorizedTime": .timestamp(modified)]
+         "LastModifiedTime": .timestamp(modified), "LastAuthorizedTime": .timestamp(lastAuthorized ?? created)]
     }
 }
 
@@ -98,15 +103,20 @@ enum ConnectionRecord {
             "secret": .string(c.secretArn), "created": .double(c.created), "modified": .double(c.modified),
         ]
         if let d = c.description { o["description"] = .string(d) }
+        if !c.authorized { o["deauthorized"] = true }
+        if let t = c.lastAuthorized { o["authorizedAt"] = .double(t) }
         return RecordJSON.write(.object(o))
     }
 
     static func decode(_ r: DurableRecord) throws -> Connection {
         let o = try RecordJSON.read(r, what: "connection")
-        return Connection(
+        var c = Connection(
             name: r.id, accountId: r.account, region: r.region, uuid: o.string("uuid") ?? "", description: o.string("description"),
             authorizationType: o.string("type") ?? "", publicAuth: o["auth"] ?? .object([:]), secretArn: o.string("secret") ?? "",
             created: o["created"]?.doubleValue ?? 0, modified: o["modified"]?.doubleValue ?? 0)
+        c.authorized = o["deauthorized"]?.boolValue != true
+        c.lastAuthorized = o["authorizedAt"]?.doubleValue
+        return c
     }
 }
 

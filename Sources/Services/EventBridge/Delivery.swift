@@ -80,6 +80,10 @@ extension EventBridgeService {
                     try await invokeApiDestination(targetArn, payload: payload, target: target, rule: rule, context: ctx)
                     return
                 }
+                if Self.logGroup(targetArn) != nil {
+                    try await deliverToLogGroup(targetArn, payload: payload, event: event, target: target, rule: rule, context: ctx)
+                    return
+                }
                 var call = try Self.call(to: targetArn, payload: payload, event: event, target: target, rule: rule, context: ctx)
                 // A bus target with a role is called as that role (AWS's way across accounts):
                 // assumed through STS as events.amazonaws.com, so its trust policy decides.
@@ -222,9 +226,6 @@ extension EventBridgeService {
         case "lambda":
             throw AWSError(code: "ServiceNotAvailable",
                            message: "Lambda is not available in Simfra yet (issue #15); the event was not delivered to \(arn).")
-        case "logs":
-            throw AWSError(code: "ServiceNotAvailable",
-                           message: "CloudWatch Logs is not available in Simfra yet (issue #14); the event was not delivered to \(arn).")
         default:
             throw AWSError(code: "UnsupportedTarget",
                            message: "Simfra does not deliver to \(p[2]) targets yet; the event was not delivered to \(arn).")

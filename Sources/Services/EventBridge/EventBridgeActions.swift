@@ -34,7 +34,7 @@ extension EventBridgeService {
         case "DescribeReplay", "CancelReplay":
             return [ActionRequirement(action: action, resources: [
                 "arn:aws:events:\(context.region):\(context.accountId):replay/\(input.string("ReplayName") ?? "")"])]
-        case "DescribeConnection", "UpdateConnection", "DeleteConnection":
+        case "DescribeConnection", "UpdateConnection", "DeleteConnection", "DeauthorizeConnection":
             let key = Self.key(context, input.string("Name") ?? "")
             return [ActionRequirement(action: action, resources: state.withLock { $0.connections[key] }.map { [$0.arn] } ?? [])]
         case "DescribeApiDestination", "UpdateApiDestination", "DeleteApiDestination":

@@ -22,13 +22,14 @@ extension EventBridgeService {
             throw ApiDestinationRequest.finalError(
                 "Simfra invokes API destinations only on loopback endpoints (127.0.0.1, ::1, localhost); \(destination.endpoint) was not called.")
         }
-        guard destination.endpoint.lowercased().hasPrefix("http://") else {
-            throw ApiDestinationRequest.finalError(
-                "Simfra has no TLS client; the API destination endpoint \(destination.endpoint) was not called (use http:// on loopback).")
-        }
         guard let connection = state.withLock({ $0.connections.values.first { $0.arn == destination.connectionArn } }) else {
             throw ApiDestinationRequest.finalError("The connection \(destination.connectionArn) of \(arn) does not exist.")
         }
+        guard connection.authorized else {
+            throw ApiDestinationRequest.finalError(
+                "The connection \(connection.arn) is deauthorized; UpdateConnection with authorization parameters authorizes it again.")
+        }
+        await pace(arn, perSecond: destination.rateLimit)
         // The secret is read as EventBridge itself, as AWS does through its service-linked
         // role: a scheduled rule's firing has no caller. The secret's policy (set when the
         // connection made it) allows events.amazonaws.com for this connection.
@@ -61,7 +62,7 @@ extension EventBridgeService {
     }
 
     /// The connection's access token: the cached one while it has over a minute left, else
-    /// a new one from the authorization endpoint (loopback http only, as for endpoints).
+    /// a new one from the authorization endpoint (loopback only, as for endpoints; http or https).
     func oauthToken(_ connection: Connection, _ secret: [String: Any]) async throws -> String {
         if let token = oauthTokens.withLock({ $0.token(connection.arn, modified: connection.modified, now: clock.now()) }) {
             return token
@@ -71,10 +72,6 @@ extension EventBridgeService {
             throw OAuthToken.failure(
                 "Simfra fetches OAuth tokens only from loopback endpoints (127.0.0.1, ::1, localhost); the authorization endpoint \(request.url) was not called.",
                 transient: false)
-        }
-        guard request.url.lowercased().hasPrefix("http://") else {
-            throw OAuthToken.failure(
-                "Simfra has no TLS client; the authorization endpoint \(request.url) was not called (use http:// on loopback).", transient: false)
         }
         switch await HTTPDelivery.fetch(method: HTTPMethod(rawValue: request.method), request.url, headers: request.headers, body: request.body) {
         case .unreachable(let why):
@@ -92,5 +89,19 @@ extension EventBridgeService {
             oauthTokens.withLock { $0.store(connection.arn, token: token, expiresIn: expiresIn, modified: connection.modified, now: now) }
             return token
         }
+    }
+
+    /// Holds an invocation until the destination's `InvocationRateLimitPerSecond` allows it:
+    /// AWS queues what exceeds the rate rather than dropping it, so a burst is spread out.
+    func pace(_ destination: String, perSecond rate: Int) async {
+        guard rate > 0 else { return }
+        let gap = Duration.nanoseconds(1_000_000_000 / Int64(rate))
+        let now = ContinuousClock.now
+        let start = invocationPacing.withLock { next in
+            let slot = max(now, next[destination] ?? now)
+            next[destination] = slot + gap
+            return slot
+        }
+        if start > now { try? await Task.sleep(until: start, clock: .continuous) }
     }
 }

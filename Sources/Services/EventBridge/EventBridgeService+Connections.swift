@@ -94,7 +94,7 @@ extension EventBridgeService {
         let all = state.withLock { s in
             s.connections.values.filter {
                 $0.accountId == context.accountId && $0.region == context.region && $0.name.hasPrefix(prefix)
-                    && (wanted == nil || wanted == "AUTHORIZED")
+                    && (wanted == nil || wanted == $0.state)
             }
         }.sorted { $0.name < $1.name }
         let (page, next) = Self.page(all, key: \.name, input)
@@ -127,25 +127,18 @@ extension EventBridgeService {
                     merged[k] = v
                 }
             }
-            _ = try await secrets("PutSecretValue", ["SecretId": .string(c.secretArn),
-                                                     "SecretString": .string(Connection.secretString(.object(merged))),
-                                                     "ClientRequestToken": .string(UUID().uuidString.lowercased())], context)
+            try await writeSecret(c, auth: .object(merged), context)
             c.publicAuth = Connection.publicPart(.object(merged))
+            // New authorization parameters authorize a deauthorized connection again.
+            c.authorized = true
+            c.lastAuthorized = clock.now()
         }
         if let d = input.string("Description") { c.description = d }
         if let t = input.string("AuthorizationType") { c.authorizationType = t }
         c.modified = clock.now()
         let updated = c
-        try await mutate { (s: inout EventsState) throws(AWSError) -> ((), [DurableWrite]) in
-            guard s.connections[key] != nil else { throw Self.connectionNotFound(name) }
-            s.connections[key] = updated
-            return ((), [.put(kind: ConnectionRecord.kind, account: updated.accountId, region: updated.region, id: name,
-                              data: ConnectionRecord.encode(updated))])
-        }
-        var o = updated.summary()
-        o.removeValue(forKey: "Name")
-        o.removeValue(forKey: "AuthorizationType")
-        return .object(o)
+        try await replace(updated, key: key)
+        return Self.changeAnswer(updated)
     }
 
     /// The auth parameters a connection secret holds, in the API's member names.
@@ -163,6 +156,8 @@ extension EventBridgeService {
             if let h = o["oauth_http_parameters"] { oauth["OAuthHttpParameters"] = Self.value(h) }
             auth["OAuthParameters"] = .object(oauth)
         }
+        // Not credentials, but kept in the secret: an update of the credentials alone keeps them.
+        if let h = o["invocation_http_parameters"] { auth["InvocationHttpParameters"] = Self.value(h) }
         return auth
     }
 
@@ -178,6 +173,51 @@ extension EventBridgeService {
         }
     }
 
+    /// Removes the connection's authorization parameters (the secret keeps only the invocation
+    /// parameters, which are not credentials), as AWS does so a connection can be reused with new
+    /// ones; until UpdateConnection gives them, its API destinations are not invoked.
+    func deauthorizeConnection(_ input: Value, _ context: RequestContext) async throws -> Value {
+        let name = input.string("Name") ?? ""
+        let key = Self.key(context, name)
+        guard var c = state.withLock({ $0.connections[key] }) else { throw Self.connectionNotFound(name) }
+        var kept: [String: Value] = [:]
+        if let h = c.publicAuth["InvocationHttpParameters"] { kept["InvocationHttpParameters"] = h }
+        try await writeSecret(c, auth: .object(kept), context)
+        c.publicAuth = .object(kept)
+        c.authorized = false
+        c.modified = clock.now()
+        let updated = c
+        try await replace(updated, key: key)
+        oauthTokens.withLock { $0.drop(updated.arn) }
+        return Self.changeAnswer(updated, state: "DEAUTHORIZING")
+    }
+
+    /// A new version of the connection's secret holding `auth`.
+    private func writeSecret(_ c: Connection, auth: Value, _ context: RequestContext) async throws {
+        _ = try await secrets("PutSecretValue", ["SecretId": .string(c.secretArn),
+                                                 "SecretString": .string(Connection.secretString(auth)),
+                                                 "ClientRequestToken": .string(UUID().uuidString.lowercased())], context)
+    }
+
+    /// Stores a changed connection, which must still exist (a concurrent delete wins).
+    private func replace(_ c: Connection, key: String) async throws {
+        try await mutate { (s: inout EventsState) throws(AWSError) -> ((), [DurableWrite]) in
+            guard s.connections[key] != nil else { throw Self.connectionNotFound(c.name) }
+            s.connections[key] = c
+            return ((), [.put(kind: ConnectionRecord.kind, account: c.accountId, region: c.region, id: c.name,
+                              data: ConnectionRecord.encode(c))])
+        }
+    }
+
+    /// What Update/Deauthorize/DeleteConnection answer: the summary without name and type.
+    static func changeAnswer(_ c: Connection, state: String? = nil) -> Value {
+        var o = c.summary()
+        if let state { o["ConnectionState"] = .string(state) }
+        o.removeValue(forKey: "Name")
+        o.removeValue(forKey: "AuthorizationType")
+        return .object(o)
+    }
+
     func deleteConnection(_ input: Value, _ context: RequestContext) async throws -> Value {
         let name = input.string("Name") ?? ""
         let key = Self.key(context, name)
@@ -186,11 +226,7 @@ extension EventBridgeService {
             return (c, [.delete(kind: ConnectionRecord.kind, account: c.accountId, region: c.region, id: name)])
         }
         _ = try? await secrets("DeleteSecret", ["SecretId": .string(c.secretArn), "ForceDeleteWithoutRecovery": true], context)
-        var o = c.summary()
-        o["ConnectionState"] = "DELETING"
-        o.removeValue(forKey: "Name")
-        o.removeValue(forKey: "AuthorizationType")
-        return .object(o)
+        return Self.changeAnswer(c, state: "DELETING")
     }
 
     // MARK: API destinations

@@ -17,7 +17,7 @@ public final class EventBridgeService: ResourcePolicyService, AccountScopedServi
         "PutEvents", "CreateArchive", "DescribeArchive", "UpdateArchive", "DeleteArchive", "ListArchives",
         "StartReplay", "DescribeReplay", "ListReplays", "CancelReplay",
         "CreateConnection", "DescribeConnection", "ListConnections", "UpdateConnection", "DeleteConnection",
-        "CreateApiDestination", "DescribeApiDestination", "UpdateApiDestination", "DeleteApiDestination",
+        "DeauthorizeConnection", "CreateApiDestination", "DescribeApiDestination", "UpdateApiDestination", "DeleteApiDestination",
         "ListApiDestinations",
     ]
     /// Delivers to targets; connected by the server.
@@ -31,6 +31,8 @@ public final class EventBridgeService: ResourcePolicyService, AccountScopedServi
     let failures = Mutex([DeliveryFailure]())
     /// OAuth connections' access tokens (transient).
     let oauthTokens = Mutex(OAuthTokenCache())
+    /// Per API destination, when its next invocation may start (`InvocationRateLimitPerSecond`).
+    let invocationPacing = Mutex([String: ContinuousClock.Instant]())
     /// Scheduled rules' next firings (transient: rebuilt from the rules after a restart).
     let tracker = Mutex(ScheduleTracker())
     let schedulerStarted: Mutex<Bool>
@@ -89,6 +91,7 @@ public final class EventBridgeService: ResourcePolicyService, AccountScopedServi
         case "ListConnections": return listConnections(input, context)
         case "UpdateConnection": return try await updateConnection(input, context)
         case "DeleteConnection": return try await deleteConnection(input, context)
+        case "DeauthorizeConnection": return try await deauthorizeConnection(input, context)
         case "CreateApiDestination": return try await createApiDestination(input, context)
         case "DescribeApiDestination": return try describeApiDestination(input, context)
         case "UpdateApiDestination": return try await updateApiDestination(input, context)

@@ -66,6 +66,11 @@ private final class ResponseCatcher: ChannelInboundHandler, @unchecked Sendable 
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if HTTPDelivery.isUncleanShutdown(error) {
+            // The answer's end or the close that follows settles it.
+            context.close(promise: nil)
+            return
+        }
         promise.fail(error)
         context.close(promise: nil)
     }

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// Outbound HTTP calls the event services make on a user's behalf: SNS HTTP/S subscriptions
@@ -9,14 +10,13 @@ import Synchronization
 ///
 /// A small HTTP/1.1 client on the server's own NIO event loops: FoundationNetworking's
 /// URLSession would link libcurl and cost every Simfra process ~6 MiB of resident memory
-/// for a path most never take. There is no TLS stack in the package graph, so `https://`
-/// endpoints are reported unreachable with that reason (their confirmations still reach the
-/// inbox, whose link confirms them).
+/// for a path most never take. `https://` endpoints go through swift-nio-ssl, checked against
+/// the trust store (`HTTPDelivery+TLS.swift`).
 public enum HTTPDelivery {
     public enum Outcome: Sendable, Equatable {
         /// The endpoint answered with this status.
         case status(Int)
-        /// No answer: refused connection, DNS failure, timeout, bad URL, no TLS.
+        /// No answer: refused connection, DNS failure, timeout, bad URL, failed TLS handshake.
         case unreachable(String)
 
         public var isSuccess: Bool { if case .status(let s) = self { (200..<300).contains(s) } else { false } }
@@ -46,12 +46,20 @@ public enum HTTPDelivery {
         catcher: @escaping @Sendable (Once<Answer>) -> any ChannelInboundHandler & Sendable
     ) async -> Result<Answer, Unreachable> {
         guard let target = Target(url) else { return .failure(Unreachable(reason: "not an http(s) URL: \(url)")) }
-        if target.tls { return .failure(Unreachable(reason: "HTTPS delivery needs TLS, which this Simfra does not include")) }
+        var tls: NIOSSLClientHandler?
+        if target.tls {
+            do {
+                tls = try tlsHandler(host: target.host)
+            } catch {
+                return .failure(Unreachable(reason: "\(error)"))
+            }
+        }
         let promise = Once(MultiThreadedEventLoopGroup.singleton.next().makePromise(of: Answer.self))
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(tls) }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(catcher(promise))
                 }
@@ -82,7 +90,8 @@ public enum HTTPDelivery {
             return .success(answer)
         } catch {
             channel.close(promise: nil)
-            return .failure(Unreachable(reason: "\(target.host):\(target.port): \(error)"))
+            let reason = describeTLSFailure(error, host: target.host, port: target.port) ?? "\(target.host):\(target.port): \(error)"
+            return .failure(Unreachable(reason: reason))
         }
     }
 
@@ -175,7 +184,7 @@ private final class StatusCatcher: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        promise.fail(error)
+        if !HTTPDelivery.isUncleanShutdown(error) { promise.fail(error) }
         context.close(promise: nil)
     }
 }
