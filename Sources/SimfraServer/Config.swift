@@ -21,6 +21,9 @@ public struct Config: Sendable {
     /// When set, every `/_simfra/*` route but health requires `Authorization: Bearer <token>`
     /// (the admin API can mint and delete accounts).
     public var adminToken: String?
+    /// Seconds between two flushes of services' own metrics (AWS/SQS…) to CloudWatch (AWS: a
+    /// minute; tests use a second or two).
+    public var metricsFlushSeconds: Double = 60
     /// A PEM file of CA certificates trusted, besides the system's, for the HTTPS calls Simfra
     /// makes (SNS subscriptions, API destinations, OAuth token endpoints).
     public var tlsCAFile: String?
@@ -100,6 +103,7 @@ public struct Config: Sendable {
         if let v = env["SIMFRA_TLS_CA_FILE"], !v.isEmpty { c.tlsCAFile = v }
         c.idleTimeout = try seconds(env, "SIMFRA_IDLE_TIMEOUT", default: c.idleTimeout)
         c.requestTimeout = try seconds(env, "SIMFRA_REQUEST_TIMEOUT", default: c.requestTimeout)
+        c.metricsFlushSeconds = try seconds(env, "SIMFRA_METRICS_FLUSH_SECONDS", default: c.metricsFlushSeconds)
         return c
     }
 

@@ -105,7 +105,9 @@ public final class Simfra: Sendable {
         for case let s as any InvokingService in handlers { s.invoker.connect(WeakInvoker(dispatcher: dispatcher)) }
         // Services' own metrics (AWS/SQS…, Logs metric filters) go to the CloudWatch service.
         if let cloudwatch = handlers.lazy.compactMap({ $0 as? any MetricSink }).first {
-            for case let s as any MetricPublishingService in handlers { s.metrics.connect(cloudwatch) }
+            for case let s as any MetricPublishingService in handlers {
+                s.metrics.connect(cloudwatch, flushEvery: config.metricsFlushSeconds)
+            }
         }
         self.dispatcher = dispatcher
         let admin = AdminRoutes(dispatcher: dispatcher, store: store, inbox: inbox)

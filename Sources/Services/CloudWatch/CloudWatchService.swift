@@ -89,7 +89,8 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
 
     // MARK: - MetricSink
 
-    /// Services' own points (AWS/SQS…): stored as if put, without an API call or IAM check.
+    /// Services' own points (AWS/SQS…): stored as if put (a statistic set when the point is
+    /// pre-aggregated), without an API call or IAM check.
     public func publish(accountId: String, region: String, _ data: [MetricDatum]) {
         let now = clock.now()
         state.withLock { s in
@@ -97,8 +98,13 @@ public final class CloudWatchService: AuthorizingService, AccountScopedService, 
                 let key = MetricStore.SeriesKey(
                     account: accountId, region: region, namespace: d.namespace, name: d.name,
                     dimensions: d.dimensions.map { .init(name: $0.name, value: $0.value) }.sorted(), unit: d.unit)
-                s.metrics.add(key, samples: [.init(time: MetricStore.seconds(d.timestamp), count: 1, value: d.value)],
-                              sets: [], now: now)
+                let time = MetricStore.seconds(d.timestamp)
+                if let st = d.statistics {
+                    s.metrics.add(key, samples: [], sets: [.init(time: time, sampleCount: st.sampleCount, sum: st.sum,
+                                                                 minimum: st.minimum, maximum: st.maximum)], now: now)
+                } else {
+                    s.metrics.add(key, samples: [.init(time: time, count: 1, value: d.value)], sets: [], now: now)
+                }
             }
         }
     }

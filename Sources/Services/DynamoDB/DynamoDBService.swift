@@ -34,10 +34,14 @@ public final class DynamoDBService: AWSService, StatefulService, InvokingService
     /// Seconds a successful key check stands (AWS caches for minutes; short here so a
     /// disabled key shows at once).
     let kmsCheckInterval: Double = 1
+    /// Where AWS/DynamoDB metrics go (CloudWatch, connected by the server), and their sums.
+    public let metrics = MetricLink()
+    let metricSums = MetricAccumulator(namespace: "AWS/DynamoDB")
 
     public init(records: any DurableRecords, clock: any SimfraClock, ttlSweepInterval: Double = 2) {
         self.records = records
         self.clock = clock
+        registerMetricsFlush()
         guard ttlSweepInterval > 0 else { return }
         // TTL: expired items are deleted in the background (AWS does it within days; we sweep
         // every couple of seconds so tests can observe it). The task ends with the service.
@@ -112,7 +116,7 @@ public final class DynamoDBService: AWSService, StatefulService, InvokingService
         case "DescribeTable": await probeTableKey(input, context)
         default: try await checkTableKeys(operation, input, context)
         }
-        let (output, commits) = try dispatch(operation, input, context)
+        let (output, commits) = try measured(operation, input, context) { try dispatch(operation, $0, context) }
         for c in commits { try await c.wait() }
         if let p = previousGrant, p.grant != nil {
             let kept = state.withLock { s in

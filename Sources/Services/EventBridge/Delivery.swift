@@ -111,6 +111,7 @@ extension EventBridgeService {
             }
             break
         }
+        noteInvocationFailed()
         failures.withLock {
             $0.append(DeliveryFailure(ruleArn: rule.arn, targetId: target.string("Id") ?? "", targetArn: targetArn,
                                       eventId: event.id, errorCode: lastError.code, errorMessage: lastError.message))

@@ -13,6 +13,7 @@ extension EventBridgeService {
         if entries.reduce(0, { $0 + Self.entrySize($1) }) > Self.maxRequestSize {
             throw EventsError.validation("Total size of the entries in the request is over the limit.")
         }
+        notePutEvents(entries, context)
         let principal = Self.servicePrincipal(context)
         let now = clock.now()
         var results: [Value] = []
@@ -97,8 +98,9 @@ extension EventBridgeService {
             await withTaskGroup(of: Void.self) { group in
                 for rule in rules where rule.isEnabled && rule.compiled?.matches(value) == true {
                     if let only, !only.contains(rule.arn) { continue }
+                    noteTriggered(rule)
                     for target in rule.targets {
-                        group.addTask { await self.deliver(event, to: target, rule: rule, context: context) }
+                        group.addTask { await self.deliverCounted(event, to: target, rule: rule, context: context) }
                     }
                 }
             }

@@ -53,9 +53,10 @@ extension EventBridgeService {
                 requestId: event.id, accountId: rule.bus.accountId, region: rule.bus.region,
                 principalArn: "events.amazonaws.com", userId: "", accessKeyId: "", service: "events",
                 operation: "ScheduledRule", endpoint: "", host: "")
+            noteTriggered(rule, matched: false)
             await withTaskGroup(of: Void.self) { group in
                 for target in rule.targets {
-                    group.addTask { await self.deliver(event, to: target, rule: rule, context: context) }
+                    group.addTask { await self.deliverCounted(event, to: target, rule: rule, context: context) }
                 }
             }
         }

@@ -38,6 +38,9 @@ public final class EventBridgeService: ResourcePolicyService, AccountScopedServi
     let schedulerStarted: Mutex<Bool>
     /// How long a retry waits, given its attempt number; tests shorten it.
     let retryDelay: @Sendable (Int) -> Double
+    /// Where AWS/Events metrics go (CloudWatch, connected by the server), and their sums.
+    public let metrics = MetricLink()
+    let metricSums = MetricAccumulator(namespace: "AWS/Events")
 
     /// `firesOnItsOwn: false` leaves scheduled rules to `fireDue(now:)` (unit tests drive it).
     public init(records: any DurableRecords = MemoryOnlyRecords(), clock: any SimfraClock = SystemClock(),
@@ -47,6 +50,7 @@ public final class EventBridgeService: ResourcePolicyService, AccountScopedServi
         self.clock = clock
         self.retryDelay = retryDelay
         schedulerStarted = Mutex(!firesOnItsOwn)
+        registerMetricsFlush()
     }
 
     public func handle(operation: String, input: Value, context: RequestContext) async throws -> Value {

@@ -25,6 +25,8 @@ public final class LogsService: StatefulService, MetricPublishingService, Invoki
     ]
 
     public let metrics = MetricLink()
+    /// AWS/Logs ingestion counts between two metric flushes.
+    let metricSums = MetricAccumulator(namespace: "AWS/Logs")
     public let invoker: InvokerLink
     let records: any DurableRecords
     let clock: any SimfraClock
@@ -38,6 +40,7 @@ public final class LogsService: StatefulService, MetricPublishingService, Invoki
         self.invoker = invoker
         self.records = records
         self.clock = clock
+        registerMetricsFlush()
     }
 
     public func handle(operation: String, input: Value, context: RequestContext) async throws -> Value {

@@ -54,6 +54,9 @@ public final class S3Service: StreamingAWSService, StreamingOutputService, State
     let blobs: BlobStore
     let clock: any SimfraClock
     let state = Mutex(State())
+    /// Where AWS/S3 storage metrics go (CloudWatch, connected by the server), and when they last went.
+    public let metrics = MetricLink()
+    let storageMetricsDay = Mutex(S3StorageMetricsDay())
     /// The private body directory of memory-only mode (removed by `shutdown`).
     let temporaryDirectory: String?
 
@@ -72,6 +75,7 @@ public final class S3Service: StreamingAWSService, StreamingOutputService, State
         self.blobs = blobs
         self.clock = clock
         self.temporaryDirectory = temporaryDirectory
+        registerMetricsFlush()
     }
 
     /// Memory-only mode's body directory: `$TMPDIR/simfra-s3-<pid>` (mode 0700). Directories

@@ -20,6 +20,7 @@ extension SNSService {
     func deliver(_ delivery: Delivery, to subscriptions: [Subscription], context: RequestContext) async {
         guard let key = try? await signingKey(region: context.region) else { return }
         let targets = subscriptions.filter { !$0.pending && passes(delivery, $0) }
+        noteFiltered(delivery, subscriptions, passed: targets.count, context)
         var delivery = delivery
         let enveloped = targets.filter { $0.attributes["RawMessageDelivery"]?.lowercased() != "true" }
         for text in Set(enveloped.map { delivery.message(for: $0.protocol) }) {
@@ -27,7 +28,7 @@ extension SNSService {
         }
         await withTaskGroup(of: Void.self) { [delivery] group in
             for sub in targets {
-                group.addTask { await self.deliver(delivery, to: sub, context: context, key: key) }
+                group.addTask { await self.deliverCounted(delivery, to: sub, context: context, key: key) }
             }
         }
     }
@@ -167,6 +168,7 @@ extension SNSService {
     func undeliverable(_ d: Delivery, _ sub: Subscription, context: RequestContext, key: SigningKey,
                        reason: String) async
     {
+        noteDeliveryFailed()
         failures.withLock {
             $0.append(DeliveryFailure(subscriptionArn: sub.arn, messageId: d.messageId, reason: reason))
             if $0.count > 1000 { $0.removeFirst($0.count - 1000) }

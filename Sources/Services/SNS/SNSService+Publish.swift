@@ -69,6 +69,7 @@ extension SNSService {
             sequence: topic.isFifo ? Self.sequenceNumber(sequence) : nil,
             signatureVersion: topic.attributes["SignatureVersion"] == "2" ? "2" : "1", perProtocol: perProtocol)
         let subscriptions = topic.subscriptions
+        notePublished(delivery, context)
         Task { await self.deliver(delivery, to: subscriptions, context: context) }
         var out: [String: Value] = ["MessageId": .string(messageId)]
         if let seq = delivery.sequence { out["SequenceNumber"] = .string(seq) }

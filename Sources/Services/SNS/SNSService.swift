@@ -46,10 +46,14 @@ public final class SNSService: ResourcePolicyService, AccountScopedService, Invo
     let sms = Mutex([String: [String: String]]())
     /// Compiled filter policies by scope and text.
     let filterCache = Mutex([String: FilterPolicy]())
+    /// Where AWS/SNS metrics go (CloudWatch, connected by the server), and their sums.
+    public let metrics = MetricLink()
+    let metricSums = MetricAccumulator(namespace: "AWS/SNS")
 
     public init(records: any DurableRecords = MemoryOnlyRecords(), inbox: Inbox = Inbox()) {
         self.records = records
         self.inbox = inbox
+        registerMetricsFlush()
     }
 
     /// The SubscribeURL and UnsubscribeURL are plain links: they work unsigned.

@@ -107,6 +107,10 @@ final class SQSQueue {
     private var waiters: [UInt64: Waiter] = [:]
     /// When a timer to re-check waiters at the next visibility change is already set.
     var visibilityWakeAt: Double?
+    /// AWS/SQS request counts since the last metrics flush (SQSService+Metrics).
+    var metricCounts = SQSQueueMetrics()
+    /// When the oldest message still in the queue was enqueued (ApproximateAgeOfOldestMessage).
+    var oldestEnqueuedAt: Double? { retention.min?.enqueuedAt }
 
     init(name: String, accountId: String, region: String, isFifo: Bool, config: QueueConfig, now: Double,
          ids: IdentifierSource)
@@ -295,6 +299,7 @@ final class SQSQueue {
             dedup[dedupKey] = DedupRecord(messageId: m.messageId, sequenceNumber: m.sequenceNumber, expiresAt: expires)
             dedupOrder.append((dedupKey, expires))
         }
+        metricCounts.noteSent(bytes: p.body.utf8.count + MessageValidation.attributesSize(p.attributes), now: now)
         return SendOutcome(messageId: m.messageId, sequenceNumber: m.sequenceNumber, deduplicated: false)
     }
 

@@ -44,7 +44,7 @@ public final class SQSService: StatefulService, InvokingService, Sendable {
     let dataKeys = KMSDataKeyCache()
     /// Where AWS/SQS metrics go (CloudWatch, connected by the server).
     public let metrics = MetricLink()
-    let metricsLoop = Mutex<Task<Void, Never>?>(nil)
+    let metricsWindow = Mutex(SQSMetricsWindow())
 
     public init(records: any DurableRecords, clock: any SimfraClock = SystemClock(), options: Options = Options()) {
         self.records = records
@@ -64,7 +64,7 @@ public final class SQSService: StatefulService, InvokingService, Sendable {
                 st.queues[q.key] = q
             }
         }
-        // Restore runs once at server start: from then on, depth metrics once a minute.
+        // Restore runs once at server start: from then on, metrics at the link's pace.
         startMetricsLoop()
     }
 

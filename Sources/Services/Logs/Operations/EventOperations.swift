@@ -85,6 +85,7 @@ extension LogsService {
             if let i = verdict.tooNewStart { rejected["tooNewLogEventStartIndex"] = .integer(Int64(i)) }
             if !rejected.isEmpty { out["rejectedLogEventsInfo"] = .object(rejected) }
             let data = metricData(gs, accepted)
+            noteIncoming(group, accepted, ctx)
             recordSubscriptionDeliveries(&gs, accepted)
             return (.object(out), data, writes.isEmpty ? .done : records.apply(writes))
         }

@@ -89,6 +89,7 @@ extension SQSService {
             guard let q = st.queues[key] else { throw SQSError.queueDoesNotExist() }
             let now = clock.now()
             try q.delete(receiptHandle: handle, now: now)
+            q.metricCounts.noteDeleted(now: now)
             if q.isFifo { notify(q, now: now) }
         }
         return .empty
@@ -97,6 +98,7 @@ extension SQSService {
     func deleteMessageBatch(_ input: Value, _ ctx: RequestContext) throws -> Value {
         try batch(input, ctx, entryName: "DeleteMessageBatchRequestEntry", notifyAfter: { $0.isFifo }) { q, e, now in
             try q.delete(receiptHandle: e.string("ReceiptHandle") ?? "", now: now)
+            q.metricCounts.noteDeleted(now: now)
         }
     }
 

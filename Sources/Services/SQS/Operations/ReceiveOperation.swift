@@ -43,6 +43,7 @@ extension SQSService {
         if messages.isEmpty && first.wait > 0 {
             messages = try await longPoll(req, deadline: start + Double(first.wait))
         }
+        if messages.isEmpty { noteEmptyReceive(key) }
         return Self.render(messages, systemNames: systemNames, attributeNames: attributeNames)
     }
 
@@ -55,6 +56,7 @@ extension SQSService {
             max: req.maxMessages, visibilityTimeout: req.visibilityTimeout, attemptId: q.isFifo ? req.attemptId : nil,
             now: now, deadLetter: dl)
         if let dl { notify(dl.queue, now: now) }
+        q.metricCounts.noteReceived(messages.count, now: now)
         return (messages, req.waitTimeSeconds ?? q.config.receiveMessageWaitTimeSeconds)
     }
 
