@@ -78,7 +78,7 @@ def call(port: int, service: str, operation: str, params: dict, protocol: str | 
 
 def lua_bytes(b: bytes) -> str:
     """A Lua string literal holding exactly these bytes (CBOR bodies are binary)."""
-    return '"' + "".join(chr(x) if (chr(x).isalnum() or chr(x) in " .,:/_-=&{}[]") and x < 128 else f"\\{x}"
+    return '"' + "".join(chr(x) if (chr(x).isalnum() or chr(x) in " .,:/_-=&{}[]") and x < 128 else f"\\{x:03d}"
                          for x in b) + '"'
 
 

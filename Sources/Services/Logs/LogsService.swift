@@ -121,6 +121,17 @@ public final class LogsService: StatefulService, MetricPublishingService, Invoki
         }
     }
 
+    /// Like `withGroup`, but `body` works on the stored group itself, not a copy: appending to
+    /// a stream through a copy copied the whole stream on every PutLogEvents (linear in the
+    /// stream's size). `body` must throw before it changes anything: nothing is rolled back.
+    func withGroupInPlace<T>(_ ctx: RequestContext, _ name: String, _ body: (inout GroupState) throws -> T) throws -> T {
+        try state.withLock { st in
+            let key = Self.key(ctx)
+            guard st.groups[key]?[name] != nil else { throw LogsError.groupNotFound() }
+            return try body(&st.groups[key]![name]!)
+        }
+    }
+
     /// AWS's paging tokens are opaque; Simfra's carry the position or last key, base64'd.
     static func token(_ s: String) -> String { Base64.encode(Array(s.utf8)) }
     static func untoken(_ t: String?) throws -> String? {
