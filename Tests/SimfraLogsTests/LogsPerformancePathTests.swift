@@ -66,6 +66,25 @@ import Testing
         #expect(r["events"]?.listValue?.map { $0.string("message") ?? "" } == ["c-5", "a0", "b5", "a10", "b10", "a20", "b30"])
     }
 
+    @Test func mergeInKeepsTimeThenArrivalOrder() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            var list: [LogEvent] = [], all: [LogEvent] = []
+            var seq: Int64 = 0
+            for _ in 0..<Int.random(in: 1...12, using: &rng) {
+                let batch = (0..<Int.random(in: 1...20, using: &rng)).map { _ in Int64.random(in: 0...40, using: &rng) }.sorted().map { t in
+                    defer { seq += 1 }
+                    return LogEvent(timestamp: t, ingestionTime: 0, message: "m\(seq)", batch: 0, sequence: seq)
+                }
+                LogsService.mergeIn(batch, into: &list)
+                all += batch
+            }
+            let want = all.sorted { ($0.timestamp, $0.sequence) < ($1.timestamp, $1.sequence) }
+            #expect(list.map(\.sequence) == want.map(\.sequence))
+            #expect(list.map(\.message) == want.map(\.message))
+        }
+    }
+
     @Test func timeWindowsAndPagesOverManyEvents() async throws {
         let h = Harness()
         try await h.setup("g", ["a", "b"])

@@ -33,7 +33,7 @@ extension LogsService {
             throw LogsError.validation("[]", "logEvents", "Member must have length greater than or equal to 1")
         }
         let now = nowMillis
-        let (result, published, commit) = try withGroupInPlace(ctx, group) { gs -> (Value, [MetricDatum], Commit) in
+        let (result, published, stored, commit) = try withGroupInPlace(ctx, group) { gs -> (Value, [MetricDatum], [LogEvent], Commit) in
             guard var stream = gs.streams[streamName] else { throw LogsError.streamNotFound() }
             let verdict: EventRules.Verdict
             switch EventRules.check(raw, now: now, retentionDays: gs.group.retentionInDays) {
@@ -66,15 +66,8 @@ extension LogsService {
                 stream.lastIngestionTime = now
                 stream.storedBytes += Int64(accepted.reduce(0) { $0 + $1.message.utf8.count })
                 // Batches are sorted and most arrive after what is stored: appended in place.
-                // One that reaches back is merged by sorting from where it belongs (two
-                // sorted runs: linear in the stable sort).
-                let first = accepted[0].timestamp
-                gs.events[streamName, default: []].append(contentsOf: accepted)
-                let stored = gs.events[streamName]!.count - accepted.count
-                if stored > 0, gs.events[streamName]![stored - 1].timestamp > first {
-                    let from = Self.firstIndex(gs.events[streamName]!, atOrAfter: first + 1, below: stored)
-                    gs.events[streamName]![from...].sort { ($0.timestamp, $0.sequence) < ($1.timestamp, $1.sequence) }
-                }
+                // One that reaches back is merged in place (`mergeIn`).
+                Self.mergeIn(accepted, into: &gs.events[streamName, default: []])
                 gs.batchCounts[streamName, default: [:]][batch] = accepted.count
                 writes.append(put(LogsRecord.batch, gs.group, id: LogsRecord.batchId(group, streamName, batch),
                                   LogsRecord.encode(LogsRecord.Batch(e: accepted.map(LogsRecord.Row.init)))))
@@ -89,10 +82,11 @@ extension LogsService {
             if !rejected.isEmpty { out["rejectedLogEventsInfo"] = .object(rejected) }
             let data = metricData(gs, accepted)
             recordSubscriptionDeliveries(&gs, accepted)
-            return (.object(out), data, writes.isEmpty ? .done : records.apply(writes))
+            return (.object(out), data, accepted, writes.isEmpty ? .done : records.apply(writes))
         }
         try await commit.wait()
         if !published.isEmpty { metrics.publish(accountId: ctx.accountId, region: ctx.region, published) }
+        liveTail.offer(account: ctx.accountId, region: ctx.region, group: group, stream: streamName, stored)
         return result
     }
 
@@ -199,6 +193,40 @@ extension LogsService {
         var out: [String: Value] = ["events": .list(events), "searchedLogStreams": .list([])]
         if from + limit < sorted.count { out["nextToken"] = .string(Self.token(String(from + limit))) }
         return .object(out)
+    }
+
+    /// Adds a sorted batch to a stream's sorted events. After the stored events it is an
+    /// append; when it reaches back, the stored events it precedes are moved up by memmove
+    /// and the two runs merged forward, with no per-event copy, retain or sort buffer (a
+    /// stable sort of the tail cost ~20 ms per batch on a stream of 100k events).
+    static func mergeIn(_ batch: [LogEvent], into list: inout [LogEvent]) {
+        guard let head = batch.first else { return }
+        let stored = list.count
+        // Equal timestamps keep arrival order: the batch's sequences are the newest.
+        let from = firstIndex(list, atOrAfter: head.timestamp == Int64.max ? head.timestamp : head.timestamp + 1, below: stored)
+        list.append(contentsOf: batch)
+        guard from < stored else { return }
+        let m = batch.count, n = list.count
+        list.withUnsafeMutableBufferPointer { buf in
+            let base = buf.baseAddress!
+            let incoming = UnsafeMutablePointer<LogEvent>.allocate(capacity: m)
+            defer { incoming.deallocate() }
+            incoming.moveInitialize(from: base + stored, count: m)
+            // The tail the batch reaches into moves up by m (regions overlap: memmove).
+            (base + from + m).moveInitialize(from: base + from, count: stored - from)
+            var w = from, i = from + m, j = 0
+            while j < m {
+                if i < n, (base[i].timestamp, base[i].sequence) < (incoming[j].timestamp, incoming[j].sequence) {
+                    (base + w).moveInitialize(from: base + i, count: 1)
+                    i += 1
+                } else {
+                    (base + w).moveInitialize(from: incoming + j, count: 1)
+                    j += 1
+                }
+                w += 1
+            }
+            // Once the batch is placed, w == i: the rest of the tail is already where it belongs.
+        }
     }
 
     /// The first index below `below` whose event's timestamp is at least `t` (events sorted).
