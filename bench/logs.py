@@ -6,10 +6,15 @@ group of a million events, for a term pattern and a JSON pattern.
     python3 bench/logs.py [--duration 5] [--connections 1,16] [--events 1000000] [--samples 30]
                           [--skip-moto] [--moto-filter]
 
-PutLogEvents: one fixed batch of 100 application log lines (about 130 bytes each, timestamps a
-second apart, ending now) replayed under wrk into one stream; AWS accepts duplicate batches
-(no sequence token since 2023), so every request stores 100 more events and the stream grows
-through the run, as a real one does.
+PutLogEvents, two ways:
+- in time order, as an application's log agent writes: `--threads` Python threads, each
+  appending batches of 100 lines (about 130 bytes each) with advancing timestamps to its own
+  stream, signed per request. The client is the bottleneck for req/s; the figure that counts
+  is the server's CPU per request.
+- one fixed batch (timestamps a second apart, ending now) replayed under wrk into one stream.
+  AWS accepts duplicate batches (no sequence token since 2023), so every request stores 100
+  more events; each one also reaches back in time over everything stored, the worst case for
+  a store kept in time order.
 
 FilterLogEvents: the group holds `--events` JSON log lines over 10 streams (put 5,000 per
 request, in order); one in a thousand is an error. The term pattern `ERROR` and the JSON
@@ -60,6 +65,40 @@ def put_batch(now_ms: int) -> dict:
             "logEvents": [{"timestamp": now_ms - (100 - k) * 1000, "message": line(k)} for k in range(100)]}
 
 
+def put_in_order(name: str, pid: int, port: int, threads: int, duration: float) -> dict:
+    """Each thread appends 100-event batches in time order to its own stream until time is up."""
+    import threading
+    for t in range(threads):
+        logs(port, "CreateLogStream", {"logGroupName": "bench-put", "logStreamName": f"ordered-{threads}-{t}"})
+    base = int(time.time() * 1000) - 3_600_000
+    counts = [0] * threads
+    stop = time.monotonic() + duration
+
+    def run(t: int) -> None:
+        conn = http.client.HTTPConnection(fb.HOST, port, timeout=60)
+        ts = base
+        while time.monotonic() < stop:
+            batch = {"logGroupName": "bench-put", "logStreamName": f"ordered-{threads}-{t}",
+                     "logEvents": [{"timestamp": ts + k, "message": line(counts[t] * 100 + k)} for k in range(100)]}
+            ts += 100
+            logs(port, "PutLogEvents", batch, conn)
+            counts[t] += 1
+        conn.close()
+
+    cpu0, t0 = fb.tree_cpu_seconds(pid), time.monotonic()
+    workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    wall, cpu = time.monotonic() - t0, fb.tree_cpu_seconds(pid) - cpu0
+    n = sum(counts)
+    r = {"requests": n, "req_per_s": n / wall, "server_cpu_us_per_req": cpu * 1e6 / n if n else None}
+    print(f"[{name}] PutLogEvents/100 events in time order, {threads} threads: {r['req_per_s']:,.0f} req/s  "
+          f"{r['server_cpu_us_per_req'] or 0:,.1f} CPU µs/req", file=sys.stderr, flush=True)
+    return r
+
+
 def load(port: int, events: int) -> float:
     """`events` lines over STREAMS streams of the group bench-filter; returns seconds taken."""
     logs(port, "CreateLogGroup", {"logGroupName": "bench-filter"})
@@ -105,7 +144,8 @@ def run(name: str, proc, port: int, args, wrk: str, workdir: str) -> dict:
     logs(port, "CreateLogStream", {"logGroupName": "bench-put", "logStreamName": "s"})
     now_ms = int(time.time() * 1000)
     logs(port, "PutLogEvents", put_batch(now_ms))
-    out["put"] = run_wrk(name, "PutLogEvents/100 events", proc.pid, port,
+    out["ordered"] = {t: put_in_order(name, proc.pid, port, t, args.duration) for t in args.threads}
+    out["put"] = run_wrk(name, "PutLogEvents/100 events replayed", proc.pid, port,
                          lambda: signed_request(port, "logs", "PutLogEvents", put_batch(now_ms)),
                          args.conns, args.duration, wrk, workdir)
     if name == "simfra" or args.moto_filter:
@@ -128,6 +168,7 @@ def main() -> None:
     ap.add_argument("--simfra-bin", default=os.path.join(HERE, "..", ".build", "release", "simfra"))
     ap.add_argument("--duration", type=float, default=5)
     ap.add_argument("--connections", default="1,16")
+    ap.add_argument("--threads", default="1,4", help="client threads for the in-order PutLogEvents loop")
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--samples", type=int, default=30)
     ap.add_argument("--moto-filter", action="store_true", help="also load the million events into moto and filter")
@@ -135,6 +176,7 @@ def main() -> None:
     ap.add_argument("--skip-simfra", action="store_true")
     args = ap.parse_args()
     args.conns = [int(c) for c in args.connections.split(",")]
+    args.threads = [int(t) for t in args.threads.split(",")]
     wrk = fb.shutil.which("wrk") or sys.exit("wrk missing: apt-get install -y wrk")
     workdir = tempfile.mkdtemp(prefix="simfra-logs-bench-")
     results = {}
@@ -150,12 +192,19 @@ def main() -> None:
     s, m = results.get("simfra") or {}, results.get("moto") or {}
     print("| measure | Simfra | moto | per CPU-s |")
     print("|---|---:|---:|---|")
+    for t in args.threads:
+        sr, mr = s.get("ordered", {}).get(t), m.get("ordered", {}).get(t)
+        scpu = (sr or {}).get("server_cpu_us_per_req") or 0
+        mcpu = (mr or {}).get("server_cpu_us_per_req") or 0
+        cell = lambda r, cpu: f"{r['req_per_s']:,.0f} req/s, {cpu:,.0f} µs CPU/req" if r else "—"  # noqa: E731
+        print(f"| PutLogEvents 100 events in time order, {t} client thread(s) | {cell(sr, scpu)} | {cell(mr, mcpu)} | "
+              + (f"{mcpu / scpu:.1f}×" if scpu and mcpu else "—") + " |")
     for c in args.conns:
         sr, mr = s.get("put", {}).get(c), m.get("put", {}).get(c)
         scpu = (sr or {}).get("server_cpu_us_per_req") or 0
         mcpu = (mr or {}).get("server_cpu_us_per_req") or 0
         cell = lambda r, cpu: f"{r['req_per_s']:,.0f} req/s, {cpu:,.0f} µs CPU/req" if r else "—"  # noqa: E731
-        print(f"| PutLogEvents 100 events, c={c} | {cell(sr, scpu)} | {cell(mr, mcpu)} | "
+        print(f"| PutLogEvents, one 100-event batch replayed (reaches back), c={c} | {cell(sr, scpu)} | {cell(mr, mcpu)} | "
               + (f"{mcpu / scpu:.1f}×" if scpu and mcpu else "—") + " |")
     for kind, pattern in PATTERNS.items():
         cell = lambda r: f"{r[kind]['p50_ms']:.1f} / {r[kind]['p99_ms']:.1f} ms ({r[kind]['matched']} events)" if kind in r else "—"  # noqa: E731,E501

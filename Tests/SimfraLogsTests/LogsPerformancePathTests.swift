@@ -66,6 +66,20 @@ import Testing
         #expect(r["events"]?.listValue?.map { $0.string("message") ?? "" } == ["c-5", "a0", "b5", "a10", "b10", "a20", "b30"])
     }
 
+    @Test func handWrittenBatchRecordsReadBackAsJSONEncoderOnes() throws {
+        let events = ["plain", "quote \" backslash \\ slash /", "tab\tnew\nline \u{1}", "é 🙂 ü", ""].enumerated().map {
+            LogEvent(timestamp: 1_700_000_000_000 + Int64($0.offset), ingestionTime: -5, message: $0.element, batch: 3,
+                     sequence: Int64($0.offset) * 7)
+        }
+        let record = DurableRecord(kind: LogsRecord.batch, account: "a", region: "r", id: "g:s:000000000003",
+                                   data: LogsRecord.encodeBatch(events))
+        let back = try LogsRecord.decode(LogsRecord.Batch.self, record)
+        #expect(back.e.map(\.message) == events.map(\.message))
+        #expect(back.e.map(\.timestamp) == events.map(\.timestamp))
+        #expect(back.e.map(\.ingestionTime) == events.map(\.ingestionTime))
+        #expect(back.e.map(\.sequence) == events.map(\.sequence))
+    }
+
     @Test func mergeInKeepsTimeThenArrivalOrder() {
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<50 {

@@ -69,8 +69,11 @@ extension LogsService {
                 // One that reaches back is merged in place (`mergeIn`).
                 Self.mergeIn(accepted, into: &gs.events[streamName, default: []])
                 gs.batchCounts[streamName, default: [:]][batch] = accepted.count
-                writes.append(put(LogsRecord.batch, gs.group, id: LogsRecord.batchId(group, streamName, batch),
-                                  LogsRecord.encode(LogsRecord.Batch(e: accepted.map(LogsRecord.Row.init)))))
+                // Memory-only: nothing is written, so the record is not even encoded.
+                if records.isPersistent {
+                    writes.append(put(LogsRecord.batch, gs.group, id: LogsRecord.batchId(group, streamName, batch),
+                                      LogsRecord.encodeBatch(accepted)))
+                }
                 gs.streams[streamName] = stream
                 writes.append(streamWrite(gs.group, stream))
             }
