@@ -48,7 +48,8 @@ public protocol StreamingAWSService: AWSService {
 /// A response body produced as it is sent (S3 GetObject of a 1 GiB object is read from disk
 /// in chunks, never held whole).
 public protocol ResponseBody: Sendable {
-    /// Total bytes, sent as Content-Length.
+    /// Total bytes, sent as Content-Length; negative when not known in advance (an event
+    /// stream such as Logs' StartLiveTail), which is then sent chunked.
     var length: Int { get }
     /// The next chunk, or nil at the end. Called repeatedly by one task.
     func next() async throws -> [UInt8]?

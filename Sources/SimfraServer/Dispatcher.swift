@@ -135,7 +135,13 @@ final class Dispatcher: Sendable {
                     r.stream = stream
                     r.body = []
                     r.headers.removeAll { $0.0.lowercased() == "content-length" }
-                    r.headers.append(("Content-Length", String(stream.length)))
+                    if stream.length >= 0 {
+                        r.headers.append(("Content-Length", String(stream.length)))
+                    } else {
+                        // An event stream: no length, sent chunked, typed as AWS types it.
+                        r.headers.removeAll { $0.0.lowercased() == "content-type" }
+                        r.headers.append(("Content-Type", "application/vnd.amazon.eventstream"))
+                    }
                 }
                 return r
             } catch let e as AWSError {

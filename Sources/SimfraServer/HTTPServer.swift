@@ -322,13 +322,15 @@ final class HTTPServer: Sendable {
             if !hasLength && k.utf8.count == 14 && k.lowercased() == "content-length" { hasLength = true }
             headers.add(name: k, value: v)
         }
-        if !hasLength { headers.add(name: "Content-Length", value: String(r.body.count)) }
+        // A stream of unknown length goes without one: NIO's encoder then sends it chunked.
+        let unbounded = (r.stream?.length ?? 0) < 0
+        if !hasLength && !unbounded { headers.add(name: "Content-Length", value: String(r.body.count)) }
         headers.add(name: "Server", value: "Simfra")
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         let status = HTTPResponseStatus(statusCode: r.status)
         let responseHead = HTTPResponseHead(version: head.version, status: status, headers: headers)
         if let stream = r.stream, head.method != .HEAD {
-            if stream.length <= Self.inlineStreamLimit {
+            if !unbounded, stream.length <= Self.inlineStreamLimit {
                 // Small: gathered and sent with its head in one write (one TCP segment).
                 var buffer = allocator.buffer(capacity: stream.length)
                 while let chunk = try await stream.next() { buffer.writeBytes(chunk) }
@@ -347,7 +349,7 @@ final class HTTPServer: Sendable {
                 sent += chunk.count
                 try await outbound.write(.body(.byteBuffer(allocator.buffer(bytes: chunk))))
             }
-            guard sent == stream.length else {
+            guard unbounded || sent == stream.length else {
                 // The body ended short of its Content-Length: the client must not take it as whole.
                 throw StreamShort()
             }

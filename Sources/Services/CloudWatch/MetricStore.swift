@@ -44,6 +44,14 @@ struct MetricStore: Sendable {
         var sets: [StatisticSet] = []
         /// When the last point was put (not its timestamp), for ListMetrics `RecentlyActive`.
         var lastPut: Double = 0
+
+        mutating func add(samples new: [Sample], sets newSets: [StatisticSet], now: Double, cut: UInt32) {
+            samples.append(contentsOf: new)
+            sets.append(contentsOf: newSets)
+            lastPut = now
+            if let first = samples.first, first.time < cut { samples.removeAll { $0.time < cut } }
+            if let first = sets.first, first.time < cut { sets.removeAll { $0.time < cut } }
+        }
     }
 
     static let retention: Double = 15 * 86400
@@ -57,15 +65,10 @@ struct MetricStore: Sendable {
 
     var series: [SeriesKey: Series] = [:]
 
+    /// Appends in place: reading the series out and storing it back held a second reference
+    /// to its arrays, so every put copied the whole series (linear in its size per put).
     mutating func add(_ key: SeriesKey, samples: [Sample], sets: [StatisticSet], now: Double) {
-        var s = series[key] ?? Series()
-        s.samples.append(contentsOf: samples)
-        s.sets.append(contentsOf: sets)
-        s.lastPut = now
-        let cut = Self.seconds(now - Self.retention)
-        if let first = s.samples.first, first.time < cut { s.samples.removeAll { $0.time < cut } }
-        if let first = s.sets.first, first.time < cut { s.sets.removeAll { $0.time < cut } }
-        series[key] = s
+        series[key, default: Series()].add(samples: samples, sets: sets, now: now, cut: Self.seconds(now - Self.retention))
     }
 
     /// Series of one metric (any unit unless `unit` is given) whose dimensions equal `dimensions`.

@@ -9,7 +9,7 @@ extension LogsService: AuthorizingService {
         func group(_ n: String?) -> String { "\(base):log-group:\(n ?? "*")" }
         let groupName = (try? Self.groupName(input)) ?? input.string("logGroupName")
         switch operation {
-        case "StartQuery":
+        case "StartQuery", "StartLiveTail":
             var names = (input.stringList("logGroupNames") ?? []) + (input.string("logGroupName").map { [$0] } ?? [])
             names += (input.stringList("logGroupIdentifiers") ?? [])
             return [ActionRequirement(action: action, resources: names.map { $0.hasPrefix("arn:") ? $0 : group($0) })]

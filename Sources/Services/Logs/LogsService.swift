@@ -5,7 +5,8 @@ import Synchronization
 /// Amazon CloudWatch Logs: log groups and streams, events written through to the store in
 /// one record per PutLogEvents batch, the filter pattern language (FilterLogEvents, metric
 /// filters, TestMetricFilter), metric filters publishing real points to CloudWatch through
-/// `MetricLink`, subscription filters, resource policies and destinations stored.
+/// `MetricLink`, subscription filters, resource policies and destinations stored, and Live
+/// Tail sessions streaming the events put while they are open.
 ///
 /// Retention is enforced on the clock: events older than a group's retention are invisible at
 /// once and their batch records are deleted when the group is next touched.
@@ -21,7 +22,7 @@ public final class LogsService: StatefulService, MetricPublishingService, Invoki
         "PutResourcePolicy", "DescribeResourcePolicies", "DeleteResourcePolicy",
         "PutDestination", "PutDestinationPolicy", "DescribeDestinations", "DeleteDestination",
         "StartQuery", "GetQueryResults", "StopQuery", "DescribeQueries",
-        "CreateExportTask", "DescribeExportTasks", "CancelExportTask",
+        "CreateExportTask", "DescribeExportTasks", "CancelExportTask", "StartLiveTail",
     ]
 
     public let metrics = MetricLink()
@@ -35,11 +36,18 @@ public final class LogsService: StatefulService, MetricPublishingService, Invoki
     let pendingFailures = Mutex<[FailedDelivery]>([])
     /// Logs Insights queries by id (transient).
     let queries = Mutex<[String: StoredQuery]>([:])
+    /// Open Live Tail sessions (transient, as AWS's are).
+    let liveTail = LiveTailHub()
+    /// How often a Live Tail session sends an update (AWS: every second).
+    let liveTailInterval: Duration
 
-    public init(records: any DurableRecords, clock: any SimfraClock = SystemClock(), invoker: InvokerLink = InvokerLink()) {
+    public init(records: any DurableRecords, clock: any SimfraClock = SystemClock(), invoker: InvokerLink = InvokerLink(),
+                liveTailInterval: Duration = .seconds(1))
+    {
         self.invoker = invoker
         self.records = records
         self.clock = clock
+        self.liveTailInterval = liveTailInterval
         registerMetricsFlush()
     }
 
@@ -121,6 +129,17 @@ public final class LogsService: StatefulService, MetricPublishingService, Invoki
             let r = try body(&g)
             st.groups[Self.key(ctx)]?[name] = g
             return r
+        }
+    }
+
+    /// Like `withGroup`, but `body` works on the stored group itself, not a copy: appending to
+    /// a stream through a copy copied the whole stream on every PutLogEvents (linear in the
+    /// stream's size). `body` must throw before it changes anything: nothing is rolled back.
+    func withGroupInPlace<T>(_ ctx: RequestContext, _ name: String, _ body: (inout GroupState) throws -> T) throws -> T {
+        try state.withLock { st in
+            let key = Self.key(ctx)
+            guard st.groups[key]?[name] != nil else { throw LogsError.groupNotFound() }
+            return try body(&st.groups[key]![name]!)
         }
     }
 

@@ -55,6 +55,21 @@ enum LogsRecord {
         var description: String
     }
 
+    /// A batch record written by hand: JSONEncoder took a fifth of PutLogEvents' CPU for a
+    /// 100-event batch. Same document (`{"e":[[t,i,s,"message"],…]}`), read back by `decode`.
+    static func encodeBatch(_ events: [LogEvent]) -> [UInt8] {
+        var out = "{\"e\":["
+        out.reserveCapacity(events.reduce(16) { $0 + $1.message.utf8.count + 48 })
+        for (i, e) in events.enumerated() {
+            out += i == 0 ? "[" : ",["
+            out += "\(e.timestamp),\(e.ingestionTime),\(e.sequence),"
+            JSONText.append(e.message, to: &out)
+            out += "]"
+        }
+        out += "]}"
+        return Array(out.utf8)
+    }
+
     static func encode<T: Encodable>(_ v: T) -> [UInt8] {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]

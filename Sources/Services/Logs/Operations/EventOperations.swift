@@ -33,7 +33,7 @@ extension LogsService {
             throw LogsError.validation("[]", "logEvents", "Member must have length greater than or equal to 1")
         }
         let now = nowMillis
-        let (result, published, commit) = try withGroup(ctx, group) { gs -> (Value, [MetricDatum], Commit) in
+        let (result, published, stored, commit) = try withGroupInPlace(ctx, group) { gs -> (Value, [MetricDatum], [LogEvent], Commit) in
             guard var stream = gs.streams[streamName] else { throw LogsError.streamNotFound() }
             let verdict: EventRules.Verdict
             switch EventRules.check(raw, now: now, retentionDays: gs.group.retentionInDays) {
@@ -65,16 +65,15 @@ extension LogsService {
                 stream.lastEventTimestamp = max(stream.lastEventTimestamp ?? Int64.min, ts.max()!)
                 stream.lastIngestionTime = now
                 stream.storedBytes += Int64(accepted.reduce(0) { $0 + $1.message.utf8.count })
-                var list = gs.events[streamName] ?? []
-                // Batches are sorted; most arrive after what is stored, so appending and
-                // re-sorting only when needed keeps the common case linear.
-                let needsSort = (list.last?.timestamp ?? Int64.min) > accepted[0].timestamp
-                list.append(contentsOf: accepted)
-                if needsSort { list.sort { ($0.timestamp, $0.sequence) < ($1.timestamp, $1.sequence) } }
-                gs.events[streamName] = list
+                // Batches are sorted and most arrive after what is stored: appended in place.
+                // One that reaches back is merged in place (`mergeIn`).
+                Self.mergeIn(accepted, into: &gs.events[streamName, default: []])
                 gs.batchCounts[streamName, default: [:]][batch] = accepted.count
-                writes.append(put(LogsRecord.batch, gs.group, id: LogsRecord.batchId(group, streamName, batch),
-                                  LogsRecord.encode(LogsRecord.Batch(e: accepted.map(LogsRecord.Row.init)))))
+                // Memory-only: nothing is written, so the record is not even encoded.
+                if records.isPersistent {
+                    writes.append(put(LogsRecord.batch, gs.group, id: LogsRecord.batchId(group, streamName, batch),
+                                      LogsRecord.encodeBatch(accepted)))
+                }
                 gs.streams[streamName] = stream
                 writes.append(streamWrite(gs.group, stream))
             }
@@ -87,10 +86,11 @@ extension LogsService {
             let data = metricData(gs, accepted)
             noteIncoming(group, accepted, ctx)
             recordSubscriptionDeliveries(&gs, accepted)
-            return (.object(out), data, writes.isEmpty ? .done : records.apply(writes))
+            return (.object(out), data, accepted, writes.isEmpty ? .done : records.apply(writes))
         }
         try await commit.wait()
         if !published.isEmpty { metrics.publish(accountId: ctx.accountId, region: ctx.region, published) }
+        liveTail.offer(account: ctx.accountId, region: ctx.region, group: group, stream: streamName, stored)
         return result
     }
 
@@ -115,15 +115,16 @@ extension LogsService {
         let group = try Self.groupName(input), streamName = input.string("logStreamName") ?? ""
         let limit = try Self.limit(input, default: 10_000, max: 10_000)
         let start = input["startTime"]?.intValue, end = input["endTime"]?.intValue
-        let (events, commit) = try withGroup(ctx, group) { gs -> ([LogEvent], Commit) in
-            let writes = expire(&gs)
+        let (all, commit) = try withGroupInPlace(ctx, group) { gs -> ([LogEvent], Commit) in
             guard gs.streams[streamName] != nil else { throw LogsError.streamNotFound() }
-            let list = (gs.events[streamName] ?? []).filter {
-                (start == nil || $0.timestamp >= start!) && (end == nil || $0.timestamp < end!)
-            }
-            return (list, writes.isEmpty ? .done : records.apply(writes))
+            let writes = expire(&gs)
+            return (gs.events[streamName] ?? [], writes.isEmpty ? .done : records.apply(writes))
         }
         try await commit.wait()
+        // The time window, found by binary search in the sorted stream (no copy of it).
+        let windowStart = start.map { Self.firstIndex(all, atOrAfter: $0, below: all.count) } ?? 0
+        let windowEnd = end.map { Self.firstIndex(all, atOrAfter: $0, below: all.count) } ?? all.count
+        let events = all[windowStart..<max(windowStart, windowEnd)]
         let lo: Int, hi: Int
         if let t = input.string("nextToken") {
             let (forward, n) = try Self.parsePosition(t)
@@ -135,7 +136,7 @@ extension LogsService {
             hi = events.count; lo = max(0, hi - limit)
         }
         // Forward paging past the end keeps answering the token it was given.
-        let out = events[lo..<hi].map { e -> Value in
+        let out = events[(windowStart + lo)..<(windowStart + hi)].map { e -> Value in
             ["timestamp": .integer(e.timestamp), "message": .string(e.message), "ingestionTime": .integer(e.ingestionTime)]
         }
         return ["events": .list(out), "nextForwardToken": .string(Self.positionToken("f", hi)),
@@ -154,32 +155,40 @@ extension LogsService {
         let start = input["startTime"]?.intValue, end = input["endTime"]?.intValue
         let pattern: FilterPattern
         do { pattern = try FilterPattern.parse(input.string("filterPattern") ?? "") } catch { throw LogsError.invalidPattern() }
-        let (matched, commit) = try withGroup(ctx, group) { gs -> ([(String, LogEvent)], Commit) in
+        let (streams, commit) = try withGroupInPlace(ctx, group) { gs -> ([(String, [LogEvent])], Commit) in
+            if let names, names.contains(where: { gs.streams[$0] == nil }) { throw LogsError.streamNotFound() }
             let writes = expire(&gs)
-            if let names, let missing = names.first(where: { gs.streams[$0] == nil }) {
-                _ = missing
-                throw LogsError.streamNotFound()
-            }
-            var out: [(String, LogEvent)] = []
-            for (s, events) in gs.events {
-                if let names, !names.contains(s) { continue }
-                if let prefix, !s.hasPrefix(prefix) { continue }
-                for e in events where (start == nil || e.timestamp >= start!) && (end == nil || e.timestamp <= end!) {
-                    if pattern.match(e.message) != nil { out.append((s, e)) }
-                }
-            }
-            return (out, writes.isEmpty ? .done : records.apply(writes))
+            // The arrays are shared, not copied: the scan runs after the lock is released.
+            let chosen = gs.events.filter { s, _ in (names.map { $0.contains(s) } ?? true) && (prefix.map { s.hasPrefix($0) } ?? true) }
+            return (chosen.map { ($0.key, $0.value) }, writes.isEmpty ? .done : records.apply(writes))
         }
         try await commit.wait()
-        // Interleaved across streams by time (AWS always interleaves now).
-        let sorted = matched.sorted { ($0.1.timestamp, $0.1.sequence) < ($1.1.timestamp, $1.1.sequence) }
         let from: Int
         if let t = try Self.untoken(input.string("nextToken")) {
-            guard let n = Int(t), n >= 0, n <= sorted.count else { throw LogsError.invalidToken() }
+            guard let n = Int(t), n >= 0 else { throw LogsError.invalidToken() }
             from = n
         } else {
             from = 0
         }
+        // The page's events (and one more, to know whether to give a token) are among the
+        // first `wanted` matches of each stream, so no stream is scanned past them.
+        let wanted = from + limit + 1
+        let matcher = pattern.matcher
+        var matched: [(String, LogEvent)] = []
+        for (s, events) in streams {
+            let lo = start.map { Self.firstIndex(events, atOrAfter: $0, below: events.count) } ?? 0
+            let hi = end.map { Self.firstIndex(events, atOrAfter: $0 == Int64.max ? $0 : $0 + 1, below: events.count) } ?? events.count
+            var n = 0
+            var i = lo
+            while i < hi, n < wanted {
+                if matcher.matches(events[i].message) { matched.append((s, events[i])); n += 1 }
+                i += 1
+            }
+        }
+        guard from <= matched.count else { throw LogsError.invalidToken() }
+        // Interleaved across streams by time (AWS always interleaves now).
+        let sorted = streams.count == 1 ? matched
+            : matched.sorted { ($0.1.timestamp, $0.1.sequence) < ($1.1.timestamp, $1.1.sequence) }
         let page = sorted[from..<min(sorted.count, from + limit)]
         let events = page.map { (s, e) -> Value in
             ["logStreamName": .string(s), "timestamp": .integer(e.timestamp), "message": .string(e.message),
@@ -188,6 +197,50 @@ extension LogsService {
         var out: [String: Value] = ["events": .list(events), "searchedLogStreams": .list([])]
         if from + limit < sorted.count { out["nextToken"] = .string(Self.token(String(from + limit))) }
         return .object(out)
+    }
+
+    /// Adds a sorted batch to a stream's sorted events. After the stored events it is an
+    /// append; when it reaches back, the stored events it precedes are moved up by memmove
+    /// and the two runs merged forward, with no per-event copy, retain or sort buffer (a
+    /// stable sort of the tail cost ~20 ms per batch on a stream of 100k events).
+    static func mergeIn(_ batch: [LogEvent], into list: inout [LogEvent]) {
+        guard let head = batch.first else { return }
+        let stored = list.count
+        // Equal timestamps keep arrival order: the batch's sequences are the newest.
+        let from = firstIndex(list, atOrAfter: head.timestamp == Int64.max ? head.timestamp : head.timestamp + 1, below: stored)
+        list.append(contentsOf: batch)
+        guard from < stored else { return }
+        let m = batch.count, n = list.count
+        list.withUnsafeMutableBufferPointer { buf in
+            let base = buf.baseAddress!
+            let incoming = UnsafeMutablePointer<LogEvent>.allocate(capacity: m)
+            defer { incoming.deallocate() }
+            incoming.moveInitialize(from: base + stored, count: m)
+            // The tail the batch reaches into moves up by m (regions overlap: memmove).
+            (base + from + m).moveInitialize(from: base + from, count: stored - from)
+            var w = from, i = from + m, j = 0
+            while j < m {
+                if i < n, (base[i].timestamp, base[i].sequence) < (incoming[j].timestamp, incoming[j].sequence) {
+                    (base + w).moveInitialize(from: base + i, count: 1)
+                    i += 1
+                } else {
+                    (base + w).moveInitialize(from: incoming + j, count: 1)
+                    j += 1
+                }
+                w += 1
+            }
+            // Once the batch is placed, w == i: the rest of the tail is already where it belongs.
+        }
+    }
+
+    /// The first index below `below` whose event's timestamp is at least `t` (events sorted).
+    static func firstIndex(_ events: [LogEvent], atOrAfter t: Int64, below: Int) -> Int {
+        var lo = 0, hi = below
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if events[mid].timestamp < t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
     }
 
     /// AWS's event ids are 56 decimal digits; Simfra's encode the timestamp and sequence.
