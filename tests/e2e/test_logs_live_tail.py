@@ -138,8 +138,9 @@ def test_closing_the_stream_ends_the_session(logs, tail_client, server):
     ({"logGroupIdentifiers": [f"g{i}" for i in range(11)]}, "ValidationException",
      "Member must have length less than or equal to 10"),
     ({"logGroupIdentifiers": ["/nope/" + "x"]}, "ResourceNotFoundException", "The specified log group does not exist."),
-    ({"logGroupIdentifiers": [f"arn:aws:logs:{REGION}:111122223333:log-group:other"]}, "ResourceNotFoundException",
-     "The specified log group does not exist."),
+    # Another account's group: the authoriser refuses it (no resource policy of that account allows it).
+    ({"logGroupIdentifiers": [f"arn:aws:logs:{REGION}:111122223333:log-group:other"]}, "AccessDeniedException",
+     "is not authorized to perform: logs:StartLiveTail"),
 ])
 def test_live_tail_errors(tail_client, kwargs, code, fragment):
     with pytest.raises(ClientError) as e:
