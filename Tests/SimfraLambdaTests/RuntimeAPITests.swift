@@ -1,0 +1,52 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import SimfraLambda
+
+/// The Runtime API exchange without the wire: next → response/error, a waiting runtime, late
+/// and unknown posts, init errors.
+@Suite struct RuntimeAPITests {
+    func invocation(_ id: String) -> RuntimeAPI.Invocation {
+        RuntimeAPI.Invocation(requestId: id, payload: Array("{}".utf8), deadlineMs: 0, functionArn: "arn", traceId: "t",
+                              clientContext: nil)
+    }
+
+    @Test func queuedThenTaken() async {
+        let api = RuntimeAPI()
+        async let outcome = api.submit(invocation("a"))
+        // The runtime asks after the invocation arrived: it gets it at once.
+        try? await Task.sleep(nanoseconds: 10_000_000)
+        let got = Mutex<String?>(nil)
+        api.next { inv in got.withLock { $0 = inv.requestId } }
+        #expect(got.withLock { $0 } == "a")
+        #expect(inv("a", headers: invocation("a").headers))
+        #expect(!api.complete(.response([1]), requestId: "other"))
+        #expect(api.complete(.response(Array("42".utf8)), requestId: "a"))
+        #expect(await outcome == .response(Array("42".utf8)))
+        // A late post finds nothing in flight.
+        #expect(!api.complete(.response([]), requestId: "a"))
+    }
+
+    func inv(_ id: String, headers: [(String, String)]) -> Bool {
+        headers.contains { $0 == ("Lambda-Runtime-Aws-Request-Id", id) } && headers.contains { $0.0 == "Lambda-Runtime-Deadline-Ms" }
+    }
+
+    @Test func waitingRuntimeGetsTheNextInvocation() async {
+        let api = RuntimeAPI()
+        let got = Mutex<String?>(nil)
+        api.next { inv in
+            got.withLock { $0 = inv.requestId }
+            api.complete(.error(Array("{}".utf8), type: "Unhandled"), requestId: inv.requestId)
+        }
+        let outcome = await api.submit(invocation("b"))
+        #expect(got.withLock { $0 } == "b")
+        #expect(outcome == .error(Array("{}".utf8), type: "Unhandled"))
+    }
+
+    @Test func initErrorFailsEveryInvocation() async {
+        let api = RuntimeAPI()
+        api.initFailed(Array("boom".utf8))
+        #expect(await api.submit(invocation("c")) == .initError(Array("boom".utf8)))
+    }
+}
