@@ -177,6 +177,12 @@ def test_versions_aliases_and_paging(lam, client):
         if not marker:
             break
     assert names <= set(seen) and len(seen) == len(set(seen))
+    assert lam.get_function_code_signing_config(FunctionName=name)["CodeSigningConfigArn"] == ""
+    assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=name)
+    assert lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=5)["ReservedConcurrentExecutions"] == 5
+    assert lam.get_function(FunctionName=name)["Concurrency"] == {"ReservedConcurrentExecutions": 5}
+    lam.delete_function_concurrency(FunctionName=name)
+    assert "Concurrency" not in lam.get_function(FunctionName=name)
     settings = lam.get_account_settings()
     assert settings["AccountLimit"]["ConcurrentExecutions"] == 1000
     assert settings["AccountUsage"]["FunctionCount"] >= 4

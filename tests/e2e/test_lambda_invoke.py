@@ -195,3 +195,42 @@ def test_cli_invoke(server, lam, fn, tmp_path):
                     "--payload", '{"a": 1}', str(out))
     assert r.returncode == 0, r.stderr
     assert json.loads(out.read_text())["event"] == {"a": 1}
+
+
+NODE_HANDLER = '''
+exports.handler = async (event, context) => {
+  if (event.fail) throw new TypeError("node failed");
+  console.log("node says hi");
+  return { echo: event, fn: context.functionName, left: context.getRemainingTimeInMillis() > 0 };
+};
+exports.cb = (event, context, callback) => callback(null, { cb: true });
+'''
+
+
+def test_node_function(lam, client):
+    iam = client("iam")
+    name = unique_name("node")
+    lam.create_function(FunctionName=name, Runtime="nodejs20.x", Handler="index.handler",
+                        Role=execution_role(iam), Code={"ZipFile": make_zip({"index.js": NODE_HANDLER})})
+    r, out = invoke(lam, name, {"n": 1}, LogType="Tail")
+    assert "FunctionError" not in r and out == {"echo": {"n": 1}, "fn": name, "left": True}
+    assert "node says hi" in base64.b64decode(r["LogResult"]).decode()
+    r, out = invoke(lam, name, {"fail": True})
+    assert r["FunctionError"] == "Unhandled"
+    assert out["errorType"] == "TypeError" and out["errorMessage"] == "node failed" and isinstance(out["trace"], list)
+    lam.update_function_configuration(FunctionName=name, Handler="index.cb")
+    r, out = invoke(lam, name, {})
+    assert out == {"cb": True}
+    lam.update_function_configuration(FunctionName=name, Handler="index.nope")
+    r, out = invoke(lam, name, {})
+    assert r["FunctionError"] == "Unhandled" and out["errorType"] == "Runtime.HandlerNotFound"
+
+
+def test_image_functions_are_stored_but_need_a_container_engine(lam, client):
+    name = unique_name("img")
+    lam.create_function(FunctionName=name, PackageType="Image", Role=execution_role(client("iam")),
+                        Code={"ImageUri": f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/repo:latest"})
+    assert lam.get_function(FunctionName=name)["Code"]["RepositoryType"] == "ECR"
+    with pytest.raises(ClientError) as e:
+        lam.invoke(FunctionName=name, Payload=b"{}")
+    assert err(e)[1] == "InvalidRuntimeException" and "container engine" in err(e)[2]

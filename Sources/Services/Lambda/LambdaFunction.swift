@@ -18,6 +18,8 @@ struct LambdaFunction: Sendable {
     /// Policy statements per qualifier ("" for the unqualified function).
     var policies: [String: [Value]] = [:]
     var tags: [String: String] = [:]
+    /// `ReservedConcurrentExecutions` (PutFunctionConcurrency); nil when unreserved.
+    var reservedConcurrency: Int?
 
     func version(_ number: String) -> Value? { versions.first { $0.string("Version") == number } }
 

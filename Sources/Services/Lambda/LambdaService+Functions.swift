@@ -31,6 +31,10 @@ extension LambdaService {
             "SnapStart": ["ApplyOn": "None", "OptimizationStatus": "Off"],
         ]
         if let a = input["Architectures"] { config["Architectures"] = a }
+        if let csc = input.string("CodeSigningConfigArn") {
+            throw LambdaError.user("CodeSigningConfigNotFoundException", "The Lambda code signing configuration \(csc) can not be found.",
+                                   status: 404)
+        }
         try Self.apply(input, to: &config)
         let codeInput = input["Code"] ?? .empty
         if packageType == "Image" {
@@ -175,6 +179,7 @@ extension LambdaService {
                 out["Code"] = ["RepositoryType": "S3"]
             }
             if !f.tags.isEmpty { out["Tags"] = .object(f.tags.mapValues { .string($0) }) }
+            if let r = f.reservedConcurrency { out["Concurrency"] = .object(["ReservedConcurrentExecutions": .integer(Int64(r))]) }
             return out
         }
     }

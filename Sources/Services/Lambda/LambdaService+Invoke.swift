@@ -65,6 +65,10 @@ extension LambdaService {
             throw AWSError(code: "InvalidRuntimeException", message: "The runtime \(runtime) needs python3, which this machine does not have.",
                            status: 502, extra: ["Type": "User"])
         }
+        if family == .node, RuntimeCommand.node() == nil {
+            throw AWSError(code: "InvalidRuntimeException", message: "The runtime \(runtime) needs node, which this machine does not have.",
+                           status: 502, extra: ["Type": "User"])
+        }
     }
 
     /// Runs one invocation in a warm environment of this configuration, or a new one.
@@ -199,6 +203,9 @@ extension LambdaService {
         case .python:
             guard let python = RuntimeCommand.python() else { throw AWSError.internalFailure("python3 is not available") }
             command = [python, runDirectory.appendingPathComponent(PythonRuntimeClient.fileName).path]
+        case .node:
+            guard let node = RuntimeCommand.node() else { throw AWSError.internalFailure("node is not available") }
+            command = [node, runDirectory.appendingPathComponent(NodeRuntimeClient.fileName).path]
         case .provided:
             let bootstrap = taskRoot.appendingPathComponent("bootstrap").path
             guard FileManager.default.isExecutableFile(atPath: bootstrap) else {

@@ -176,3 +176,29 @@ extension LambdaService {
         return out
     }
 }
+
+extension LambdaService {
+    /// Reserved concurrency, stored (invocations are not yet throttled by it).
+    func concurrency(_ operation: String, _ input: Value, _ context: RequestContext) async throws -> Value {
+        let ref = try reference(input, context)
+        if operation == "GetFunctionConcurrency" {
+            let r = try state.withLock { s throws(AWSError) in try function(ref, context, in: s).reservedConcurrency }
+            guard let r else { return .empty }
+            return ["ReservedConcurrentExecutions": .integer(Int64(r))]
+        }
+        let value = operation == "PutFunctionConcurrency" ? input.int("ReservedConcurrentExecutions") : nil
+        if let v = value, v > 900 {
+            throw LambdaError.invalid(
+                "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].")
+        }
+        let commit = try state.withLock { s throws(AWSError) -> Commit in
+            var f = try function(ref, context, in: s)
+            f.reservedConcurrency = value
+            s.functions[ref.key] = f
+            return persist(f)
+        }
+        try await commit.wait()
+        guard let value else { return .empty }
+        return .object(["ReservedConcurrentExecutions": .integer(Int64(value))])
+    }
+}

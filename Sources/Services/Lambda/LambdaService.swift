@@ -15,7 +15,8 @@ public final class LambdaService: ResourcePolicyService, AccountScopedService, I
         "UpdateFunctionCode", "UpdateFunctionConfiguration", "PublishVersion", "ListVersionsByFunction",
         "CreateAlias", "GetAlias", "UpdateAlias", "DeleteAlias", "ListAliases",
         "AddPermission", "RemovePermission", "GetPolicy", "TagResource", "UntagResource", "ListTags",
-        "GetAccountSettings", "Invoke",
+        "GetAccountSettings", "Invoke", "GetFunctionCodeSigningConfig", "GetFunctionConcurrency", "PutFunctionConcurrency",
+        "DeleteFunctionConcurrency",
     ]
     /// Assumes execution roles through STS; connected by the server.
     public let invoker = InvokerLink()
@@ -50,6 +51,7 @@ public final class LambdaService: ResourcePolicyService, AccountScopedService, I
         runDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("simfra-lambda-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
         try Data(PythonRuntimeClient.source.utf8).write(to: runDirectory.appendingPathComponent(PythonRuntimeClient.fileName))
+        try Data(NodeRuntimeClient.source.utf8).write(to: runDirectory.appendingPathComponent(NodeRuntimeClient.fileName))
     }
 
     public func handle(operation: String, input: Value, context: RequestContext) async throws -> Value {
@@ -75,6 +77,13 @@ public final class LambdaService: ResourcePolicyService, AccountScopedService, I
         case "TagResource", "UntagResource", "ListTags": return try await tagging(operation, input, context)
         case "GetAccountSettings": return accountSettings(context)
         case "Invoke": return try await invoke(input, context)
+        case "GetFunctionCodeSigningConfig":
+            // Code signing configs cannot be created here, so no function has one.
+            let ref = try reference(input, context)
+            _ = try state.withLock { s throws(AWSError) in try function(ref, context, in: s) }
+            return ["CodeSigningConfigArn": "", "FunctionName": .string(ref.key.name)]
+        case "GetFunctionConcurrency", "PutFunctionConcurrency", "DeleteFunctionConcurrency":
+            return try await concurrency(operation, input, context)
         default: throw AWSError.notImplemented(service: serviceName, operation: operation)
         }
     }

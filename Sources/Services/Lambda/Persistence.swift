@@ -13,11 +13,12 @@ enum FunctionRecord {
     static func aad(_ key: FunctionKey) -> String { "lambda/function/\(key.accountId)/\(key.region)/\(key.name)" }
 
     static func encode(_ f: LambdaFunction) -> [UInt8] {
-        let doc: Value = [
+        var doc: Value = [
             "v": .integer(Int64(version)), "latest": f.latest, "versions": .list(f.versions),
             "lastVersion": .integer(Int64(f.lastVersion)), "aliases": .object(f.aliases),
             "policies": .object(f.policies.mapValues { .list($0) }), "tags": .object(f.tags.mapValues { .string($0) }),
         ]
+        if let r = f.reservedConcurrency { doc["reservedConcurrency"] = .integer(Int64(r)) }
         var w = ByteWriter()
         JSONShapeCodec.writeGeneric(doc, into: &w)
         return w.bytes
@@ -34,6 +35,7 @@ enum FunctionRecord {
         f.aliases = doc["aliases"]?.objectValue ?? [:]
         for (q, l) in doc["policies"]?.objectValue ?? [:] { f.policies[q] = l.listValue ?? [] }
         f.tags = doc.stringMap("tags") ?? [:]
+        f.reservedConcurrency = doc.int("reservedConcurrency")
         return f
     }
 

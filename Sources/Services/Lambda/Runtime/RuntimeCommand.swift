@@ -4,10 +4,11 @@ import Synchronization
 /// How each runtime family is started on this machine: Python functions run Simfra's own
 /// runtime client with the machine's `python3`; `provided.*` functions run their `bootstrap`.
 enum RuntimeCommand {
-    enum Family: Sendable { case python, provided }
+    enum Family: Sendable { case python, node, provided }
 
     static func family(_ runtime: String) -> Family? {
         if runtime.hasPrefix("python3.") { return .python }
+        if runtime.hasPrefix("nodejs") { return .node }
         if runtime.hasPrefix("provided") { return .provided }
         return nil
     }
@@ -33,6 +34,17 @@ enum RuntimeCommand {
     }
 
     private static let pythonPath = Mutex<String?>(nil)
+
+    /// The machine's `node`, looked up on the server's PATH once.
+    static func node() -> String? {
+        if let known = nodePath.withLock({ $0 }) { return known }
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
+        guard let found = dirs.map({ "\($0)/node" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        nodePath.withLock { $0 = found }
+        return found
+    }
+
+    private static let nodePath = Mutex<String?>(nil)
 
     /// Unpacks a zip into `directory` with Python's zipfile (which refuses members that would
     /// land outside it), keeping the members' Unix modes so a `bootstrap` stays executable.
