@@ -15,7 +15,7 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT_ID, REGION, run_aws_cli, unique_name
+from conftest import ACCOUNT_ID, REGION, make_client, run_aws_cli, unique_name
 
 TRUST_LAMBDA = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
@@ -234,3 +234,48 @@ def test_image_functions_are_stored_but_need_a_container_engine(lam, client):
     with pytest.raises(ClientError) as e:
         lam.invoke(FunctionName=name, Payload=b"{}")
     assert err(e)[1] == "InvalidRuntimeException" and "container engine" in err(e)[2]
+
+
+def test_resource_policy_governs_other_accounts_and_users(server, lam, client, fn):
+    import requests
+    acct = requests.post(f"{server.url}/_simfra/accounts", json={}).json()
+    try:
+        other = make_client(server.url, "lambda", aws_access_key_id=acct["rootAccessKeyId"],
+                            aws_secret_access_key=acct["rootSecretAccessKey"])
+        arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{fn}"
+        with pytest.raises(ClientError) as e:
+            other.invoke(FunctionName=arn, Payload=b"{}")
+        assert err(e)[1] == "AccessDeniedException"
+        lam.add_permission(FunctionName=fn, StatementId="other", Action="lambda:InvokeFunction",
+                           Principal=acct["accountId"])
+        r = other.invoke(FunctionName=arn, Payload=b'{"from": "other"}')
+        assert r["StatusCode"] == 200 and json.loads(r["Payload"].read())["event"] == {"from": "other"}
+        # The permission names InvokeFunction only.
+        with pytest.raises(ClientError) as e:
+            other.get_function(FunctionName=arn)
+        assert err(e)[1] == "AccessDeniedException"
+    finally:
+        requests.delete(f"{server.url}/_simfra/accounts/{acct['accountId']}")
+
+    # A user of the function's own account needs an identity policy.
+    iam = client("iam")
+    user = unique_name("u")
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    as_user = make_client(server.url, "lambda", aws_access_key_id=key["AccessKeyId"],
+                          aws_secret_access_key=key["SecretAccessKey"])
+    with pytest.raises(ClientError) as e:
+        as_user.invoke(FunctionName=fn, Payload=b"{}")
+    assert err(e)[1] == "AccessDeniedException"
+    iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction",
+                                                "Resource": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{fn}"}]}))
+    deadline = time.time() + 5
+    while True:
+        try:
+            assert as_user.invoke(FunctionName=fn, Payload=b"{}")["StatusCode"] == 200
+            break
+        except ClientError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
