@@ -1,4 +1,6 @@
 import Foundation
+import SimfraCore
+import SimfraTestSupport
 import Synchronization
 import Testing
 
@@ -48,5 +50,21 @@ import Testing
         let api = RuntimeAPI()
         api.initFailed(Array("boom".utf8))
         #expect(await api.submit(invocation("c")) == .initError(Array("boom".utf8)))
+    }
+}
+
+/// Idle environments are recycled after `idleLimit`, measured on the service's clock.
+@Suite struct IdleRecyclingTests {
+    @Test func idleEnvironmentsAreStoppedAfterTheLimit() async throws {
+        let clock = ManualClock(1_000)
+        let s = try LambdaService(records: InMemoryRecords(), clock: clock)
+        let env = try await ExecutionEnvironment.start(
+            poolKey: "k", logStream: "s", command: ["/bin/sleep", "60"], workingDirectory: "/tmp", environment: [:])
+        s.putIdle(env, versionArn: "arn:fn")
+        s.reapIdle(now: 1_000 + LambdaService.idleLimit - 1)
+        #expect(env.isAlive)
+        s.reapIdle(now: 1_000 + LambdaService.idleLimit)
+        #expect(!env.isAlive)
+        #expect(s.takeIdle(versionArn: "arn:fn", poolKey: "k") == nil)
     }
 }

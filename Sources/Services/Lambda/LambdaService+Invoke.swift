@@ -162,7 +162,38 @@ extension LambdaService {
     }
 
     func putIdle(_ env: ExecutionEnvironment, versionArn: String) {
+        env.markIdle(at: clock.now())
         environments.withLock { $0[versionArn, default: []].append(env) }
+        startReaper()
+    }
+
+    /// Stops every environment idle for `idleLimit` or longer at `now`, as AWS recycles them:
+    /// the next invocation starts cold.
+    func reapIdle(now: Double) {
+        let limit = Self.idleLimit
+        let stopping = environments.withLock { pool -> [ExecutionEnvironment] in
+            var out: [ExecutionEnvironment] = []
+            for (arn, list) in pool {
+                let keep = list.filter { e in now - e.idleSince < limit }
+                out += list.filter { e in now - e.idleSince >= limit }
+                pool[arn] = keep.isEmpty ? nil : keep
+            }
+            return out
+        }
+        for e in stopping { e.stop() }
+    }
+
+    func startReaper() {
+        reaper.withLock { task in
+            guard task == nil else { return }
+            task = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(nanoseconds: 30_000_000_000)
+                    guard let self else { return }
+                    self.reapIdle(now: self.clock.now())
+                }
+            }
+        }
     }
 
     /// Stops every idle environment of a function (deleted, or its account removed).

@@ -34,6 +34,10 @@ public final class LambdaService: ResourcePolicyService, AccountScopedService, I
     /// Unpacked code and Simfra's runtime clients: a private temporary directory, since running
     /// environments are not state.
     let runDirectory: URL
+    /// Stops environments idle longer than `idleLimit`; started with the first environment.
+    let reaper = Mutex<Task<Void, Never>?>(nil)
+    /// Seconds an environment may sit idle before it is recycled (AWS keeps them minutes).
+    static let idleLimit = 300.0
 
     /// `codeDirectory`: where zips live (`<dataDir>/lambda/code` with persistence); nil for a
     /// private temporary directory.
@@ -53,6 +57,8 @@ public final class LambdaService: ResourcePolicyService, AccountScopedService, I
         try Data(PythonRuntimeClient.source.utf8).write(to: runDirectory.appendingPathComponent(PythonRuntimeClient.fileName))
         try Data(NodeRuntimeClient.source.utf8).write(to: runDirectory.appendingPathComponent(NodeRuntimeClient.fileName))
     }
+
+    deinit { reaper.withLock { $0?.cancel() } }
 
     public func handle(operation: String, input: Value, context: RequestContext) async throws -> Value {
         switch operation {

@@ -17,6 +17,7 @@ final class ExecutionEnvironment: @unchecked Sendable {
     private let output = Mutex<[UInt8]>([])
     private let alive = Atomic<Bool>(true)
     private let invocations = Atomic<Int>(0)
+    private let idle = Mutex<Double>(0)
 
     /// Starts the runtime with `environment`; `command` is the executable and its arguments.
     static func start(poolKey: String, logStream: String, command: [String], workingDirectory: String,
@@ -65,6 +66,11 @@ final class ExecutionEnvironment: @unchecked Sendable {
     }
 
     var isAlive: Bool { alive.load(ordering: .acquiring) }
+
+    /// When it last went idle (seconds since the epoch, the service's clock).
+    var idleSince: Double { idle.withLock { $0 } }
+
+    func markIdle(at t: Double) { idle.withLock { $0 = t } }
 
     /// Whether this is the environment's first invocation (its init is billed then).
     func beginInvocation() -> Bool { invocations.add(1, ordering: .relaxed).oldValue == 0 }
