@@ -68,3 +68,18 @@ import Testing
         #expect(s.takeIdle(versionArn: "arn:fn", poolKey: "k") == nil)
     }
 }
+
+@Suite struct AsyncRetryPolicyTests {
+    @Test func twoRetriesAMinuteThenTwoApartWithinTheEventAge() {
+        let p = AsyncRetryPolicy()
+        #expect(p.delay(afterFailedAttempts: 1, age: 0) == 60)
+        #expect(p.delay(afterFailedAttempts: 2, age: 61) == 120)
+        #expect(p.delay(afterFailedAttempts: 3, age: 200) == nil)
+        var short = AsyncRetryPolicy()
+        short.maximumEventAgeInSeconds = 100
+        #expect(short.delay(afterFailedAttempts: 1, age: 30) == 60)
+        #expect(short.delay(afterFailedAttempts: 1, age: 50) == nil)
+        short.maximumRetryAttempts = 0
+        #expect(short.delay(afterFailedAttempts: 1, age: 0) == nil)
+    }
+}

@@ -279,3 +279,32 @@ def test_resource_policy_governs_other_accounts_and_users(server, lam, client, f
             if time.time() > deadline:
                 raise
             time.sleep(0.2)
+
+
+RETRY_HANDLER = '''
+def handler(event, context):
+    with open(event["file"], "a") as f:
+        f.write(context.aws_request_id + "\\n")
+    with open(event["file"]) as f:
+        if len(f.read().splitlines()) < 2:
+            raise RuntimeError("first attempt fails")
+    return "ok"
+'''
+
+
+def test_event_invocation_is_retried_after_a_failure(lam, client, tmp_path):
+    name = unique_name("retry")
+    lam.create_function(FunctionName=name, Runtime="python3.12", Handler="index.handler",
+                        Role=execution_role(client("iam")), Code={"ZipFile": make_zip({"index.py": RETRY_HANDLER})})
+    marker = tmp_path / "attempts"
+    assert lam.invoke(FunctionName=name, InvocationType="Event",
+                      Payload=json.dumps({"file": str(marker)}).encode())["StatusCode"] == 202
+    deadline = time.time() + 90
+    attempts = []
+    while time.time() < deadline:
+        attempts = marker.read_text().splitlines() if marker.exists() else []
+        if len(attempts) >= 2:
+            break
+        time.sleep(1)
+    # AWS retries about a minute later under the same request id; the retry succeeds.
+    assert len(attempts) == 2 and attempts[0] == attempts[1]

@@ -36,8 +36,19 @@ extension LambdaService {
         if payload.isEmpty { payload = Array("{}".utf8) }
         let functionArn = ref.key.arn(partition: Self.partition(context), qualifier: ref.qualifier)
         if type == "Event" {
-            let event = payload
-            Task { _ = try? await self.run(config, payload: event, invokedArn: functionArn, key: ref.key, context: context) }
+            let event = payload, key = ref.key, received = clock.now(), id = UUID().uuidString.lowercased()
+            // Retried as AWS retries asynchronous invocations (transient: lost on restart).
+            Task {
+                var attempt = 0
+                while true {
+                    attempt += 1
+                    let result = try? await self.run(config, payload: event, invokedArn: functionArn, key: key, context: context,
+                                                     requestId: id)
+                    if let result, result.functionError == nil { return }
+                    guard let d = self.asyncRetryPolicy.delay(afterFailedAttempts: attempt, age: self.clock.now() - received) else { return }
+                    try? await Task.sleep(nanoseconds: UInt64(d * 1_000_000_000))
+                }
+            }
             return ["StatusCode": 202]
         }
         let result = try await run(config, payload: payload, invokedArn: functionArn, key: ref.key, context: context,
@@ -73,7 +84,7 @@ extension LambdaService {
 
     /// Runs one invocation in a warm environment of this configuration, or a new one.
     func run(_ config: Value, payload: [UInt8], invokedArn: String, key: FunctionKey, context: RequestContext,
-             clientContext: String? = nil) async throws -> InvocationResult
+             clientContext: String? = nil, requestId given: String? = nil) async throws -> InvocationResult
     {
         let poolKey = "\(config.string("FunctionArn") ?? "")@\(config.string("RevisionId") ?? "")"
         let versionArn = config.string("FunctionArn") ?? ""
@@ -85,7 +96,8 @@ extension LambdaService {
             env = try await startEnvironment(config, key: key, poolKey: poolKey, context: context)
             fresh = true
         }
-        let requestId = UUID().uuidString.lowercased()
+        // Retries of an asynchronous invocation keep its request id, as in AWS.
+        let requestId = given ?? UUID().uuidString.lowercased()
         let timeout = Double(config.lambdaTimeout)
         let begin = Date().timeIntervalSince1970
         let offset = env.outputLength

@@ -38,6 +38,8 @@ public final class LambdaService: ResourcePolicyService, AccountScopedService, I
     let reaper = Mutex<Task<Void, Never>?>(nil)
     /// Seconds an environment may sit idle before it is recycled (AWS keeps them minutes).
     static let idleLimit = 300.0
+    /// How failed `Event` invocations are retried.
+    let asyncRetryPolicy = AsyncRetryPolicy()
 
     /// `codeDirectory`: where zips live (`<dataDir>/lambda/code` with persistence); nil for a
     /// private temporary directory.
