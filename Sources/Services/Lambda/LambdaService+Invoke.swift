@@ -326,10 +326,19 @@ extension LambdaService {
                                userId: out["AssumedRoleUser"]?.string("AssumedRoleId") ?? "")
     }
 
+    /// The role's session for writing logs, reused until ten minutes before its hour is up.
+    func logCredentials(_ role: String, _ context: RequestContext) async throws -> RoleCredentials {
+        let now = clock.now()
+        if let cached = logSessions.withLock({ $0[role] }), cached.renewAt > now { return cached.credentials }
+        let fresh = try await roleCredentials(role, context)
+        logSessions.withLock { $0[role] = (credentials: fresh, renewAt: now + 3000) }
+        return fresh
+    }
+
     /// The invocation's log lines to CloudWatch Logs as the execution role, as AWS sends them:
     /// without `logs:CreateLogStream`/`PutLogEvents` on the group, the role's logs are lost.
     func sendLogs(_ text: String, group: String, stream: String, role: String, key: FunctionKey, context: RequestContext) async {
-        guard let creds = try? await roleCredentials(role, context) else { return }
+        guard let creds = try? await logCredentials(role, context) else { return }
         var ctx = context
         ctx.accountId = key.accountId
         ctx.region = key.region

@@ -38,6 +38,9 @@ public final class LambdaService: ResourcePolicyService, AccountScopedService, I
     let reaper = Mutex<Task<Void, Never>?>(nil)
     /// Seconds an environment may sit idle before it is recycled (AWS keeps them minutes).
     static let idleLimit = 300.0
+    /// Execution-role sessions used to write logs, by role ARN, with when to renew them
+    /// (transient): one AssumeRole per role and hour rather than one per invocation.
+    let logSessions = Mutex<[String: (credentials: RoleCredentials, renewAt: Double)]>([:])
     /// How failed `Event` invocations are retried.
     let asyncRetryPolicy = AsyncRetryPolicy()
 
