@@ -308,3 +308,24 @@ def test_event_invocation_is_retried_after_a_failure(lam, client, tmp_path):
         time.sleep(1)
     # AWS retries about a minute later under the same request id; the retry succeeds.
     assert len(attempts) == 2 and attempts[0] == attempts[1]
+
+
+def test_reserved_concurrency_throttles(lam, fn):
+    import threading
+    lam.put_function_concurrency(FunctionName=fn, ReservedConcurrentExecutions=0)
+    with pytest.raises(ClientError) as e:
+        lam.invoke(FunctionName=fn, Payload=b"{}")
+    assert err(e) == (429, "TooManyRequestsException", "Rate Exceeded.")
+    assert e.value.response.get("Reason") == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    lam.put_function_concurrency(FunctionName=fn, ReservedConcurrentExecutions=1)
+    slow = threading.Thread(target=lambda: invoke(lam, fn, {"sleep": 1.5}))
+    slow.start()
+    time.sleep(0.7)
+    try:
+        with pytest.raises(ClientError) as e:
+            lam.invoke(FunctionName=fn, Payload=b"{}")
+        assert err(e)[:2] == (429, "TooManyRequestsException")
+    finally:
+        slow.join()
+    lam.delete_function_concurrency(FunctionName=fn)
+    assert invoke(lam, fn, {})[0]["StatusCode"] == 200

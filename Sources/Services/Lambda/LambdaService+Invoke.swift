@@ -86,6 +86,8 @@ extension LambdaService {
     func run(_ config: Value, payload: [UInt8], invokedArn: String, key: FunctionKey, context: RequestContext,
              clientContext: String? = nil, requestId given: String? = nil) async throws -> InvocationResult
     {
+        try admit(key)
+        defer { inFlight.withLock { $0[key] = max(0, ($0[key] ?? 1) - 1) } }
         let poolKey = "\(config.string("FunctionArn") ?? "")@\(config.string("RevisionId") ?? "")"
         let versionArn = config.string("FunctionArn") ?? ""
         var fresh = false
@@ -149,6 +151,22 @@ extension LambdaService {
         let role = config.lambdaRole
         Task { await self.sendLogs(log, group: group, stream: stream, role: role, key: key, context: context) }
         return result
+    }
+
+    /// Counts the invocation in, or throttles it as AWS does when the function's reserved
+    /// concurrency is in use (0 reserved: every invocation is throttled).
+    func admit(_ key: FunctionKey) throws(AWSError) {
+        let reserved = state.withLock { $0.functions[key]?.reservedConcurrency }
+        let admitted = inFlight.withLock { running -> Bool in
+            let now = running[key] ?? 0
+            if let reserved, now >= reserved { return false }
+            running[key] = now + 1
+            return true
+        }
+        guard admitted else {
+            throw AWSError(code: "TooManyRequestsException", message: "Rate Exceeded.", status: 429,
+                           extra: ["Type": "User", "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"])
+        }
     }
 
     static func isoNow() -> String {

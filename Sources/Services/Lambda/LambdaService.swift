@@ -41,6 +41,8 @@ public final class LambdaService: ResourcePolicyService, AccountScopedService, I
     /// Execution-role sessions used to write logs, by role ARN, with when to renew them
     /// (transient): one AssumeRole per role and hour rather than one per invocation.
     let logSessions = Mutex<[String: (credentials: RoleCredentials, renewAt: Double)]>([:])
+    /// Invocations running now, per function (reserved concurrency caps them).
+    let inFlight = Mutex<[FunctionKey: Int]>([:])
     /// How failed `Event` invocations are retried.
     let asyncRetryPolicy = AsyncRetryPolicy()
 
