@@ -99,6 +99,14 @@ let package = Package(
         .target(
             name: "SimfraScheduler", dependencies: ["SimfraCore", "SimfraEventing", "SimfraProtocols"],
             path: "Sources/Services/Scheduler", swiftSettings: strict),
+        .target(
+            name: "SimfraLambda",
+            dependencies: [
+                "SimfraCore", "SimfraProtocols", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Services/Lambda", swiftSettings: strict),
         .target(name: "SimfraCloudWatch", dependencies: ["SimfraCore", "CZlib"], path: "Sources/Services/CloudWatch", swiftSettings: strict),
         .target(
             name: "SimfraEvents",
@@ -112,7 +120,7 @@ let package = Package(
         .target(
             name: "SimfraServer",
             dependencies: [
-                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraEventing", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager", "SimfraSNS", "SimfraScheduler", "SimfraEvents", "SimfraLogs", "SimfraCloudWatch",
+                "SimfraCore", "SimfraModels", "SimfraProtocols", "SimfraPersistence", "SimfraPolicy", "SimfraEventing", "SimfraSTS", "SimfraIAM", "SimfraDynamoDB", "SimfraSQS", "SimfraS3", "SimfraKMS", "SimfraSSM", "SimfraSecretsManager", "SimfraSNS", "SimfraScheduler", "SimfraEvents", "SimfraLogs", "SimfraCloudWatch", "SimfraLambda",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -162,6 +170,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SimfraSchedulerTests", dependencies: ["SimfraScheduler", "SimfraCore", "SimfraEventing", "SimfraTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SimfraLambdaTests", dependencies: ["SimfraLambda", "SimfraCore", "SimfraTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "SimfraCloudWatchTests", dependencies: ["SimfraCloudWatch", "SimfraCore", "SimfraTestSupport"],

@@ -11,6 +11,7 @@ import SimfraDynamoDB
 import SimfraEvents
 import SimfraIAM
 import SimfraKMS
+import SimfraLambda
 import SimfraLogs
 import SimfraSNS
 import SimfraScheduler
@@ -61,6 +62,14 @@ public final class Simfra: Sendable {
         let iam = IAMService(records: Self.records(store, service: "iam"), clock: SystemClock())
         let sts = STSService(directory: iam, clock: SystemClock())
         let inbox = Inbox()
+        // Lambda's zips: `<dataDir>/lambda/code/` with persistence, else a private temp directory.
+        let lambda: LambdaService
+        do {
+            lambda = try LambdaService(records: Self.records(store, service: "lambda"),
+                                       codeDirectory: config.dataDir.map { URL(fileURLWithPath: $0).appendingPathComponent("lambda/code") })
+        } catch {
+            throw StartupError(description: "lambda: cannot create the code directory: \(error)")
+        }
         self.init(
             config: config,
             handlers: [
@@ -74,6 +83,7 @@ public final class Simfra: Sendable {
                 SSMService(records: Self.records(store, service: "ssm"), clock: SystemClock()),
                 LogsService(records: Self.records(store, service: "logs"), clock: SystemClock()),
                 CloudWatchService(records: Self.records(store, service: "cloudwatch"), clock: SystemClock()),
+                lambda,
             ],
             store: store, inbox: inbox)
     }
