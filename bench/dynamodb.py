@@ -85,6 +85,22 @@ def start_moto():
     return proc, port
 
 
+def on_each_server(args, run):
+    """``run(name, proc, port)`` against Simfra (``args.simfra_bin``) and then moto, either one
+    skipped by ``--skip-simfra``/``--skip-moto``, each stopped afterwards: ``{name: result}``."""
+    results = {}
+    for name, start, skip in (("simfra", lambda: start_simfra(args.simfra_bin), args.skip_simfra),
+                              ("moto", start_moto, args.skip_moto)):
+        if skip:
+            continue
+        proc, port = start()
+        try:
+            results[name] = run(name, proc, port)
+        finally:
+            fb.stop(proc)
+    return results
+
+
 def query_latency(port, table, samples=200):
     import http.client
     h, b = signed(port, "Query", {"TableName": table, "KeyConditionExpression": "pk = :p",

@@ -25,7 +25,7 @@ import botocore.credentials
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import foundation as fb  # noqa: E402
-from dynamodb import start_moto, start_simfra  # noqa: E402
+from dynamodb import on_each_server  # noqa: E402
 
 CREDS = botocore.credentials.Credentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 TARGETS = {"events": ("AWSEvents", "1.1"), "sqs": ("AmazonSQS", "1.0")}
@@ -116,16 +116,7 @@ def main():
     args.conns = [int(c) for c in args.connections.split(",")]
     wrk = fb.shutil.which("wrk") or sys.exit("wrk missing: apt-get install -y wrk")
     workdir = tempfile.mkdtemp(prefix="simfra-events-bench-")
-    results = {}
-    for name, start, skip in (("simfra", lambda: start_simfra(args.simfra_bin), args.skip_simfra),
-                              ("moto", start_moto, args.skip_moto)):
-        if skip:
-            continue
-        proc, port = start()
-        try:
-            results[name] = run(name, proc, port, args, wrk, workdir)
-        finally:
-            fb.stop(proc)
+    results = on_each_server(args, lambda name, proc, port: run(name, proc, port, args, wrk, workdir))
     s, m = results.get("simfra"), results.get("moto")
     print("| measure | Simfra | moto | ratio |")
     print("|---|---:|---:|---|")

@@ -38,7 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import foundation as fb  # noqa: E402
 from cloudwatch import call, run_wrk, signed_request  # noqa: E402
-from dynamodb import start_moto, start_simfra  # noqa: E402
+from dynamodb import on_each_server  # noqa: E402
 
 STREAMS = 10
 PER_REQUEST = 5000
@@ -179,16 +179,7 @@ def main() -> None:
     args.threads = [int(t) for t in args.threads.split(",")]
     wrk = fb.shutil.which("wrk") or sys.exit("wrk missing: apt-get install -y wrk")
     workdir = tempfile.mkdtemp(prefix="simfra-logs-bench-")
-    results = {}
-    for name, start, skip in (("simfra", lambda: start_simfra(args.simfra_bin), args.skip_simfra),
-                              ("moto", start_moto, args.skip_moto)):
-        if skip:
-            continue
-        proc, port = start()
-        try:
-            results[name] = run(name, proc, port, args, wrk, workdir)
-        finally:
-            fb.stop(proc)
+    results = on_each_server(args, lambda name, proc, port: run(name, proc, port, args, wrk, workdir))
     s, m = results.get("simfra") or {}, results.get("moto") or {}
     print("| measure | Simfra | moto | per CPU-s |")
     print("|---|---:|---:|---|")
