@@ -256,6 +256,7 @@ def test_persistence_contract(server_factory, tmp_path, sig):
         logs.put_subscription_filter(logGroupName="/kept", filterName="sf", filterPattern="",
                                      destinationArn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:f")
         logs.put_resource_policy(policyName="p", policyDocument='{"Version":"2012-10-17","Statement":[]}')
+        logs.put_data_protection_policy(logGroupIdentifier="/kept", policyDocument=json.dumps(DATA_PROTECTION))
 
     def snapshot(url):
         logs = make_client(url, "logs")
@@ -264,7 +265,8 @@ def test_persistence_contract(server_factory, tmp_path, sig):
                "tags": logs.list_tags_log_group(logGroupName="/kept")["tags"],
                "mf": logs.describe_metric_filters(logGroupName="/kept")["metricFilters"],
                "sf": logs.describe_subscription_filters(logGroupName="/kept")["subscriptionFilters"],
-               "policies": logs.describe_resource_policies()["resourcePolicies"]}
+               "policies": logs.describe_resource_policies()["resourcePolicies"],
+               "dp": logs.get_data_protection_policy(logGroupIdentifier="/kept")["policyDocument"]}
         for s in ("s1", "s2"):
             out[s] = logs.get_log_events(logGroupName="/kept", logStreamName=s, startFromHead=True)["events"]
         out["filtered"] = logs.filter_log_events(logGroupName="/kept", filterPattern="line7")["events"]
@@ -367,3 +369,41 @@ def test_iam_policies_scope_log_groups_and_streams(server, client, logs):
     with pytest.raises(ClientError) as e:
         user.delete_log_group(logGroupName=allowed)
     assert err(e)[1] == "AccessDeniedException"
+
+
+DATA_PROTECTION = {
+    "Name": "data-protection", "Version": "2021-06-01",
+    "Statement": [
+        {"Sid": "audit", "DataIdentifier": ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],
+         "Operation": {"Audit": {"FindingsDestination": {}}}},
+        {"Sid": "redact", "DataIdentifier": ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],
+         "Operation": {"Deidentify": {"MaskConfig": {}}}},
+    ],
+}
+
+
+def test_data_protection_policy_is_stored(logs):
+    name = "/dp/" + unique_name("g")
+    logs.create_log_group(logGroupName=name)
+    doc = json.dumps(DATA_PROTECTION)
+    out = logs.put_data_protection_policy(logGroupIdentifier=name, policyDocument=doc)
+    assert out["logGroupIdentifier"] == name and out["policyDocument"] == doc and out["lastUpdatedTime"] > 0
+    got = logs.get_data_protection_policy(logGroupIdentifier=name)
+    assert got["policyDocument"] == doc
+    group = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"][0]
+    assert group["dataProtectionStatus"] == "ACTIVATED"
+    for bad in ("not json", json.dumps({"Name": "x", "Version": "2012-10-17", "Statement": []}),
+                json.dumps({**DATA_PROTECTION, "Statement": [{"DataIdentifier": [], "Operation": {"Audit": {}}}]})):
+        with pytest.raises(ClientError) as e:
+            logs.put_data_protection_policy(logGroupIdentifier=name, policyDocument=bad)
+        assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert logs.get_data_protection_policy(logGroupIdentifier=name)["policyDocument"] == doc  # untouched
+    logs.delete_data_protection_policy(logGroupIdentifier=name)
+    assert "policyDocument" not in logs.get_data_protection_policy(logGroupIdentifier=name)
+    assert "dataProtectionStatus" not in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"][0]
+    with pytest.raises(ClientError) as e:
+        logs.delete_data_protection_policy(logGroupIdentifier=name)
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as e:
+        logs.get_data_protection_policy(logGroupIdentifier=name + "-missing")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"

@@ -12,6 +12,9 @@ struct LogGroup: Codable, Sendable {
     var logGroupClass: String
     var deletionProtection: Bool
     var tags: [String: String]
+    /// The data protection policy document, stored (Simfra does not mask events).
+    var dataProtectionPolicy: String?
+    var dataProtectionUpdated: Int64?
 
     /// `arn:aws:logs:<r>:<a>:log-group:<name>` (AWS reports `arn` with `:*` appended).
     var arn: String { "arn:aws:logs:\(region):\(account):log-group:\(name)" }

@@ -20,6 +20,7 @@ public final class LogsService: StatefulService, MetricPublishingService, Invoki
         "PutMetricFilter", "DescribeMetricFilters", "DeleteMetricFilter",
         "PutSubscriptionFilter", "DescribeSubscriptionFilters", "DeleteSubscriptionFilter",
         "PutResourcePolicy", "DescribeResourcePolicies", "DeleteResourcePolicy",
+        "PutDataProtectionPolicy", "GetDataProtectionPolicy", "DeleteDataProtectionPolicy",
         "PutDestination", "PutDestinationPolicy", "DescribeDestinations", "DeleteDestination",
         "StartQuery", "GetQueryResults", "StopQuery", "DescribeQueries",
         "CreateExportTask", "DescribeExportTasks", "CancelExportTask", "StartLiveTail",
@@ -78,6 +79,9 @@ public final class LogsService: StatefulService, MetricPublishingService, Invoki
         case "DescribeSubscriptionFilters": return try describeSubscriptionFilters(input, context)
         case "DeleteSubscriptionFilter": return try await deleteSubscriptionFilter(input, context)
         case "PutResourcePolicy": return try await putResourcePolicy(input, context)
+        case "PutDataProtectionPolicy": return try await putDataProtectionPolicy(input, context)
+        case "GetDataProtectionPolicy": return try getDataProtectionPolicy(input, context)
+        case "DeleteDataProtectionPolicy": return try await deleteDataProtectionPolicy(input, context)
         case "DescribeResourcePolicies": return try describeResourcePolicies(input, context)
         case "DeleteResourcePolicy": return try await deleteResourcePolicy(input, context)
         case "PutDestination": return try await putDestination(input, context)

@@ -51,6 +51,7 @@ extension LogsService {
         ]
         if let r = g.retentionInDays { o["retentionInDays"] = .integer(Int64(r)) }
         if let k = g.kmsKeyId { o["kmsKeyId"] = .string(k) }
+        if g.dataProtectionPolicy != nil { o["dataProtectionStatus"] = "ACTIVATED" }
         return .object(o)
     }
 
