@@ -23,6 +23,24 @@ import Testing
         #expect(out["Label"] == "Latency")
     }
 
+    /// AWS keeps sub-minute data three hours, then only one-minute rollups: a 30 s query sees
+    /// the recent point only, a 60 s query both.
+    @Test func subMinutePeriodsSeeTheLastThreeHours() async throws {
+        let h = Harness()
+        let now = h.clock.now()
+        try await h.put("Hits", 1, at: now - 4 * 3600)
+        try await h.put("Hits", 2, at: now - 60)
+        func sum(period: Int) async throws -> Double {
+            let out = try await h.call("GetMetricStatistics", [
+                "Namespace": "App", "MetricName": "Hits", "StartTime": .timestamp(now - 5 * 3600), "EndTime": .timestamp(now),
+                "Period": .integer(Int64(period)), "Statistics": ["Sum"],
+            ])
+            return (out["Datapoints"]?.listValue ?? []).compactMap { $0["Sum"]?.doubleValue }.reduce(0, +)
+        }
+        #expect(try await sum(period: 30) == 2)
+        #expect(try await sum(period: 60) == 3)
+    }
+
     @Test func putValidation() async {
         let h = Harness()
         let both = await h.error("PutMetricData", ["Namespace": "A", "MetricData": [["MetricName": "m", "Value": 1, "Values": [1.0]]]])

@@ -54,7 +54,7 @@ extension CloudWatchService {
                                     dimensions: dims, unit: stat.string("Unit"))
             }
             var values: [Double: Double] = [:]
-            for (t, b) in Self.buckets(matched, start: start, end: end, period: p) {
+            for (t, b) in Self.buckets(matched, start: start, end: end, period: p, now: clock.now()) {
                 if let v = b.value(of: statName) { values[t] = v }
             }
             series[id] = values
@@ -169,7 +169,7 @@ extension CloudWatchService {
         }
         var found: [MetricMath.Labeled] = groups.map { group, members in
             var values: [Double: Double] = [:]
-            for (t, b) in Self.buckets(members, start: start, end: end, period: period) {
+            for (t, b) in Self.buckets(members, start: start, end: end, period: period, now: clock.now()) {
                 if let v = b.value(of: stat) { values[t] = v }
             }
             let label = ([group.name] + group.dimensions.map(\.value)).joined(separator: " ")

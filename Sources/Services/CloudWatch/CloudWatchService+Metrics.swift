@@ -103,8 +103,17 @@ extension CloudWatchService {
         return (start / step).rounded(.down) * step
     }
 
-    /// Per-period statistics of the series over [start, end).
-    static func buckets(_ series: [MetricStore.Series], start: Double, end: Double, period: Int) -> [Double: PeriodStatistics] {
+    /// How long AWS keeps data at periods under a minute; after that it is only in one-minute
+    /// rollups, so a query with a 1/5/10/30 s period gets nothing for older times.
+    static let highResolutionRetention: Double = 3 * 3600
+
+    /// Per-period statistics of the series over [start, end). With `now`, a sub-minute period
+    /// sees only the last three hours, as AWS's rollup rules have it.
+    static func buckets(_ series: [MetricStore.Series], start: Double, end: Double, period: Int,
+                        now: Double? = nil) -> [Double: PeriodStatistics]
+    {
+        var start = start
+        if period < 60, let now { start = Swift.max(start, now - highResolutionRetention) }
         let origin = alignedStart(start, period: period)
         let p = Double(period)
         var out: [Double: PeriodStatistics] = [:]
@@ -158,7 +167,9 @@ extension CloudWatchService {
         }
         var points: [Value] = []
         for (u, series) in byUnit {
-            for (t, b) in Self.buckets([series], start: start, end: end, period: period).sorted(by: { $0.key < $1.key }) {
+            for (t, b) in Self.buckets([series], start: start, end: end, period: period, now: clock.now())
+                .sorted(by: { $0.key < $1.key })
+            {
                 var dp: [String: Value] = ["Timestamp": .timestamp(t), "Unit": .string(u)]
                 for st in stats { if let v = b.value(of: st) { dp[st] = .double(v) } }
                 if !extended.isEmpty {
