@@ -106,6 +106,15 @@ public final class MetricAccumulator: Sendable {
     }
 
     /// Drains into `link` (nothing is sent for an empty window).
+    /// Flushes these sums whenever `link` flushes: what every publishing service registers.
+    /// Both are held weakly, so the closure the link keeps makes no cycle through it.
+    public func flushes(on link: MetricLink, now: @escaping @Sendable () -> Double) {
+        link.onFlush { [weak self, weak link] in
+            guard let self, let link else { return }
+            self.flush(to: link, now: now())
+        }
+    }
+
     public func flush(to link: MetricLink, now: Double) {
         for scope in drain(now: now) { link.publish(accountId: scope.account, region: scope.region, scope.data) }
     }

@@ -21,10 +21,7 @@ extension DynamoDBService: MetricPublishingService {
     static let readOperations: Set<String> = ["GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"]
 
     func registerMetricsFlush() {
-        metrics.onFlush { [weak self] in
-            guard let self else { return }
-            self.metricSums.flush(to: self.metrics, now: self.clock.now())
-        }
+        metricSums.flushes(on: metrics, now: { [clock] in clock.now() })
     }
 
     /// Runs one operation, measuring it when metrics are wanted. Capacity is read from the

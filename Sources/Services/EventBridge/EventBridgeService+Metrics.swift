@@ -21,10 +21,7 @@ extension EventBridgeService: MetricPublishingService {
     }
 
     func registerMetricsFlush() {
-        metrics.onFlush { [weak self] in
-            guard let self else { return }
-            self.metricSums.flush(to: self.metrics, now: self.clock.now())
-        }
+        metricSums.flushes(on: metrics, now: { [clock] in clock.now() })
     }
 
     static func ruleDimensions(_ rule: Rule) -> MetricAccumulator.Dimensions {

@@ -9,10 +9,7 @@ extension LogsService {
     static let perEventOverhead = 26
 
     func registerMetricsFlush() {
-        metrics.onFlush { [weak self] in
-            guard let self else { return }
-            self.metricSums.flush(to: self.metrics, now: self.clock.now())
-        }
+        metricSums.flushes(on: metrics, now: { [clock] in clock.now() })
     }
 
     /// Events a PutLogEvents accepted into `group`.

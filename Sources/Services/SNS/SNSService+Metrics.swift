@@ -17,10 +17,7 @@ extension SNSService: MetricPublishingService {
     }
 
     func registerMetricsFlush() {
-        metrics.onFlush { [weak self] in
-            guard let self else { return }
-            self.metricSums.flush(to: self.metrics, now: Date().timeIntervalSince1970)
-        }
+        metricSums.flushes(on: metrics, now: { Date().timeIntervalSince1970 })
     }
 
     static func topicName(_ arn: String) -> String {
